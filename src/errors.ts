@@ -1,3 +1,5 @@
+import { GraphQLError } from 'graphql';
+
 /**
  * The one registry of error codes gapwatch puts in GraphQL `extensions.code`.
  * Every code is documented here once; clients may switch on them.
@@ -27,4 +29,27 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 /** Bad configuration found at start-up. The message names the variable or key and the expected form. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/**
+ * An expected failure that reaches a client as a GraphQL error with a code from the registry above.
+ * Anything thrown that is not a CodedError (or a GraphQL validation error) is masked as INTERNAL_SERVER_ERROR.
+ */
+export class CodedError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    extensions: Record<string, unknown> = {},
+  ) {
+    super(message, { extensions: { ...extensions, code } });
+  }
+}
+
+/** A bad argument: the message quotes the bad value and says what is accepted. */
+export function badInput(argument: string, message: string): CodedError {
+  return new CodedError(ErrorCode.BAD_USER_INPUT, `${argument}: ${message}`, { argument });
+}
+
+export function assertNever(value: never, what = 'value'): never {
+  throw new Error(`unhandled ${what}: ${JSON.stringify(value)}`);
 }

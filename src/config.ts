@@ -1,0 +1,95 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './errors';
+
+/**
+ * Configuration comes from the environment (this file's contract, documented in the README) and from the
+ * YAML config file named by GAPWATCH_CONFIG. Both are validated once at start; a bad value is a ConfigError
+ * naming the variable or key and the expected form, which main.ts turns into exit code 2.
+ *
+ * In `aws` mode gapwatch adds no AWS settings of its own: the SDK reads region, credentials and
+ * AWS_ENDPOINT_URL_ATHENA / AWS_ENDPOINT_URL_SFN itself.
+ */
+export type Backend = 'embedded' | 'aws';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface EnvConfig {
+  port: number;
+  host: string;
+  backend: Backend;
+  dataDir: string;
+  configFile: string;
+  logLevel: LogLevel;
+  /** Port of the embedded AWS endpoint (embedded backend only); 0 picks a free one. */
+  embeddedPort: number;
+  /** `runSql(sql:)` is off unless a trusted deployment switches it on. */
+  allowRawSql: boolean;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+function port(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) {
+    throw new ConfigError(`${name}: expected a port number from 0 to 65535, got '${raw}'`);
+  }
+  return Number(raw);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name}: expected one of ${allowed.join(' | ')}, got '${raw}'`);
+  }
+  return raw as T;
+}
+
+function bool(env: Env, name: string): boolean {
+  return oneOf(env, name, ['true', 'false'], 'false') === 'true';
+}
+
+export function loadEnvConfig(env: Env = process.env): EnvConfig {
+  const host = env.GAPWATCH_HOST || '127.0.0.1';
+  if (/\s/.test(host)) throw new ConfigError(`GAPWATCH_HOST: expected a host name or IP address, got '${host}'`);
+  return {
+    port: port(env, 'PORT', 4000),
+    host,
+    backend: oneOf(env, 'GAPWATCH_BACKEND', ['embedded', 'aws'] as const, 'embedded'),
+    dataDir: path.resolve(env.GAPWATCH_DATA_DIR || './.gapwatch'),
+    configFile: path.resolve(env.GAPWATCH_CONFIG || './gapwatch.config.yaml'),
+    logLevel: oneOf(env, 'GAPWATCH_LOG_LEVEL', LOG_LEVELS, 'info'),
+    embeddedPort: port(env, 'GAPWATCH_EMBEDDED_PORT', 4566),
+    allowRawSql: bool(env, 'GAPWATCH_ALLOW_RAW_SQL'),
+  };
+}
+
+/**
+ * The config file, parsed but not yet interpreted: each section is validated by the module that owns it
+ * (datasets by the gap engine, embedded tables by the embedded endpoint), so the rules live beside the code
+ * that relies on them.
+ */
+export interface ConfigFile {
+  /** Folder the file sits in: relative paths in it are relative to here. */
+  baseDir: string;
+  sections: Readonly<Record<string, unknown>>;
+}
+
+export function readConfigFile(file: string): ConfigFile {
+  const baseDir = path.dirname(file);
+  if (!existsSync(file)) return { baseDir, sections: {} };
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`GAPWATCH_CONFIG: ${file} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) return { baseDir, sections: {} };
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`GAPWATCH_CONFIG: ${file} must hold a YAML mapping at the top level`);
+  }
+  return { baseDir, sections: parsed as Record<string, unknown> };
+}

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EXAMPLES } from './examples';
+
+/**
+ * GraphiQL served entirely from installed packages: users run gapwatch on closed networks, so the page
+ * must not reach any CDN. The UMD builds of React 18, GraphiQL 3 and the graphql-ws client are read from
+ * node_modules once and kept in memory; a strict Content-Security-Policy makes any stray outside request fail
+ * loudly in the browser instead of leaking.
+ */
+const ASSETS: Readonly<Record<string, { module: string; type: string }>> = {
+  'react.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
+  'react-dom.js': { module: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
+  'graphiql.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
+  'graphiql.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
+  'graphql-ws.js': { module: 'graphql-ws/umd/graphql-ws.min.js', type: 'text/javascript' },
+};
+
+export const EXPLORER_PREFIX = '/explorer/';
+
+const loaded = new Map<string, Buffer>();
+
+function asset(name: string): Buffer {
+  let body = loaded.get(name);
+  if (!body) {
+    body = name === 'explorer.js' ? Buffer.from(bootstrap()) : readFileSync(require.resolve(ASSETS[name].module));
+    loaded.set(name, body);
+  }
+  return body;
+}
+
+function bootstrap(): string {
+  const tabs = EXAMPLES.map((e) => ({ query: e.query, variables: e.variables ? JSON.stringify(e.variables, null, 2) : undefined }));
+  return `'use strict';
+(function () {
+  var wsUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/graphql';
+  var fetcher = GraphiQL.createFetcher({
+    url: location.origin + '/graphql',
+    wsClient: graphqlWs.createClient({ url: wsUrl, lazy: true }),
+  });
+  ReactDOM.createRoot(document.getElementById('graphiql')).render(
+    React.createElement(GraphiQL, {
+      fetcher: fetcher,
+      defaultTabs: ${JSON.stringify(tabs)},
+      defaultEditorToolsVisibility: true,
+      shouldPersistHeaders: false,
+    }),
+  );
+})();
+`;
+}
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>gapwatch · GraphQL explorer</title>
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <link rel="icon" href="data:,">
+  <link rel="stylesheet" href="${EXPLORER_PREFIX}graphiql.css">
+  <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+</head>
+<body>
+  <div id="graphiql">Loading the explorer…</div>
+  <script src="${EXPLORER_PREFIX}react.js"></script>
+  <script src="${EXPLORER_PREFIX}react-dom.js"></script>
+  <script src="${EXPLORER_PREFIX}graphql-ws.js"></script>
+  <script src="${EXPLORER_PREFIX}graphiql.js"></script>
+  <script src="${EXPLORER_PREFIX}explorer.js"></script>
+</body>
+</html>
+`;
+
+/** Browsers ask for HTML; GraphQL clients doing GET ask for JSON and go on to the GraphQL handler. */
+export function wantsExplorer(req: IncomingMessage): boolean {
+  return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
+}
+
+function csp(req: IncomingMessage): string {
+  // The Host header only widens connect-src to the origin the page came from; anything odd in it is dropped.
+  const host = /^[A-Za-z0-9.\-:[\]]+$/.test(req.headers.host ?? '') ? req.headers.host : '';
+  const ws = host ? ` ws://${host} wss://${host}` : '';
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    `connect-src 'self'${ws}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+export function serveExplorerPage(req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': csp(req),
+    'cache-control': 'no-cache',
+  });
+  res.end(PAGE);
+}
+
+/** Serves /explorer/<asset>; answers false when the path is not one of them. */
+export function serveExplorerAsset(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
+  const name = pathname.slice(EXPLORER_PREFIX.length);
+  if (req.method !== 'GET' || (name !== 'explorer.js' && !Object.hasOwn(ASSETS, name))) return false;
+  const body = asset(name);
+  res.writeHead(200, {
+    'content-type': `${name === 'explorer.js' ? 'text/javascript' : ASSETS[name].type}; charset=utf-8`,
+    'content-length': body.length,
+    'cache-control': 'public, max-age=3600',
+  });
+  res.end(body);
+  return true;
+}

@@ -1,0 +1,43 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { ArgumentValidationError } from 'type-graphql';
+import { CodedError, ErrorCode } from '../errors';
+import type { Logger } from '../logger';
+
+function original(error: unknown): unknown {
+  let e = error as { originalError?: unknown };
+  while (e && typeof e === 'object' && e.originalError && e.originalError !== e) e = e.originalError as typeof e;
+  return e;
+}
+
+/**
+ * The one place an error becomes what a client sees, for HTTP (Apollo's formatError) and WebSocket
+ * (graphql-ws) alike. Coded errors and errors about the request itself pass; anything else is an internal
+ * failure: logged in full with the request id, and answered with a bare message and that id, never a stack
+ * or internals.
+ */
+export function maskError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  logger: Logger,
+  requestId: string | undefined,
+): GraphQLFormattedError {
+  const cause = original(error);
+  if (cause instanceof CodedError) return { ...formatted, extensions: { ...cause.extensions } };
+  if (cause instanceof ArgumentValidationError) {
+    return {
+      ...formatted,
+      extensions: { code: ErrorCode.BAD_USER_INPUT, validation: cause.extensions?.validationErrors ?? [] },
+    };
+  }
+  if (formatted.path === undefined) {
+    // Not raised while executing a field: a parse, validation or variable error about the request itself.
+    return { ...formatted, extensions: { ...formatted.extensions, code: formatted.extensions?.code ?? ErrorCode.BAD_USER_INPUT } };
+  }
+  logger.error({ err: cause, requestId, path: formatted.path }, 'unexpected error in a GraphQL operation');
+  return {
+    message: 'Internal server error',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId },
+  };
+}

@@ -1,0 +1,42 @@
+import { createApp } from './app';
+import { loadEnvConfig } from './config';
+import { ConfigError } from './errors';
+import { createLogger } from './logger';
+
+/** The listener: reads the environment, starts the app on the configured port, stops it on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const env = loadEnvConfig();
+  const logger = createLogger(env.logLevel);
+  const app = await createApp({ env, logger });
+  const { url } = await app.listen();
+  logger.info({ url: `${url}/graphql`, backend: env.backend }, `gapwatch is serving GraphQL and the explorer at ${url}/graphql`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping: finishing in-flight requests');
+    app.stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'failed to stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  // A bad setting is the operator's to fix: say which and how, with no stack trace, and exit 2.
+  if (err instanceof ConfigError) {
+    process.stderr.write(`gapwatch: configuration error: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`gapwatch: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

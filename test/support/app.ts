@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { createApp, type App } from '../../src/app';
+import { loadEnvConfig, type Env } from '../../src/config';
+
+export interface TestApp {
+  app: App;
+  url: string;
+  dataDir: string;
+  /** POSTs one GraphQL operation and returns the parsed response body. */
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: any[] }>;
+  ws(): Client;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real app on 127.0.0.1, port 0, with a fresh data dir and the embedded backend on port 0 too.
+ * `env` overrides the environment the app sees (the process environment is not read).
+ */
+export async function startTestApp(env: Env = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gapwatch-test-'));
+  const config = loadEnvConfig({
+    GAPWATCH_DATA_DIR: dataDir,
+    GAPWATCH_EMBEDDED_PORT: '0',
+    GAPWATCH_LOG_LEVEL: 'silent',
+    GAPWATCH_CONFIG: path.join(dataDir, 'absent.yaml'),
+    ...env,
+  });
+  const app = await createApp({ env: config });
+  const { url } = await app.listen(0, '127.0.0.1');
+  const clients: Client[] = [];
+  return {
+    app,
+    url,
+    dataDir,
+    async gql(query, variables) {
+      const res = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return res.json() as Promise<any>;
+    },
+    ws() {
+      const client = createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await app.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects the first `count` events of a subscription, then unsubscribes. */
+export function take<T = any>(client: Client, query: string, count: number, variables?: Record<string, unknown>): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const events: T[] = [];
+    const unsubscribe = client.subscribe<T>(
+      { query, variables },
+      {
+        next: (value) => {
+          events.push(value as T);
+          if (events.length === count) {
+            unsubscribe();
+            resolve(events);
+          }
+        },
+        error: reject,
+        complete: () => resolve(events),
+      },
+    );
+  });
+}
