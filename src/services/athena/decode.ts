@@ -1,0 +1,795 @@
+/**
+ * Athena GetQueryResults rows → typed JSON values, for any query.
+ *
+ * Athena sends every cell as text (`Datum.VarCharValue`) and a NULL as a Datum with no VarCharValue.
+ * The decoder is built once per result from its ColumnInfo: one function per column is picked up front,
+ * so decoding a cell is one call, not a switch on the type name. Every value it returns is plain JSON
+ * (null, boolean, number, string, array, object), so a GraphQL `JSONObject` can pass it through exactly;
+ * the mapping per type is documented in docs/typed-rows.md.
+ *
+ * Pure: rows in, values out. No I/O, no clock. A malformed cell never throws; it becomes an
+ * `{ $invalid, reason }` marker and the rest of the row is still decoded.
+ */
+import type { ColumnInfo, Row } from '@aws-sdk/client-athena';
+import { AthenaTypeError, baseName, parseType, type AthenaType } from './types';
+
+export type TypedValue = null | boolean | number | string | TypedValue[] | { [k: string]: TypedValue };
+
+export interface DecodedColumn {
+  index: number;
+  /** The column name as Athena reported it (may repeat, may be empty, may look like a number). */
+  name: string;
+  /** A unique object key for this column (see `uniqueKeys`). */
+  key: string;
+  /** What ColumnInfo.Type said, lower-case without parameters: "bigint", "timestamp with time zone", "array". */
+  type: string;
+  precision?: number;
+  scale?: number;
+  nullable: 'NOT_NULL' | 'NULLABLE' | 'UNKNOWN';
+  /** The element-type hint used for a nested column, as given. */
+  hint?: string;
+}
+
+export interface ResultDecoder {
+  readonly columns: readonly DecodedColumn[];
+  /** Positional values, one per column; a missing Datum counts as NULL. */
+  decodeRow(row: Row): TypedValue[];
+  decodeRows(rows: readonly Row[]): TypedValue[][];
+  /** Values keyed by `DecodedColumn.key`. */
+  toObject(values: readonly TypedValue[]): Record<string, TypedValue>;
+  /** The cells' raw text (null for NULL), for showing what Athena actually sent next to a decoded value. */
+  raw(row: Row): (string | null)[];
+}
+
+/** A cell Athena sent that does not fit its column type. Plain JSON so it survives serialization. */
+export interface InvalidValue {
+  $invalid: string;
+  reason: string;
+  [k: string]: TypedValue;
+}
+
+type Decode = (raw: string) => TypedValue;
+
+function invalid(raw: string, reason: string): InvalidValue {
+  return { $invalid: raw, reason };
+}
+
+/**
+ * True for the marker a malformed cell decodes to. Checked by shape (exactly the keys `$invalid` and
+ * `reason`, both strings), because markers travel as JSON; a `json` cell holding that very shape is
+ * indistinguishable, which docs/typed-rows.md notes.
+ */
+export function isInvalid(v: TypedValue): boolean {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return (
+    keys.length === 2 && typeof v['$invalid'] === 'string' && typeof v['reason'] === 'string'
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars. Each decoder validates with char codes where it is hot (timestamps, integers) because
+// it runs once per cell; regexes where the type is rare.
+// ---------------------------------------------------------------------------------------------
+
+const ZERO = 48;
+
+function isDigit(c: number): boolean {
+  return c >= ZERO && c <= ZERO + 9;
+}
+
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - ZERO;
+  const b = s.charCodeAt(i + 1) - ZERO;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** `YYYY-MM-DD` at offset o, a real calendar day. */
+function validDateAt(s: string, o: number): boolean {
+  const hi = twoDigits(s, o);
+  const lo = twoDigits(s, o + 2);
+  if (hi < 0 || lo < 0 || s.charCodeAt(o + 4) !== 45 || s.charCodeAt(o + 7) !== 45) return false;
+  const month = twoDigits(s, o + 5);
+  const day = twoDigits(s, o + 8);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(hi * 100 + lo, month);
+}
+
+/** `HH:MM:SS` at offset o. */
+function validTimeAt(s: string, o: number): boolean {
+  const h = twoDigits(s, o);
+  const m = twoDigits(s, o + 3);
+  const sec = twoDigits(s, o + 6);
+  return (
+    h >= 0 && h < 24 && m >= 0 && m < 60 && sec >= 0 && sec < 60 &&
+    s.charCodeAt(o + 2) === 58 && s.charCodeAt(o + 5) === 58
+  );
+}
+
+/** Digits after the `.` at index `dot` up to `end`; -1 when there are none or a non-digit. */
+function fractionDigits(s: string, dot: number, end: number): number {
+  if (dot + 1 >= end) return -1;
+  for (let i = dot + 1; i < end; i++) if (!isDigit(s.charCodeAt(i))) return -1;
+  return end - dot - 1;
+}
+
+const MILLIS_PAD = ['.000', '00', '0', ''];
+
+/**
+ * `YYYY-MM-DD HH:MM:SS[.f…]` (the part of s up to `end`) → `YYYY-MM-DDTHH:MM:SS.fff…`, or null when malformed.
+ * Sub-millisecond digits are kept; fewer than three are padded so every instant has millis.
+ */
+function isoLocal(s: string, end: number): string | null {
+  if (end < 19 || s.charCodeAt(10) !== 32 || !validDateAt(s, 0) || !validTimeAt(s, 11)) return null;
+  if (end === 19) return s.slice(0, 10) + 'T' + s.slice(11, 19) + '.000';
+  if (s.charCodeAt(19) !== 46) return null;
+  const f = fractionDigits(s, 19, end);
+  if (f < 0) return null;
+  const local = s.slice(0, 10) + 'T' + s.slice(11, end);
+  return f >= 3 ? local : local + MILLIS_PAD[f];
+}
+
+/** Athena timestamps carry no zone; by convention (and Athena's own) they are UTC. */
+const decodeTimestamp: Decode = (raw) => {
+  const local = isoLocal(raw, raw.length);
+  return local === null ? invalid(raw, 'not a timestamp (YYYY-MM-DD HH:MM:SS[.fff])') : local + 'Z';
+};
+
+const decodeDate: Decode = (raw) =>
+  raw.length === 10 && validDateAt(raw, 0) ? raw : invalid(raw, 'not a date (YYYY-MM-DD)');
+
+const TIME_TZ = /^(\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2}:\d{2})$/;
+
+const decodeTime: Decode = (raw) => {
+  const ok =
+    raw.length >= 8 &&
+    validTimeAt(raw, 0) &&
+    (raw.length === 8 || (raw.charCodeAt(8) === 46 && fractionDigits(raw, 8, raw.length) > 0));
+  return ok ? raw : invalid(raw, 'not a time (HH:MM:SS[.fff])');
+};
+
+const decodeTimeWithZone: Decode = (raw) => {
+  const m = TIME_TZ.exec(raw);
+  return m && decodeTime(m[1]!) === m[1] && validOffset(m[2]!) !== null
+    ? raw
+    : invalid(raw, 'not a time with time zone (HH:MM:SS[.fff]±HH:MM)');
+};
+
+/** `±HH:MM` → offset in minutes, or null. */
+function validOffset(s: string): number | null {
+  const h = twoDigits(s, 1);
+  const m = twoDigits(s, 4);
+  if (s.length !== 6 || (s[0] !== '+' && s[0] !== '-') || s[3] !== ':' || h < 0 || h > 18 || m < 0 || m > 59) {
+    return null;
+  }
+  return (s[0] === '-' ? -1 : 1) * (h * 60 + m);
+}
+
+/** Formatters are costly to build and immutable, so one per zone is kept for the process. */
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+function zoneFormat(zone: string): Intl.DateTimeFormat {
+  let f = zoneFormats.get(zone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone, // throws RangeError for an unknown zone
+      hourCycle: 'h23',
+      era: 'short',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    zoneFormats.set(zone, f);
+  }
+  return f;
+}
+
+/** Epoch ms of a wall-clock time read as UTC; Date.UTC would map years 0–99 to 1900–1999. */
+function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, 0);
+  return date.getTime();
+}
+
+/** The zone's UTC offset in seconds at an instant (whole seconds; Intl gives no millis). */
+function offsetAt(format: Intl.DateTimeFormat, epochMs: number): number {
+  const at = Math.floor(epochMs / 1000) * 1000;
+  const p: Record<string, string> = {};
+  for (const part of format.formatToParts(new Date(at))) p[part.type] = part.value;
+  const year = p['era'] === 'BC' || p['era'] === 'B' ? 1 - Number(p['year']) : Number(p['year']);
+  const wall = utcMs(year, Number(p['month']), Number(p['day']), Number(p['hour']), Number(p['minute']), Number(p['second']));
+  return (wall - at) / 1000;
+}
+
+/**
+ * The offset that makes the wall-clock time `wallMs` (read as UTC) a real instant in the zone.
+ * In a fall-back overlap the earlier instant wins, as in java.time (which Trino uses); a wall time inside
+ * a spring-forward gap does not exist and gives null.
+ */
+function offsetForWall(format: Intl.DateTimeFormat, wallMs: number): number | null {
+  const day = 86_400_000;
+  let best: number | null = null;
+  for (const probe of [offsetAt(format, wallMs - day), offsetAt(format, wallMs + day), offsetAt(format, wallMs)]) {
+    if (offsetAt(format, wallMs - probe * 1000) === probe && (best === null || probe > best)) best = probe;
+  }
+  return best;
+}
+
+function formatOffset(seconds: number): string {
+  const sign = seconds < 0 ? '-' : '+';
+  const a = Math.abs(seconds);
+  const hh = String(Math.floor(a / 3600)).padStart(2, '0');
+  const mm = String(Math.floor((a % 3600) / 60)).padStart(2, '0');
+  const ss = a % 60;
+  return `${sign}${hh}:${mm}${ss === 0 ? '' : ':' + String(ss).padStart(2, '0')}`;
+}
+
+/**
+ * `2001-08-22 03:04:05.321 America/New_York` → `2001-08-22T03:04:05.321-04:00[America/New_York]`
+ * (RFC 9557, the form Temporal.ZonedDateTime prints). UTC keeps its id: `…+00:00[UTC]`; a fixed offset
+ * zone is its own id: `…+05:30[+05:30]`.
+ */
+const decodeTimestampWithZone: Decode = (raw) => {
+  const space = raw.indexOf(' ', 11);
+  const local = space < 0 ? null : isoLocal(raw, space);
+  if (local === null) return invalid(raw, 'not a timestamp with time zone (YYYY-MM-DD HH:MM:SS[.fff] zone)');
+  const zone = raw.slice(space + 1);
+  const fixed = validOffset(zone);
+  if (fixed !== null) return `${local}${formatOffset(fixed * 60)}[${zone}]`;
+  let format: Intl.DateTimeFormat;
+  try {
+    format = zoneFormat(zone);
+  } catch {
+    return invalid(raw, `unknown time zone ${JSON.stringify(zone)}`);
+  }
+  const wall = utcMs(
+    Number(raw.slice(0, 4)), Number(raw.slice(5, 7)), Number(raw.slice(8, 10)),
+    Number(raw.slice(11, 13)), Number(raw.slice(14, 16)), Number(raw.slice(17, 19)),
+  );
+  const offset = offsetForWall(format, wall);
+  if (offset === null) return invalid(raw, `wall-clock time does not exist in ${zone} (DST gap)`);
+  return `${local}${formatOffset(offset)}[${zone}]`;
+};
+
+/** Signed integer text with no leading zeros (but "0"); returns the digit count, or -1. */
+function integerDigits(raw: string): number {
+  const n = raw.length;
+  const start = n > 0 && raw.charCodeAt(0) === 45 ? 1 : 0;
+  if (start === n) return -1;
+  if (raw.charCodeAt(start) === ZERO && n - start > 1) return -1;
+  for (let i = start; i < n; i++) if (!isDigit(raw.charCodeAt(i))) return -1;
+  return n - start;
+}
+
+function boundedInteger(type: string, min: number, max: number): Decode {
+  return (raw) => {
+    const d = integerDigits(raw);
+    if (d < 0 || d > 10) return invalid(raw, `not a whole number for ${type}`);
+    const v = Number(raw);
+    if (v < min || v > max) return invalid(raw, `${type} out of range [${min}, ${max}]`);
+    return v === 0 ? 0 : v; // "-0" → 0, so JSON and Object.is agree
+  };
+}
+
+const MAX_SAFE = String(Number.MAX_SAFE_INTEGER); // 9007199254740991, 16 digits
+const BIGINT_MAX = '9223372036854775807';
+const BIGINT_MIN_ABS = '9223372036854775808';
+
+/**
+ * bigint → number when it is a safe integer, else the exact digits as a string. Safety is decided on
+ * the digits (count, then a same-length string compare), never by going through a double.
+ */
+const decodeBigint: Decode = (raw) => {
+  const d = integerDigits(raw);
+  if (d < 0) return invalid(raw, 'not a bigint');
+  if (d < 16) {
+    const v = Number(raw);
+    return v === 0 ? 0 : v;
+  }
+  const neg = raw.charCodeAt(0) === 45;
+  const digits = neg ? raw.slice(1) : raw;
+  if (d === 16 && digits <= MAX_SAFE) return Number(raw);
+  if (d < 19 || (d === 19 && digits <= (neg ? BIGINT_MIN_ABS : BIGINT_MAX))) return raw;
+  return invalid(raw, 'bigint out of range [-9223372036854775808, 9223372036854775807]');
+};
+
+const FLOAT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/** JSON has no NaN or infinities, so those stay as the strings Athena wrote. */
+const decodeFloat: Decode = (raw) => {
+  if (FLOAT.test(raw)) return Number(raw);
+  if (raw === 'NaN' || raw === 'Infinity' || raw === '-Infinity') return raw;
+  return invalid(raw, 'not a floating-point number');
+};
+
+/** decimal(p,s) stays the exact text: a double would round it. Digits are checked against p and s when known. */
+function decimalDecoder(precision: number | undefined, scale: number | undefined): Decode {
+  const maxInt = precision !== undefined && scale !== undefined ? precision - scale : undefined;
+  return (raw) => {
+    const n = raw.length;
+    let i = n > 0 && raw.charCodeAt(0) === 45 ? 1 : 0;
+    const intStart = i;
+    while (i < n && isDigit(raw.charCodeAt(i))) i++;
+    let intDigits = i - intStart;
+    let frac = 0;
+    if (i < n && raw.charCodeAt(i) === 46) {
+      frac = fractionDigits(raw, i, n);
+      if (frac < 0) return invalid(raw, 'not a decimal');
+    } else if (i !== n) {
+      return invalid(raw, 'not a decimal');
+    }
+    if (intDigits === 0) return invalid(raw, 'not a decimal');
+    if (intDigits === 1 && raw.charCodeAt(intStart) === ZERO) intDigits = 0; // "0.5": the 0 is not a digit of p
+    if (maxInt !== undefined && (intDigits > maxInt || frac > scale!)) {
+      return invalid(raw, `does not fit decimal(${precision},${scale})`);
+    }
+    return raw;
+  };
+}
+
+const decodeBoolean: Decode = (raw) =>
+  raw === 'true' ? true : raw === 'false' ? false : invalid(raw, 'not a boolean (true or false)');
+
+const decodeText: Decode = (raw) => raw;
+
+const decodeJson: Decode = (raw) => {
+  try {
+    return JSON.parse(raw) as TypedValue;
+  } catch {
+    return invalid(raw, 'not valid JSON');
+  }
+};
+
+const HEX_BYTES = /^[0-9a-fA-F]{2}(?: [0-9a-fA-F]{2})*$/;
+
+/** Athena writes varbinary as hex bytes separated by spaces; base64 is the usual JSON carrier for bytes. */
+const decodeVarbinary: Decode = (raw) => {
+  if (raw === '') return '';
+  if (!HEX_BYTES.test(raw)) return invalid(raw, 'not varbinary (hex bytes separated by spaces)');
+  return Buffer.from(raw.replace(/ /g, ''), 'hex').toString('base64');
+};
+
+const DAY_TO_SECOND = /^(-)?(\d+) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
+
+function stripZeros(digits: string): string {
+  return digits.replace(/^0+(?=\d)/, '');
+}
+
+/** `2 03:04:05.000` → `P2DT3H4M5S`; `-1 00:00:00.000` → `-P1D`; zero → `PT0S` (Temporal's form). */
+const decodeDayToSecond: Decode = (raw) => {
+  const m = DAY_TO_SECOND.exec(raw);
+  if (!m) return invalid(raw, 'not an interval day to second (D HH:MM:SS.fff)');
+  const [, sign, days, hh, mm, ss, fracText] = m;
+  const h = Number(hh);
+  const mi = Number(mm);
+  const s = Number(ss);
+  if (h > 23 || mi > 59 || s > 59) return invalid(raw, 'interval field out of range');
+  const d = stripZeros(days!);
+  const frac = (fracText ?? '').replace(/0+$/, '');
+  let time = '';
+  if (h > 0) time += `${h}H`;
+  if (mi > 0) time += `${mi}M`;
+  if (s > 0 || frac !== '') time += frac === '' ? `${s}S` : `${s}.${frac}S`;
+  if (d === '0' && time === '') return 'PT0S';
+  return `${sign ?? ''}P${d === '0' ? '' : d + 'D'}${time === '' ? '' : 'T' + time}`;
+};
+
+const YEAR_TO_MONTH = /^(-)?(\d+)-(\d+)$/;
+
+/** `1-2` → `P1Y2M`; `-1-2` → `-P1Y2M`; zero → `PT0S`. */
+const decodeYearToMonth: Decode = (raw) => {
+  const m = YEAR_TO_MONTH.exec(raw);
+  if (!m) return invalid(raw, 'not an interval year to month (Y-M)');
+  const y = stripZeros(m[2]!);
+  const mo = Number(m[3]);
+  if (mo > 11) return invalid(raw, 'interval months out of range [0, 11]');
+  if (y === '0' && mo === 0) return 'PT0S';
+  return `${m[1] ?? ''}P${y === '0' ? '' : y + 'Y'}${mo === 0 ? '' : mo + 'M'}`;
+};
+
+/**
+ * The decoder for a scalar type name. '' is a value only for text types (and empty varbinary); every
+ * other decoder rejects it by its grammar, so '' never passes as 0, false or NULL.
+ */
+function scalarDecoder(name: string, precision: number | undefined, scale: number | undefined): Decode {
+  switch (name) {
+    case 'tinyint':
+      return boundedInteger(name, -128, 127);
+    case 'smallint':
+      return boundedInteger(name, -32768, 32767);
+    case 'integer':
+    case 'int':
+      return boundedInteger('integer', -2147483648, 2147483647);
+    case 'bigint':
+      return decodeBigint;
+    case 'real':
+    case 'float':
+    case 'double':
+      return decodeFloat;
+    case 'decimal':
+      return decimalDecoder(precision, scale);
+    case 'boolean':
+      return decodeBoolean;
+    case 'json':
+      return decodeJson;
+    case 'date':
+      return decodeDate;
+    case 'time':
+      return decodeTime;
+    case 'time with time zone':
+      return decodeTimeWithZone;
+    case 'timestamp':
+      return decodeTimestamp;
+    case 'timestamp with time zone':
+      return decodeTimestampWithZone;
+    case 'interval day to second':
+      return decodeDayToSecond;
+    case 'interval year to month':
+      return decodeYearToMonth;
+    case 'varbinary':
+      return decodeVarbinary;
+    default:
+      // Every other type (varchar, char with its padding, uuid, types Athena adds later) is text.
+      return decodeText;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nested values. Athena prints arrays as `[a, b]`, maps as `{k=v, k2=v2}` and rows as `{x=1, y=abc}`:
+// strings unquoted, elements joined by ", ", NULL as `null`. The text is ambiguous (a varchar element
+// holding ", " or "]" cannot be told from a separator), so the parser is best-effort: it splits on ", "
+// and on brackets balanced at the current depth, and with a type hint it knows which shape to expect.
+// ---------------------------------------------------------------------------------------------
+
+/** Structural failure inside a nested cell; caught per cell and turned into an invalid marker. */
+class NestedSyntax {
+  constructor(readonly reason: string) {}
+}
+
+interface Node {
+  /** Decode the value starting at `pos`, ending before `close` (or ", ") at depth 0. */
+  (s: string, pos: number, close: number): [TypedValue, number];
+}
+
+const OPEN_SQ = 91;
+const CLOSE_SQ = 93;
+const OPEN_CU = 123;
+const CLOSE_CU = 125;
+const COMMA = 44;
+const SPACE = 32;
+const EQUALS = 61;
+
+/**
+ * End of an atom starting at `pos`: the first ", " or closing bracket at depth 0 (or the end of the
+ * text when `close` is -1, i.e. at the top level). Brackets inside an atom are balanced so a nested
+ * value kept as text (no hint) stays whole.
+ */
+function atomEnd(s: string, pos: number, close: number, stopAtEquals: boolean): number {
+  let depth = 0;
+  const n = s.length;
+  for (let i = pos; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === OPEN_SQ || c === OPEN_CU) depth++;
+    else if (c === CLOSE_SQ || c === CLOSE_CU) {
+      if (depth === 0) {
+        if (close === -1) continue;
+        return i;
+      }
+      depth--;
+    } else if (depth === 0 && close !== -1) {
+      if (c === COMMA && s.charCodeAt(i + 1) === SPACE) return i;
+      if (stopAtEquals && c === EQUALS) return i;
+    }
+  }
+  if (close !== -1) throw new NestedSyntax(`missing "${String.fromCharCode(close)}"`);
+  return n;
+}
+
+function isNullAt(s: string, pos: number, end: number): boolean {
+  return end - pos === 4 && s.startsWith('null', pos);
+}
+
+function scalarNode(decode: Decode | null): Node {
+  return (s, pos, close) => {
+    const end = atomEnd(s, pos, close, false);
+    if (isNullAt(s, pos, end)) return [null, end];
+    const text = s.slice(pos, end);
+    return [decode === null ? text : decode(text), end];
+  };
+}
+
+/** Object keys come from data; `__proto__` must stay an own key, not replace the prototype. */
+function setKey(obj: Record<string, TypedValue>, key: string, value: TypedValue): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** Parse a separated sequence inside `open…close`, calling `item` for each element. */
+function sequence(s: string, pos: number, open: number, close: number, item: (pos: number) => number): number {
+  if (s.charCodeAt(pos) !== open) throw new NestedSyntax(`expected "${String.fromCharCode(open)}" at ${pos}`);
+  let i = pos + 1;
+  if (s.charCodeAt(i) === close) return i + 1;
+  for (;;) {
+    i = item(i);
+    const c = s.charCodeAt(i);
+    if (c === close) return i + 1;
+    if (c === COMMA && s.charCodeAt(i + 1) === SPACE) i += 2;
+    else throw new NestedSyntax(`expected ", " or "${String.fromCharCode(close)}" at ${i}`);
+  }
+}
+
+function arrayNode(element: Node): Node {
+  return (s, pos, close) => {
+    if (s.charCodeAt(pos) !== OPEN_SQ) {
+      const end = atomEnd(s, pos, close, false);
+      if (isNullAt(s, pos, end)) return [null, end];
+      throw new NestedSyntax(`expected "[" at ${pos}`);
+    }
+    const out: TypedValue[] = [];
+    const end = sequence(s, pos, OPEN_SQ, CLOSE_SQ, (i) => {
+      const [v, next] = element(s, i, CLOSE_SQ);
+      out.push(v);
+      return next;
+    });
+    return [out, end];
+  };
+}
+
+/**
+ * `{k=v, …}` for maps and rows. `fieldName(i, textKey)` picks the object key of entry i; `value(i)` its
+ * decoder; `key` (maps only) validates and normalises the key text.
+ */
+function entriesNode(
+  fieldName: (i: number, textKey: string | null) => string,
+  value: (i: number) => Node,
+  key: Decode | null,
+  isRow: boolean,
+): Node {
+  return (s, pos, close) => {
+    if (s.charCodeAt(pos) !== OPEN_CU) {
+      const end = atomEnd(s, pos, close, false);
+      if (isNullAt(s, pos, end)) return [null, end];
+      throw new NestedSyntax(`expected "{" at ${pos}`);
+    }
+    const out: Record<string, TypedValue> = {};
+    const used = new Set<string>();
+    let index = 0;
+    const end = sequence(s, pos, OPEN_CU, CLOSE_CU, (i) => {
+      const keyEnd = atomEnd(s, i, CLOSE_CU, true);
+      let textKey: string | null = null;
+      let at = i;
+      if (s.charCodeAt(keyEnd) === EQUALS) {
+        textKey = s.slice(i, keyEnd);
+        at = keyEnd + 1;
+      } else if (!isRow) {
+        throw new NestedSyntax(`expected "=" after map key at ${keyEnd}`);
+      }
+      let name = fieldName(index, textKey);
+      if (key !== null) {
+        const k = key(name);
+        if (isInvalid(k)) throw new NestedSyntax(`map key ${JSON.stringify(name)}: ${(k as InvalidValue).reason}`);
+        name = typeof k === 'string' ? k : JSON.stringify(k);
+      }
+      name = uniqueName(name, used);
+      const [v, next] = value(index)(s, at, CLOSE_CU);
+      setKey(out, name, v);
+      index++;
+      return next;
+    });
+    return [out, end];
+  };
+}
+
+function uniqueName(base: string, used: Set<string>): string {
+  let name = base;
+  for (let n = 2; used.has(name); n++) name = `${base}_${n}`;
+  used.add(name);
+  return name;
+}
+
+/** A node for a hinted type: containers recurse, scalars use the same decoders as top-level cells. */
+function typedNode(t: AthenaType): Node {
+  switch (t.kind) {
+    case 'scalar':
+      return scalarNode(scalarDecoder(t.name, t.params[0], t.params[1]));
+    case 'array':
+      return arrayNode(typedNode(t.element));
+    case 'map':
+      return entriesNode(
+        (_i, k) => k ?? '',
+        ((v) => () => v)(typedNode(t.value)),
+        t.key.kind === 'scalar' ? scalarDecoder(t.key.name, t.key.params[0], t.key.params[1]) : null,
+        false,
+      );
+    case 'row': {
+      const fields = t.fields.map((f) => typedNode(f.type));
+      return entriesNode(
+        (i, k) => t.fields[i]?.name ?? k ?? `field${i}`,
+        (i) => {
+          const f = fields[i];
+          if (f === undefined) throw new NestedSyntax(`more fields than the hint's ${fields.length}`);
+          return f;
+        },
+        null,
+        true,
+      );
+    }
+    default: {
+      const never: never = t;
+      throw new Error(`unreachable type ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** Without a hint: arrays of strings, maps and rows as objects of strings; nested values stay text. */
+function untypedNode(kind: 'array' | 'map' | 'row'): Node {
+  const text = scalarNode(null);
+  if (kind === 'array') return arrayNode(text);
+  return entriesNode((i, k) => k ?? `field${i}`, () => text, null, kind === 'row');
+}
+
+function nestedDecoder(node: Node): Decode {
+  return (raw) => {
+    try {
+      const [v, end] = node(raw, 0, -1);
+      if (end !== raw.length) return invalid(raw, `unexpected text after position ${end}`);
+      return v;
+    } catch (e) {
+      if (e instanceof NestedSyntax) return invalid(raw, e.reason);
+      throw e;
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The decoder.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Unique object keys, positional: every first occurrence of a name keeps it; a later duplicate gets
+ * `_2`, `_3`, … (skipping names already taken by other columns); an empty name becomes `_col<i>`
+ * (i = 0-based position, Athena's own naming for unnamed columns).
+ */
+export function uniqueKeys(names: readonly string[]): string[] {
+  const bases = names.map((n, i) => (n === '' ? `_col${i}` : n));
+  const used = new Set<string>();
+  const keys: (string | undefined)[] = bases.map((b) => {
+    if (used.has(b)) return undefined;
+    used.add(b);
+    return b;
+  });
+  return keys.map((k, i) => {
+    if (k !== undefined) return k;
+    const base = bases[i]!;
+    let n = 2;
+    while (used.has(`${base}_${n}`)) n++;
+    const key = `${base}_${n}`;
+    used.add(key);
+    return key;
+  });
+}
+
+function nullable(v: string | undefined): DecodedColumn['nullable'] {
+  return v === 'NOT_NULL' || v === 'NULLABLE' ? v : 'UNKNOWN';
+}
+
+function parseColumnType(text: string): AthenaType {
+  try {
+    return parseType(text);
+  } catch {
+    // A type name the grammar does not know is still a column; its cells pass through as text.
+    return { kind: 'scalar', name: text.trim().toLowerCase(), params: [] };
+  }
+}
+
+function columnDecoder(t: AthenaType, info: ColumnInfo, hinted: boolean): Decode {
+  switch (t.kind) {
+    case 'scalar': {
+      if (t.name === 'array' || t.name === 'map' || t.name === 'row') return nestedDecoder(untypedNode(t.name));
+      // ColumnInfo carries decimal precision and scale; a hint's own parameters win.
+      const precision = hinted || t.params.length > 0 ? t.params[0] : info.Precision;
+      const scale = hinted || t.params.length > 0 ? t.params[1] : info.Scale;
+      return scalarDecoder(t.name, precision, scale);
+    }
+    default:
+      return nestedDecoder(typedNode(t));
+  }
+}
+
+/**
+ * Build the decoder for one result. `hints` maps a column (by unique key, else by name) to a full
+ * Trino type such as `array(row(a bigint, b varchar))`; a hint must have the column's base type.
+ * Throws AthenaTypeError for an unparsable hint, a hint of the wrong kind or one naming no column,
+ * because those are the caller's mistakes, not the data's.
+ */
+export function createDecoder(
+  columns: readonly ColumnInfo[],
+  hints?: Readonly<Record<string, string>>,
+): ResultDecoder {
+  const names = columns.map((c) => c.Name ?? c.Label ?? '');
+  const keys = uniqueKeys(names);
+  const hintFor = new Map<number, string>();
+  if (hints !== undefined) {
+    for (const [target, text] of Object.entries(hints)) {
+      let i = keys.indexOf(target);
+      if (i < 0) i = names.indexOf(target);
+      if (i < 0) {
+        throw new AthenaTypeError(
+          `Type hint for ${JSON.stringify(target)} names no column; columns are ${keys.map((k) => JSON.stringify(k)).join(', ')}`,
+        );
+      }
+      hintFor.set(i, text);
+    }
+  }
+
+  const decoded: DecodedColumn[] = [];
+  const fns: Decode[] = [];
+  columns.forEach((info, index) => {
+    const declared = parseColumnType(info.Type ?? 'unknown');
+    const hint = hintFor.get(index);
+    let t = declared;
+    if (hint !== undefined) {
+      const h = parseType(hint);
+      if (baseName(h) !== baseName(declared)) {
+        throw new AthenaTypeError(
+          `Type hint ${JSON.stringify(hint)} for column ${JSON.stringify(keys[index])} does not fit its type ${JSON.stringify(baseName(declared))}`,
+        );
+      }
+      t = h;
+    }
+    const column: DecodedColumn = {
+      index,
+      name: names[index]!,
+      key: keys[index]!,
+      type: baseName(declared),
+      nullable: nullable(info.Nullable),
+    };
+    if (info.Precision !== undefined) column.precision = info.Precision;
+    if (info.Scale !== undefined) column.scale = info.Scale;
+    if (hint !== undefined) column.hint = hint;
+    decoded.push(column);
+    fns.push(columnDecoder(t, info, hint !== undefined));
+  });
+
+  const width = fns.length;
+
+  const decodeRow = (row: Row): TypedValue[] => {
+    const data = row.Data ?? [];
+    const out: TypedValue[] = [];
+    for (let i = 0; i < width; i++) {
+      const datum = data[i];
+      const raw = datum === undefined ? undefined : datum.VarCharValue;
+      out.push(raw === undefined ? null : fns[i]!(raw));
+    }
+    return out;
+  };
+
+  return {
+    columns: decoded,
+    decodeRow,
+    decodeRows(rows) {
+      const out: TypedValue[][] = new Array(rows.length);
+      for (let r = 0; r < rows.length; r++) out[r] = decodeRow(rows[r]!);
+      return out;
+    },
+    toObject(values) {
+      const obj: Record<string, TypedValue> = {};
+      for (let i = 0; i < width; i++) setKey(obj, keys[i]!, values[i] ?? null);
+      return obj;
+    },
+    raw(row) {
+      const data = row.Data ?? [];
+      const out: (string | null)[] = [];
+      for (let i = 0; i < width; i++) out.push(data[i]?.VarCharValue ?? null);
+      return out;
+    },
+  };
+}
