@@ -1,0 +1,428 @@
+/**
+ * The `datasets:` section of the config file: which time series gapwatch checks and what
+ * "complete" means for each. Parsed once at start-up; every mistake is a ConfigError naming the
+ * dataset and the key, so an operator can fix the file without reading code.
+ */
+import { ConfigError } from '../../errors';
+import { formatDuration, parseDuration } from './duration';
+import { isKnownZone, zoneFor } from './zone';
+
+export type Bucket = '1m' | '5m' | '15m' | '1h' | '1d';
+export const BUCKETS: readonly Bucket[] = ['1m', '5m', '15m', '1h', '1d'];
+export const BUCKET_MS: Readonly<Record<Bucket, number>> = {
+  '1m': 60_000,
+  '5m': 300_000,
+  '15m': 900_000,
+  '1h': 3_600_000,
+  '1d': 86_400_000,
+};
+
+export type Weekday = 'sun' | 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat';
+/** In Date#getUTCDay order, so a weekday index maps straight to its name. */
+export const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+export interface Calendar {
+  /** Trading days, in the dataset zone. */
+  readonly days: readonly Weekday[];
+  /** Session open/close as written ("09:30"); both absent = the whole day is open. */
+  readonly open?: string;
+  readonly close?: string;
+  /** Minutes after local midnight; 0 and 1440 when open/close are absent. */
+  readonly openMinute: number;
+  readonly closeMinute: number;
+  /** Local dates (YYYY-MM-DD) on which nothing is expected. */
+  readonly holidays: readonly string[];
+}
+
+/** How the columns of a wide named query map to groups. */
+export interface WideShape {
+  /** The column holding the bucket time. */
+  readonly timeColumn: string;
+  /** A pattern with one `{group}` (e.g. `{group}_CNT`), or an explicit group → column map. */
+  readonly groupColumns: string | Readonly<Record<string, string>>;
+}
+
+export interface Dataset {
+  readonly name: string;
+  /** `long`: one row per event in database.table; `wide`: a named query with one count column per group. */
+  readonly shape: 'long' | 'wide';
+  readonly database?: string;
+  readonly table?: string;
+  readonly timestampColumn?: string;
+  readonly groupColumn?: string;
+  /** Named query (namedQueries section) that a wide dataset reads. */
+  readonly query?: string;
+  readonly wide?: WideShape;
+  /** Expected groups; undefined = every group seen in the window. */
+  readonly groups?: readonly string[];
+  readonly bucket: Bucket;
+  readonly bucketMs: number;
+  readonly expectedPerBucket: number;
+  readonly minRatio: number;
+  readonly timezone: string;
+  readonly calendar?: Calendar;
+  readonly settleMs: number;
+  readonly scheduleMs?: number;
+  /** As written: one instant for every group, or one per group. */
+  readonly startsAt?: string | Readonly<Record<string, string>>;
+  /** startsAt resolved to epoch ms: `all` for every group, `byGroup` overriding it per group. */
+  readonly startsAtMs?: { readonly all?: number; readonly byGroup: Readonly<Record<string, number>> };
+  readonly maxWindowMs: number;
+  readonly seriesLookbackMs: number;
+}
+
+/** Settle default: Kinesis Firehose, the usual way ticks reach S3, buffers up to 900 s. */
+export const DEFAULT_SETTLE_MS = 15 * 60_000;
+
+/**
+ * Default longest window per check. The window bounds the bytes Athena scans, which depend on the
+ * time span rather than the bucket, so intraday buckets share 31 days (1m: 44,640 buckets per
+ * group, under the ~50,000 the engine is sized for); daily buckets get a year.
+ */
+export const DEFAULT_MAX_WINDOW_MS: Readonly<Record<Bucket, number>> = {
+  '1m': 31 * 86_400_000,
+  '5m': 31 * 86_400_000,
+  '15m': 31 * 86_400_000,
+  '1h': 31 * 86_400_000,
+  '1d': 366 * 86_400_000,
+};
+
+/** Hard ceiling on buckets per group in one window, whatever maxWindow says. */
+export const MAX_BUCKETS_PER_GROUP = 1_000_000;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const CLOCK = /^(\d{2}):(\d{2})$/;
+const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+const KNOWN_KEYS = [
+  'name', 'shape', 'database', 'table', 'timestampColumn', 'groupColumn', 'query', 'timeColumn',
+  'wideColumns', 'groups', 'bucket', 'expectedPerBucket', 'minRatio', 'timezone', 'calendar', 'settle',
+  'schedule', 'startsAt', 'maxWindow', 'seriesLookback',
+] as const;
+const CALENDAR_KEYS = ['days', 'open', 'close', 'holidays'] as const;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+/** Reads one dataset entry; every failure names `datasets[i] (name).key`. */
+class Reader {
+  constructor(
+    private readonly where: string,
+    private readonly raw: Record<string, unknown>,
+  ) {}
+
+  fail(key: string, message: string): never {
+    throw new ConfigError(`${this.where}.${key}: ${message}`);
+  }
+
+  has(key: string): boolean {
+    return this.raw[key] !== undefined && this.raw[key] !== null;
+  }
+
+  string(key: string): string | undefined {
+    const value = this.raw[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' || value.trim() === '') this.fail(key, `expected a non-empty string, got ${describe(value)}`);
+    return value;
+  }
+
+  identifier(key: string): string | undefined {
+    const value = this.string(key);
+    if (value !== undefined && !IDENTIFIER.test(value)) {
+      this.fail(key, `expected a plain SQL identifier [A-Za-z_][A-Za-z0-9_]*, got '${value}'`);
+    }
+    return value;
+  }
+
+  required<T>(key: string, value: T | undefined, why: string): T {
+    if (value === undefined) this.fail(key, `required ${why}`);
+    return value;
+  }
+
+  number(key: string, check: (n: number) => boolean, expected: string): number | undefined {
+    const value = this.raw[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) {
+      this.fail(key, `expected ${expected}, got ${describe(value)}`);
+    }
+    return value;
+  }
+
+  duration(key: string, min = 0): number | undefined {
+    const value = this.raw[key];
+    if (value === undefined || value === null) return undefined;
+    const ms = typeof value === 'string' ? parseDuration(value) : undefined;
+    if (ms === undefined) this.fail(key, `expected a duration like 15m, 1h or 7d, got ${describe(value)}`);
+    if (ms < min) this.fail(key, `expected at least ${formatDuration(min)}, got '${String(value)}'`);
+    return ms;
+  }
+}
+
+/** A YAML date may arrive as a Date when a YAML 1.1 schema was used; accept it as its UTC date. */
+function dateText(value: unknown): string | undefined {
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString().slice(0, 10);
+  if (typeof value === 'string' && DATE.test(value)) {
+    const [, y, m, d] = DATE.exec(value)!;
+    const check = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+    if (check.toISOString().slice(0, 10) === value) return value;
+  }
+  return undefined;
+}
+
+function clockMinutes(value: string): number | undefined {
+  const match = CLOCK.exec(value);
+  if (match === null) return undefined;
+  const h = Number(match[1]);
+  const m = Number(match[2]);
+  if (m > 59 || h > 24 || (h === 24 && m !== 0)) return undefined;
+  return h * 60 + m;
+}
+
+/**
+ * An instant written in the config: ISO with Z or an offset is absolute; a date or date-time
+ * without one is wall time in the dataset zone (so `2024-01-02` is local midnight).
+ */
+export function parseLocalInstant(text: string, timezone: string): number | undefined {
+  const match = LOCAL_TIME.exec(text.trim());
+  if (match === null) return undefined;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', ms = '0', zone] = match;
+  const wall = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), Number(ms.padEnd(3, '0')));
+  const check = new Date(wall);
+  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) {
+    return undefined;
+  }
+  if (zone === undefined) return zoneFor(timezone).instantOfWall(wall);
+  if (zone === 'Z') return wall;
+  const sign = zone.startsWith('-') ? -1 : 1;
+  const offset = sign * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6))) * 60_000;
+  return wall - offset;
+}
+
+function parseCalendar(r: Reader, raw: unknown): Calendar | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw)) r.fail('calendar', `expected a mapping, got ${describe(raw)}`);
+  const c = raw as Record<string, unknown>;
+  for (const key of Object.keys(c)) {
+    if (!(CALENDAR_KEYS as readonly string[]).includes(key)) {
+      r.fail(`calendar.${key}`, `unknown key (known: ${CALENDAR_KEYS.join(', ')})`);
+    }
+  }
+  let days: Weekday[] = [...WEEKDAYS];
+  if (c.days !== undefined && c.days !== null) {
+    if (!Array.isArray(c.days) || c.days.length === 0) r.fail('calendar.days', `expected a non-empty list of ${WEEKDAYS.join(' | ')}, got ${describe(c.days)}`);
+    days = c.days.map((day, i) => {
+      const name = typeof day === 'string' ? day.toLowerCase().slice(0, 3) : '';
+      if (typeof day !== 'string' || !(WEEKDAYS as readonly string[]).includes(name)) {
+        r.fail(`calendar.days[${i}]`, `expected one of ${WEEKDAYS.join(' | ')}, got ${describe(day)}`);
+      }
+      return name as Weekday;
+    });
+    days = WEEKDAYS.filter((d) => days.includes(d));
+  }
+  const clock = (key: 'open' | 'close'): string | undefined => {
+    const value = c[key];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' || clockMinutes(value) === undefined) {
+      r.fail(`calendar.${key}`, `expected a quoted local time "HH:MM" (00:00 to 24:00), got ${describe(value)}`);
+    }
+    return value;
+  };
+  const open = clock('open');
+  const close = clock('close');
+  if ((open === undefined) !== (close === undefined)) r.fail(open === undefined ? 'calendar.open' : 'calendar.close', 'open and close go together');
+  const openMinute = open === undefined ? 0 : clockMinutes(open)!;
+  const closeMinute = close === undefined ? 1440 : clockMinutes(close)!;
+  if (closeMinute <= openMinute) {
+    r.fail('calendar.close', `expected a time after open ${open} (sessions across midnight are not supported), got '${close}'`);
+  }
+  let holidays: string[] = [];
+  if (c.holidays !== undefined && c.holidays !== null) {
+    if (!Array.isArray(c.holidays)) r.fail('calendar.holidays', `expected a list of dates YYYY-MM-DD, got ${describe(c.holidays)}`);
+    holidays = c.holidays.map((h, i) => {
+      const text = dateText(h);
+      if (text === undefined) r.fail(`calendar.holidays[${i}]`, `expected a date YYYY-MM-DD, got ${describe(h)}`);
+      return text;
+    });
+  }
+  return {
+    days,
+    ...(open !== undefined ? { open } : {}),
+    ...(close !== undefined ? { close } : {}),
+    openMinute,
+    closeMinute,
+    holidays,
+  };
+}
+
+function parseGroups(r: Reader, raw: unknown): string[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw) || raw.length === 0) r.fail('groups', `expected a non-empty list of group names, got ${describe(raw)}`);
+  const seen = new Set<string>();
+  return raw.map((g, i) => {
+    // YAML reads `groups: [1, 2]` as numbers; groups are compared as the strings Athena returns.
+    const name = typeof g === 'number' && Number.isFinite(g) ? String(g) : g;
+    if (typeof name !== 'string' || name === '') r.fail(`groups[${i}]`, `expected a group name, got ${describe(g)}`);
+    if (seen.has(name)) r.fail(`groups[${i}]`, `duplicate group '${name}'`);
+    seen.add(name);
+    return name;
+  });
+}
+
+function parseStartsAt(r: Reader, raw: unknown, timezone: string): Pick<Dataset, 'startsAt' | 'startsAtMs'> {
+  if (raw === undefined || raw === null) return {};
+  const instant = (key: string, value: unknown): number => {
+    const text = value instanceof Date ? value.toISOString() : value;
+    const ms = typeof text === 'string' ? parseLocalInstant(text, timezone) : undefined;
+    if (ms === undefined) r.fail(key, `expected an ISO date or date-time (zone optional, default ${timezone}), got ${describe(value)}`);
+    return ms;
+  };
+  if (typeof raw === 'string' || raw instanceof Date) {
+    const all = instant('startsAt', raw);
+    return { startsAt: typeof raw === 'string' ? raw : raw.toISOString(), startsAtMs: { all, byGroup: {} } };
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) r.fail('startsAt', `expected an instant or a mapping group → instant, got ${describe(raw)}`);
+  const written: Record<string, string> = {};
+  const byGroup: Record<string, number> = {};
+  for (const [group, value] of Object.entries(raw as Record<string, unknown>)) {
+    byGroup[group] = instant(`startsAt.${group}`, value);
+    written[group] = value instanceof Date ? value.toISOString() : String(value);
+  }
+  return { startsAt: written, startsAtMs: { byGroup } };
+}
+
+function parseWideColumns(r: Reader, raw: unknown): string | Record<string, string> {
+  if (raw === undefined || raw === null) return '{group}_CNT';
+  if (typeof raw === 'string') {
+    if (raw.split('{group}').length !== 2) r.fail('wideColumns', `expected a pattern with exactly one {group}, got '${raw}'`);
+    return raw;
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) r.fail('wideColumns', `expected a pattern like "{group}_CNT" or a mapping group → column, got ${describe(raw)}`);
+  const map: Record<string, string> = {};
+  for (const [group, column] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof column !== 'string' || column === '') r.fail(`wideColumns.${group}`, `expected a column name, got ${describe(column)}`);
+    map[group] = column;
+  }
+  if (Object.keys(map).length === 0) r.fail('wideColumns', 'expected at least one group → column');
+  return map;
+}
+
+function parseOne(raw: unknown, index: number, namedQueryNames: ReadonlySet<string>): Dataset {
+  const label = (name: string | undefined) => `datasets[${index}]${name === undefined ? '' : ` (${name})`}`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`${label(undefined)}: expected a mapping, got ${describe(raw)}`);
+  }
+  const obj = raw as Record<string, unknown>;
+  const rawName = typeof obj.name === 'string' && obj.name.trim() !== '' ? obj.name : undefined;
+  const r = new Reader(label(rawName), obj);
+  const name = r.required('name', r.string('name'), '(a unique dataset name)');
+  for (const key of Object.keys(obj)) {
+    if (!(KNOWN_KEYS as readonly string[]).includes(key)) r.fail(key, `unknown key (known: ${KNOWN_KEYS.join(', ')})`);
+  }
+
+  const shapeText: string = r.string('shape') ?? (r.has('query') ? 'wide' : 'long');
+  if (shapeText !== 'long' && shapeText !== 'wide') r.fail('shape', `expected one of long | wide, got '${shapeText}'`);
+  const shape = shapeText as 'long' | 'wide';
+
+  const bucketText = r.required('bucket', r.string('bucket'), `(one of ${BUCKETS.join(' | ')})`);
+  if (!(BUCKETS as readonly string[]).includes(bucketText)) r.fail('bucket', `expected one of ${BUCKETS.join(' | ')}, got '${bucketText}'`);
+  const bucket = bucketText as Bucket;
+  const bucketMs = BUCKET_MS[bucket];
+
+  const expectedPerBucket = r.required(
+    'expectedPerBucket',
+    r.number('expectedPerBucket', (n) => n > 0, 'a number > 0'),
+    '(rows expected in a full bucket)',
+  );
+  const minRatio = r.number('minRatio', (n) => n > 0 && n <= 1, 'a number in (0, 1]') ?? 1;
+  const timezone = r.string('timezone') ?? 'UTC';
+  if (!isKnownZone(timezone)) r.fail('timezone', `expected an IANA zone like UTC or America/New_York, got '${timezone}'`);
+
+  const base = {
+    name,
+    shape,
+    bucket,
+    bucketMs,
+    expectedPerBucket,
+    minRatio,
+    timezone,
+  };
+
+  let source: Partial<Dataset>;
+  if (shape === 'long') {
+    source = {
+      ...(r.identifier('database') !== undefined ? { database: r.identifier('database') } : {}),
+      table: r.required('table', r.identifier('table'), 'for a long dataset'),
+      timestampColumn: r.required('timestampColumn', r.identifier('timestampColumn'), 'for a long dataset'),
+      groupColumn: r.required('groupColumn', r.identifier('groupColumn'), 'for a long dataset'),
+    };
+    for (const key of ['query', 'timeColumn', 'wideColumns']) {
+      if (r.has(key)) r.fail(key, 'only for shape: wide');
+    }
+  } else {
+    const query = r.required('query', r.string('query'), 'for a wide dataset (a namedQueries name)');
+    if (!namedQueryNames.has(query)) {
+      const known = [...namedQueryNames].sort().join(', ');
+      r.fail('query', `unknown named query '${query}' (known: ${known === '' ? 'none' : known})`);
+    }
+    for (const key of ['database', 'table', 'timestampColumn', 'groupColumn']) {
+      if (r.has(key)) r.fail(key, 'only for shape: long (a wide dataset reads its named query)');
+    }
+    source = {
+      query,
+      wide: {
+        timeColumn: r.required('timeColumn', r.string('timeColumn'), 'for a wide dataset (the bucket time column)'),
+        groupColumns: parseWideColumns(r, obj.wideColumns),
+      },
+    };
+  }
+
+  const groups = parseGroups(r, obj.groups);
+  const calendar = parseCalendar(r, obj.calendar);
+  if (calendar !== undefined && bucket === '1d' && calendar.open !== undefined) {
+    // Daily buckets judge whole trading days; the session hours would silently mean nothing.
+    r.fail('calendar.open', 'not used with bucket 1d (a daily bucket is a whole trading day); remove open/close');
+  }
+  const settleMs = r.duration('settle') ?? DEFAULT_SETTLE_MS;
+  const scheduleMs = r.duration('schedule', 60_000);
+  const maxWindowMs = r.duration('maxWindow', bucketMs) ?? DEFAULT_MAX_WINDOW_MS[bucket];
+  if (maxWindowMs / bucketMs > MAX_BUCKETS_PER_GROUP) {
+    r.fail('maxWindow', `at most ${MAX_BUCKETS_PER_GROUP} buckets of ${bucket} (${formatDuration(MAX_BUCKETS_PER_GROUP * bucketMs)}), got '${String(obj.maxWindow)}'`);
+  }
+  const seriesLookbackMs = r.duration('seriesLookback', 60_000) ?? maxWindowMs;
+  const starts = parseStartsAt(r, obj.startsAt, timezone);
+
+  return {
+    ...base,
+    ...source,
+    ...(groups !== undefined ? { groups } : {}),
+    ...(calendar !== undefined ? { calendar } : {}),
+    settleMs,
+    ...(scheduleMs !== undefined ? { scheduleMs } : {}),
+    ...starts,
+    maxWindowMs,
+    seriesLookbackMs,
+  } as Dataset;
+}
+
+/**
+ * Parses the `datasets:` list (absent = no datasets). `namedQueryNames` are the names in the
+ * `namedQueries:` section, so a wide dataset naming a query that does not exist fails at start-up.
+ */
+export function parseDatasets(raw: unknown, namedQueryNames: ReadonlySet<string>): Dataset[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new ConfigError(`datasets: expected a list of datasets, got ${describe(raw)}`);
+  const datasets = raw.map((entry, i) => parseOne(entry, i, namedQueryNames));
+  const seen = new Map<string, number>();
+  datasets.forEach((d, i) => {
+    const first = seen.get(d.name);
+    if (first !== undefined) throw new ConfigError(`datasets[${i}] (${d.name}).name: duplicate of datasets[${first}]`);
+    seen.set(d.name, i);
+  });
+  return datasets;
+}
