@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EXAMPLES } from './examples';
 
@@ -8,13 +9,22 @@ import { EXAMPLES } from './examples';
  * node_modules once and kept in memory; a strict Content-Security-Policy makes any stray outside request fail
  * loudly in the browser instead of leaking.
  */
-const ASSETS: Readonly<Record<string, { module: string; type: string }>> = {
-  'react.js': { module: 'react/umd/react.production.min.js', type: 'text/javascript' },
-  'react-dom.js': { module: 'react-dom/umd/react-dom.production.min.js', type: 'text/javascript' },
-  'graphiql.js': { module: 'graphiql/graphiql.min.js', type: 'text/javascript' },
-  'graphiql.css': { module: 'graphiql/graphiql.min.css', type: 'text/css' },
-  'graphql-ws.js': { module: 'graphql-ws/umd/graphql-ws.min.js', type: 'text/javascript' },
+const ASSETS: Readonly<Record<string, { pkg: string; file: string; type: string }>> = {
+  'react.js': { pkg: 'react', file: 'umd/react.production.min.js', type: 'text/javascript' },
+  'react-dom.js': { pkg: 'react-dom', file: 'umd/react-dom.production.min.js', type: 'text/javascript' },
+  'graphiql.js': { pkg: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
+  'graphiql.css': { pkg: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
+  'graphql-ws.js': { pkg: 'graphql-ws', file: 'umd/graphql-ws.min.js', type: 'text/javascript' },
 };
+
+/** A file inside an installed package, found the way Node finds the package (its `exports` hide UMD builds). */
+function packageFile(pkg: string, file: string): string {
+  for (const dir of require.resolve.paths(pkg) ?? []) {
+    const candidate = path.join(dir, pkg, file);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`explorer asset ${pkg}/${file} is not installed`);
+}
 
 export const EXPLORER_PREFIX = '/explorer/';
 
@@ -23,7 +33,7 @@ const loaded = new Map<string, Buffer>();
 function asset(name: string): Buffer {
   let body = loaded.get(name);
   if (!body) {
-    body = name === 'explorer.js' ? Buffer.from(bootstrap()) : readFileSync(require.resolve(ASSETS[name].module));
+    body = name === 'explorer.js' ? Buffer.from(bootstrap()) : readFileSync(packageFile(ASSETS[name].pkg, ASSETS[name].file));
     loaded.set(name, body);
   }
   return body;

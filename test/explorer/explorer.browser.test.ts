@@ -1,0 +1,64 @@
+import { chromium, type Browser } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/app';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** A real browser, as a person would use the explorer: Debian's Chromium driven by playwright-core. */
+describe('the GraphiQL explorer in a browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+  beforeAll(async () => {
+    t = await startTestApp();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t.stop();
+  });
+
+  it('runs a query through the UI, shows its result, and requests nothing off this machine', async () => {
+    const page = await browser.newPage();
+    const requested: string[] = [];
+    page.on('request', (r) => requested.push(r.url()));
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+
+    await page.goto(`${t.url}/graphql`);
+    // A newcomer's first step: the Health example is the open tab; press run.
+    await page.locator('.graphiql-query-editor .CodeMirror').first().waitFor();
+    await page.locator('button.graphiql-execute-button').click();
+    const result = page.locator('.graphiql-response .CodeMirror');
+    await result.getByText('"status"').waitFor({ timeout: 15_000 });
+    const text = (await result.innerText()).replace(/\s+/g, '');
+    expect(text).toContain('"status":"OK"');
+    expect(text).toContain('"backend":"embedded"');
+
+    expect(problems).toStrictEqual([]);
+    const offMachine = requested.filter((u) => !/^(https?|wss?):\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(u) && !u.startsWith('data:'));
+    expect(offMachine).toStrictEqual([]);
+    expect(requested.length).toBeGreaterThan(5);
+    await page.close();
+  });
+
+  it('runs a subscription through the UI over WebSocket', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.url}/graphql`);
+    await page.getByRole('tab', { name: /Heartbeat/ }).click();
+    await page.locator('button.graphiql-execute-button').click();
+    const result = page.locator('.graphiql-response .CodeMirror');
+    await result.getByText('"seq"').first().waitFor({ timeout: 15_000 });
+    await page.locator('button.graphiql-execute-button').click(); // the run button stops a subscription
+    await page.close();
+  });
+});
