@@ -1,0 +1,346 @@
+/**
+ * Runs Athena query executions on DuckDB with Athena's lifecycle: StartQueryExecution returns at once,
+ * the execution moves QUEUED → RUNNING → SUCCEEDED | FAILED | CANCELLED in the background, and a SQL
+ * error is a FAILED execution, never a transport error.
+ *
+ * Each running query has its own DuckDB connection, so StopQueryExecution can interrupt exactly that
+ * query. DuckDB executes on its own threads and results are read chunk by chunk, so the HTTP server
+ * stays responsive while a query runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { DuckDBInstance, DuckDBTypeId, DuckDBIntervalValue, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import type { Logger } from 'pino';
+import type { EmbeddedTable } from '../tables';
+import { createTableViews, ensureSampleTable } from './catalog';
+import { columnInfo, intervalKindOf, renderCell, type Cell, type IntervalKind } from './render';
+import { athenaColumnNames, bindParameters, isBlank, SqlTextError, statementType } from './sql';
+import { ExecutionStore, ResultWriter, type AthenaErrorInfo, type ExecutionRecord, type StoreLimits } from './store';
+
+/** DuckDB's catalog is named after the file, so `awsdatacatalog.market.ticks` resolves as in Athena. */
+export const CATALOG_FILE = 'awsdatacatalog.duckdb';
+export const ENGINE_VERSION = { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' } as const;
+export const DEFAULT_OUTPUT_LOCATION = 's3://gapwatch-embedded/results/';
+
+export interface EngineOptions {
+  dataDir: string;
+  tables: readonly EmbeddedTable[];
+  logger?: Logger;
+  limits?: StoreLimits;
+  /** Queries running at once; the rest wait QUEUED, as in an Athena workgroup at capacity. */
+  concurrency?: number;
+  /** Clock in epoch ms (tests and records); defaults to Date.now. */
+  now?: () => number;
+}
+
+export interface SubmitInput {
+  query: string;
+  database?: string;
+  catalog?: string;
+  workGroup: string;
+  outputLocation?: string;
+  executionParameters?: string[];
+  clientRequestToken?: string;
+}
+
+/** Outcome of a submit: a new execution, the earlier one for the same token, or a token conflict. */
+export type SubmitOutcome = { kind: 'ok'; record: ExecutionRecord } | { kind: 'token-conflict' };
+
+interface Running {
+  conn?: DuckDBConnection;
+  cancelled: boolean;
+  done: Promise<void>;
+}
+
+/** Trino error names for the DuckDB error classes a user can cause, so StateChangeReason reads like Athena's. */
+export function classifyDuckError(message: string): { code: string; category: number; type: number } {
+  const user = (code: string, type = 1000) => ({ code, category: 2, type });
+  if (/^Parser Error/.test(message)) return user('SYNTAX_ERROR');
+  if (/Table with name .* does not exist/.test(message)) return user('TABLE_NOT_FOUND');
+  if (/Schema with name .* does not exist/.test(message)) return user('SCHEMA_NOT_FOUND');
+  if (/Referenced column .* not found/.test(message)) return user('COLUMN_NOT_FOUND');
+  if (/Function with name .* does not exist/.test(message)) return user('FUNCTION_NOT_FOUND');
+  if (/^Conversion Error/.test(message)) return user('INVALID_CAST_ARGUMENT', 1001);
+  if (/Division by zero|division by zero/.test(message)) return user('DIVISION_BY_ZERO', 1001);
+  if (/^Out of Range Error/.test(message)) return user('NUMERIC_VALUE_OUT_OF_RANGE', 1001);
+  if (/^(Binder|Catalog|Constraint|Invalid Input|Not implemented|Dependency) Error/.test(message)) return user('GENERIC_USER_ERROR');
+  if (/^IO Error/.test(message)) return user('HIVE_CANNOT_OPEN_SPLIT', 1001);
+  return { code: 'GENERIC_INTERNAL_ERROR', category: 1, type: 200 };
+}
+
+/** First line of a DuckDB error (the rest is a caret diagram of the query). */
+const firstLine = (s: string): string => s.split('\n')[0].trim();
+
+export class AthenaEngine {
+  private readonly queue: string[] = [];
+  private readonly running = new Map<string, Running>();
+  private closed = false;
+  private readonly now: () => number;
+  private readonly concurrency: number;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly store: ExecutionStore,
+    private readonly logger: Logger | undefined,
+    opts: EngineOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.concurrency = opts.concurrency ?? 4;
+  }
+
+  static async open(opts: EngineOptions): Promise<AthenaEngine> {
+    const now = opts.now ?? Date.now;
+    const store = new ExecutionStore(opts.dataDir, opts.limits);
+    store.load(now());
+    const instance = await DuckDBInstance.create(join(opts.dataDir, CATALOG_FILE));
+    try {
+      const conn = await connectAthenaLike(instance);
+      try {
+        const created = await ensureSampleTable(conn);
+        if (created) opts.logger?.info('created the sample table market.ticks');
+        await createTableViews(conn, opts.tables);
+      } finally {
+        conn.closeSync();
+      }
+    } catch (err) {
+      instance.closeSync();
+      throw err;
+    }
+    return new AthenaEngine(instance, store, opts.logger, opts);
+  }
+
+  submit(input: SubmitInput): SubmitOutcome {
+    const fingerprint = JSON.stringify([
+      input.query,
+      input.database ?? null,
+      input.catalog ?? null,
+      input.workGroup,
+      input.outputLocation ?? null,
+      input.executionParameters ?? null,
+    ]);
+    if (input.clientRequestToken) {
+      const earlier = this.store.byClientToken(input.clientRequestToken);
+      if (earlier) return earlier.fingerprint === fingerprint ? { kind: 'ok', record: earlier } : { kind: 'token-conflict' };
+    }
+    const id = randomUUID();
+    const type = statementType(input.query);
+    const base = input.outputLocation ?? DEFAULT_OUTPUT_LOCATION;
+    const record: ExecutionRecord = {
+      id,
+      seq: this.store.newSeq(),
+      query: input.query,
+      database: input.database,
+      catalog: input.catalog,
+      workGroup: input.workGroup,
+      outputLocation: `${base}${base.endsWith('/') ? '' : '/'}${id}.${type === 'DML' ? 'csv' : 'txt'}`,
+      executionParameters: input.executionParameters,
+      clientRequestToken: input.clientRequestToken,
+      fingerprint,
+      statementType: type,
+      state: 'QUEUED',
+      submittedAt: this.now(),
+      dataScannedInBytes: 0,
+    };
+    this.store.save(record);
+    this.queue.push(id);
+    // Scheduled, not run inline: the caller's response goes out while the execution is still QUEUED.
+    setImmediate(() => this.pump());
+    return { kind: 'ok', record };
+  }
+
+  /** StopQueryExecution: a no-op for finished executions, as in Athena. */
+  stop(id: string): void {
+    const rec = this.store.get(id);
+    if (!rec) return;
+    if (rec.state === 'QUEUED') {
+      const i = this.queue.indexOf(id);
+      if (i >= 0) this.queue.splice(i, 1);
+      this.finish(rec, { state: 'CANCELLED' });
+      return;
+    }
+    const run = this.running.get(id);
+    if (run) {
+      run.cancelled = true;
+      run.conn?.interrupt();
+    }
+  }
+
+  private pump(): void {
+    while (!this.closed && this.running.size < this.concurrency && this.queue.length > 0) {
+      const id = this.queue.shift()!;
+      const rec = this.store.get(id);
+      if (!rec || rec.state !== 'QUEUED') continue;
+      const run: Running = { cancelled: false, done: Promise.resolve() };
+      this.running.set(id, run);
+      run.done = this.execute(rec, run).finally(() => {
+        this.running.delete(id);
+        setImmediate(() => this.pump());
+      });
+    }
+  }
+
+  private finish(
+    rec: ExecutionRecord,
+    outcome: { state: 'SUCCEEDED' | 'CANCELLED' } | { state: 'FAILED'; reason: string; error: AthenaErrorInfo },
+  ): void {
+    rec.state = outcome.state;
+    rec.completedAt = this.now();
+    if (outcome.state === 'FAILED') {
+      rec.stateChangeReason = outcome.reason;
+      rec.athenaError = outcome.error;
+    }
+    this.store.save(rec);
+    for (const evicted of this.store.evict()) this.logger?.debug({ executionId: evicted }, 'evicted old execution');
+  }
+
+  private fail(rec: ExecutionRecord, code: string, message: string, category: number, type: number, retryable = false): void {
+    const reason = `${code}: ${message}`;
+    this.finish(rec, { state: 'FAILED', reason, error: { ErrorCategory: category, ErrorType: type, Retryable: retryable, ErrorMessage: reason } });
+  }
+
+  private async execute(rec: ExecutionRecord, run: Running): Promise<void> {
+    rec.state = 'RUNNING';
+    rec.startedAt = this.now();
+    this.store.save(rec);
+    let writer: ResultWriter | undefined;
+    try {
+      const conn = await connectAthenaLike(this.instance);
+      run.conn = conn;
+      try {
+        if (run.cancelled) return this.finish(rec, { state: 'CANCELLED' });
+        const database = rec.database ?? 'default';
+        const schemaOk = await conn.runAndReadAll('SELECT count(*) FROM duckdb_schemas() WHERE lower(schema_name) = lower($1)', [database]);
+        if (Number(schemaOk.getRows()[0][0]) === 0) {
+          return this.fail(rec, 'SCHEMA_NOT_FOUND', `line 1:1: Schema '${database}' does not exist`, 2, 1000);
+        }
+        await conn.run(`USE "${database.replace(/"/g, '""')}"`);
+        if (isBlank(rec.query)) return this.fail(rec, 'SYNTAX_ERROR', 'line 1:1: empty query', 2, 1000);
+        let sql: string;
+        try {
+          sql = bindParameters(rec.query, rec.executionParameters ?? []);
+        } catch (e) {
+          if (e instanceof SqlTextError) return this.fail(rec, e.errorType, e.message, 2, 1000);
+          throw e;
+        }
+        const statements = await conn.extractStatements(sql);
+        if (statements.count !== 1) {
+          return this.fail(rec, 'INVALID_INPUT', `Only one sql statement is allowed. Got: ${rec.query}`, 2, 1000);
+        }
+        rec.dataScannedInBytes = await this.estimateScan(conn, sql);
+        const serialized = await serializeSql(conn, sql);
+        const result = await conn.stream(sql);
+        const names = athenaColumnNames(serialized, result.columnNames());
+        const types = result.columnTypes();
+        const returnsRows = result.returnType === 3; // DuckDB ResultType.QUERY_RESULT
+        if (!returnsRows) {
+          // INSERT / CTAS / DDL: no rows, the changed-row count goes to UpdateCount as in Athena.
+          rec.result = { columns: [], rowCount: 0, header: false, updateCount: Number(result.rowsChanged), bytes: 0 };
+          return this.finish(rec, { state: 'SUCCEEDED' });
+        }
+        writer = await ResultWriter.create(this.store.resultPaths(rec.id));
+        const kinds: (IntervalKind | undefined)[] = types.map(() => undefined);
+        for (;;) {
+          if (run.cancelled) break;
+          const chunk = await result.fetchChunk();
+          if (!chunk || chunk.rowCount === 0) break;
+          const rows = chunk.getRows();
+          decideIntervalKinds(types, rows, kinds);
+          const cells: Cell[][] = rows.map((row) => row.map((v, c) => renderCell(v, types[c], kinds[c])));
+          await writer.append(cells);
+        }
+        if (run.cancelled) {
+          await writer.abort();
+          return this.finish(rec, { state: 'CANCELLED' });
+        }
+        const bytes = await writer.finish();
+        rec.result = {
+          columns: names.map((n, c) => columnInfo(n, types[c], kinds[c])),
+          rowCount: writer.rowCount,
+          header: rec.statementType === 'DML',
+          updateCount: 0,
+          bytes,
+        };
+        writer = undefined;
+        this.finish(rec, { state: 'SUCCEEDED' });
+      } finally {
+        run.conn = undefined;
+        conn.closeSync();
+      }
+    } catch (err) {
+      await writer?.abort();
+      if (run.cancelled) return this.finish(rec, { state: 'CANCELLED' });
+      const message = firstLine((err as Error).message ?? String(err));
+      if (this.closed) return this.fail(rec, 'INTERNAL_ERROR', 'Query was interrupted because the embedded Athena endpoint stopped', 1, 100, true);
+      const { code, category, type } = classifyDuckError(message);
+      if (category === 1) this.logger?.error({ err, executionId: rec.id }, 'query failed inside the engine');
+      this.fail(rec, code, message, category, type);
+    }
+  }
+
+  /**
+   * Athena bills bytes scanned; DuckDB does not report them. We estimate from the base tables the
+   * query names (estimated rows × columns × 8 bytes) so Statistics are plausible and grow with the data.
+   */
+  private async estimateScan(conn: DuckDBConnection, sql: string): Promise<number> {
+    let names: readonly string[];
+    try {
+      names = conn.getTableNames(sql, false);
+    } catch {
+      return 0;
+    }
+    if (names.length === 0) return 0;
+    const list = names.map((n) => `'${n.split('.').pop()!.replace(/"/g, '').replace(/'/g, "''")}'`).join(', ');
+    const r = await conn.runAndReadAll(
+      `SELECT coalesce(sum(estimated_size * column_count * 8), 0) FROM duckdb_tables() WHERE table_name IN (${list})`,
+    );
+    return Number(r.getRows()[0][0]);
+  }
+
+  /** Stops accepting work, interrupts running queries (they end FAILED, retryable) and closes DuckDB. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const id of this.queue.splice(0)) {
+      const rec = this.store.get(id);
+      if (rec?.state === 'QUEUED') this.fail(rec, 'INTERNAL_ERROR', 'Query was interrupted because the embedded Athena endpoint stopped', 1, 100, true);
+    }
+    for (const run of this.running.values()) run.conn?.interrupt();
+    await Promise.allSettled([...this.running.values()].map((r) => r.done));
+    this.instance.closeSync();
+  }
+}
+
+/**
+ * A connection that evaluates like Athena where a setting can make it so: integer `/` truncates (DuckDB
+ * divides as float by default) and timestamps with time zone are shown in UTC. TimeZone needs the ICU
+ * extension; without it DuckDB already works in UTC, so a failure there is not an error.
+ */
+async function connectAthenaLike(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const conn = await instance.connect();
+  await conn.run('SET integer_division = true');
+  try {
+    await conn.run("SET TimeZone = 'UTC'");
+  } catch {
+    // no ICU: TIMESTAMPTZ arithmetic is UTC already
+  }
+  return conn;
+}
+
+/** DuckDB's own parse tree of the statement (json_serialize_sql takes a constant), or null if unavailable. */
+async function serializeSql(conn: DuckDBConnection, sql: string): Promise<string | null> {
+  try {
+    const r = await conn.runAndReadAll(`SELECT json_serialize_sql('${sql.replace(/'/g, "''")}')`);
+    const v = r.getRows()[0][0];
+    return typeof v === 'string' ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Fixes each INTERVAL column's Athena kind from its first non-null value (see render.ts). */
+function decideIntervalKinds(types: readonly DuckDBType[], rows: readonly unknown[][], kinds: (IntervalKind | undefined)[]): void {
+  types.forEach((t, c) => {
+    if (t.typeId !== DuckDBTypeId.INTERVAL || kinds[c] !== undefined) return;
+    const first = rows.find((r) => r[c] instanceof DuckDBIntervalValue)?.[c];
+    if (first instanceof DuckDBIntervalValue) kinds[c] = intervalKindOf(first);
+  });
+}

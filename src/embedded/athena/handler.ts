@@ -1,0 +1,180 @@
+/**
+ * The Athena operations, request → response shapes exactly as the Athena API reference and the SDK's
+ * model define them (member names, epoch-second timestamps, error wording).
+ */
+import { AwsServiceError, optionalInt, optionalString, requireString, type ServiceHandler } from '../protocol';
+import { ENGINE_VERSION, type AthenaEngine } from './engine';
+import type { ExecutionRecord } from './store';
+
+const invalid = (message: string): AwsServiceError =>
+  new AwsServiceError('InvalidRequestException', message, 400, { AthenaErrorCode: 'INVALID_INPUT' });
+
+const notFound = (id: string): AwsServiceError => invalid(`QueryExecution ${id} was not found`);
+
+/** Epoch seconds with millisecond fraction: the SDK reads these JSON numbers as Dates. */
+const epochSeconds = (ms: number): number => ms / 1000;
+
+export function queryExecutionShape(r: ExecutionRecord): Record<string, unknown> {
+  const status: Record<string, unknown> = { State: r.state, SubmissionDateTime: epochSeconds(r.submittedAt) };
+  if (r.completedAt !== undefined) status.CompletionDateTime = epochSeconds(r.completedAt);
+  if (r.stateChangeReason !== undefined) status.StateChangeReason = r.stateChangeReason;
+  if (r.athenaError !== undefined) status.AthenaError = r.athenaError;
+  const started = r.startedAt ?? r.completedAt;
+  const queue = (started ?? r.submittedAt) - r.submittedAt;
+  const engine = r.completedAt !== undefined && r.startedAt !== undefined ? r.completedAt - r.startedAt : 0;
+  const statistics: Record<string, unknown> = {
+    EngineExecutionTimeInMillis: engine,
+    DataScannedInBytes: r.dataScannedInBytes,
+    TotalExecutionTimeInMillis: (r.completedAt ?? started ?? r.submittedAt) - r.submittedAt,
+    QueryQueueTimeInMillis: queue,
+    ServicePreProcessingTimeInMillis: 0,
+    QueryPlanningTimeInMillis: 0,
+    ServiceProcessingTimeInMillis: 0,
+    ResultReuseInformation: { ReusedPreviousResult: false },
+  };
+  const context: Record<string, unknown> = {};
+  if (r.database !== undefined) context.Database = r.database;
+  if (r.catalog !== undefined) context.Catalog = r.catalog;
+  const out: Record<string, unknown> = {
+    QueryExecutionId: r.id,
+    Query: r.query,
+    StatementType: r.statementType,
+    ResultConfiguration: { OutputLocation: r.outputLocation },
+    ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: false } },
+    QueryExecutionContext: context,
+    Status: status,
+    Statistics: statistics,
+    WorkGroup: r.workGroup,
+    EngineVersion: ENGINE_VERSION,
+  };
+  if (r.executionParameters !== undefined) out.ExecutionParameters = r.executionParameters;
+  return out;
+}
+
+interface PageToken {
+  id: string;
+  offset: number;
+}
+
+const encodeToken = (t: PageToken): string => Buffer.from(JSON.stringify(t)).toString('base64url');
+
+function decodeToken(token: string, id: string): number {
+  try {
+    const t = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as PageToken;
+    if (t.id === id && Number.isInteger(t.offset) && t.offset > 0) return t.offset;
+  } catch {
+    // fall through: any undecodable token is simply invalid
+  }
+  throw invalid('The NextToken is not valid for this query execution');
+}
+
+export function athenaHandler(engine: AthenaEngine): ServiceHandler {
+  const lookup = (id: string): ExecutionRecord => {
+    const r = engine.store.get(id);
+    if (!r) throw notFound(id);
+    return r;
+  };
+
+  const ops: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
+    async StartQueryExecution(input) {
+      const query = requireString(input, 'QueryString', 1, 262144);
+      const ctx = input.QueryExecutionContext as Record<string, unknown> | undefined;
+      const resultConfiguration = input.ResultConfiguration as Record<string, unknown> | undefined;
+      const params = input.ExecutionParameters;
+      if (params !== undefined && (!Array.isArray(params) || params.length < 1 || params.some((p) => typeof p !== 'string' || p.length < 1))) {
+        throw invalid('ExecutionParameters must be a non-empty list of non-empty strings');
+      }
+      const outcome = engine.submit({
+        query,
+        database: optionalString(ctx, 'Database', 1, 255),
+        catalog: optionalString(ctx, 'Catalog', 1, 256),
+        workGroup: optionalString(input, 'WorkGroup') ?? 'primary',
+        outputLocation: optionalString(resultConfiguration, 'OutputLocation'),
+        executionParameters: params as string[] | undefined,
+        clientRequestToken: optionalString(input, 'ClientRequestToken', 32, 128),
+      });
+      if (outcome.kind === 'token-conflict') {
+        throw invalid('Idempotent parameters do not match: the ClientRequestToken was already used for a different request');
+      }
+      return { QueryExecutionId: outcome.record.id };
+    },
+
+    async GetQueryExecution(input) {
+      return { QueryExecution: queryExecutionShape(lookup(requireString(input, 'QueryExecutionId'))) };
+    },
+
+    async BatchGetQueryExecution(input) {
+      const ids = input.QueryExecutionIds;
+      if (!Array.isArray(ids) || ids.length < 1 || ids.length > 50) {
+        throw invalid(
+          `1 validation error detected: Value at 'queryExecutionIds' failed to satisfy constraint: Member must have length less than or equal to 50 and greater than or equal to 1 (got ${Array.isArray(ids) ? ids.length : 'none'})`,
+        );
+      }
+      const found: unknown[] = [];
+      const missing: unknown[] = [];
+      for (const id of ids) {
+        const r = typeof id === 'string' ? engine.store.get(id) : undefined;
+        if (r) found.push(queryExecutionShape(r));
+        else missing.push({ QueryExecutionId: id, ErrorCode: 'INVALID_INPUT', ErrorMessage: `QueryExecution ${String(id)} was not found` });
+      }
+      return { QueryExecutions: found, UnprocessedQueryExecutionIds: missing };
+    },
+
+    async GetQueryResults(input) {
+      const id = requireString(input, 'QueryExecutionId');
+      const max = optionalInt(input, 'MaxResults', 1, 1000) ?? 1000;
+      const token = optionalString(input, 'NextToken', 1, 1024);
+      const r = lookup(id);
+      if (r.state === 'QUEUED' || r.state === 'RUNNING') throw invalid(`Query has not yet finished. Current state: ${r.state}`);
+      if (r.state !== 'SUCCEEDED') {
+        throw invalid(`Query did not finish successfully. Final query state: ${r.state}`);
+      }
+      const res = r.result ?? { columns: [], rowCount: 0, header: false, updateCount: 0, bytes: 0 };
+      if (res.rowCount > 0 && !engine.store.hasResultFiles(id)) {
+        throw new AwsServiceError('InvalidRequestException', `Unable to find results for query execution ${id}`, 400, { AthenaErrorCode: 'INVALID_INPUT' });
+      }
+      // The header row is virtual row 0 and counts against MaxResults, as in Athena.
+      const head = res.header ? 1 : 0;
+      const total = res.rowCount + head;
+      const offset = token === undefined ? 0 : decodeToken(token, id);
+      const end = Math.min(total, offset + max);
+      const rows: { Data: { VarCharValue?: string }[] }[] = [];
+      if (offset === 0 && head === 1) rows.push({ Data: res.columns.map((c) => ({ VarCharValue: c.Label })) });
+      const cells = await engine.store.readRows(id, Math.max(0, offset - head), end - head);
+      for (const row of cells) rows.push({ Data: row.map((v) => (v === null ? {} : { VarCharValue: v })) });
+      const out: Record<string, unknown> = {
+        UpdateCount: res.updateCount,
+        ResultSet: { Rows: rows, ResultSetMetadata: { ColumnInfo: res.columns } },
+      };
+      if (end < total) out.NextToken = encodeToken({ id, offset: end });
+      return out;
+    },
+
+    async StopQueryExecution(input) {
+      const id = requireString(input, 'QueryExecutionId');
+      lookup(id);
+      engine.stop(id);
+      return {};
+    },
+
+    async ListQueryExecutions(input) {
+      const max = optionalInt(input, 'MaxResults', 0, 50) ?? 50;
+      const workGroup = optionalString(input, 'WorkGroup') ?? 'primary';
+      const token = optionalString(input, 'NextToken', 1, 1024);
+      // Newest first; the token remembers the last sequence number served, so executions started
+      // between two pages neither shift nor repeat entries.
+      const before = token === undefined ? Infinity : decodeToken(token, `list:${workGroup}`);
+      const rest = engine.store.list().filter((r) => r.workGroup === workGroup && r.seq < before);
+      const page = rest.slice(0, max);
+      const out: Record<string, unknown> = { QueryExecutionIds: page.map((r) => r.id) };
+      if (rest.length > page.length && page.length > 0) out.NextToken = encodeToken({ id: `list:${workGroup}`, offset: page[page.length - 1].seq });
+      return out;
+    },
+  };
+
+  return async (operation, input) => {
+    const op = ops[operation];
+    if (!op) throw new AwsServiceError('UnknownOperationException', `Operation ${operation} is not supported by the embedded Athena endpoint`);
+    return op(input);
+  };
+}

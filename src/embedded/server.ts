@@ -1,0 +1,177 @@
+/**
+ * One loopback HTTP listener for every embedded AWS service, routed by `X-Amz-Target` prefix through a
+ * small registry: Athena (`AmazonAthena.`) today, Step Functions (`AWSStepFunctions.`) can register
+ * the same way. Services see only parsed JSON in and JSON out; this file owns the wire details
+ * (headers, error bodies, request ids, fault injection, per-operation counters).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { athenaHandler } from './athena/handler';
+import { AthenaEngine } from './athena/engine';
+import { mulberry32 } from './athena/sample';
+import type { StoreLimits } from './athena/store';
+import { AwsServiceError, ServiceRegistry, type ServiceRoute } from './protocol';
+import { checkTableLocations, type EmbeddedTable } from './tables';
+
+export type { EmbeddedTable } from './tables';
+
+export interface EmbeddedOptions {
+  /** 0 = pick a free port. */
+  port: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Where the DuckDB file and execution records live (GAPWATCH_DATA_DIR). */
+  dataDir: string;
+  /** Local tables over files (from the config file). */
+  tables?: EmbeddedTable[];
+  logger?: Logger;
+  /** Storage bound for execution records and results; see athena/store.ts for the defaults. */
+  limits?: StoreLimits;
+  /** More services to route (e.g. Step Functions), each under its own target prefix. */
+  services?: ServiceRoute[];
+}
+
+export interface FaultSpec {
+  rate: number;
+  code?: 'ThrottlingException' | 'TooManyRequestsException';
+  operations?: string[];
+  seed?: number;
+}
+
+export interface EmbeddedEndpoint {
+  /** e.g. http://127.0.0.1:45123 */
+  url: string;
+  /** Stops the listener and DuckDB; no open handles afterwards. */
+  close(): Promise<void>;
+  /** Requests per operation name, e.g. {BatchGetQueryExecution: 3}, faulted ones included. */
+  calls(): Record<string, number>;
+  /** A fraction `rate` of matching requests answer HTTP 400 with that error (as Athena throttles); null clears. */
+  injectFaults(f: FaultSpec | null): void;
+}
+
+const JSON_11 = 'application/x-amz-json-1.1';
+const MAX_BODY = 16 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    req.on('data', (b: Buffer) => {
+      size += b.length;
+      if (size > MAX_BODY) {
+        reject(new AwsServiceError('SerializationException', 'Request body too large', 413));
+        req.destroy();
+        return;
+      }
+      parts.push(b);
+    });
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, requestId: string, body: unknown, errorType?: string): void {
+  const text = JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    'Content-Type': JSON_11,
+    'Content-Length': Buffer.byteLength(text),
+    'x-amzn-RequestId': requestId,
+    Date: new Date().toUTCString(),
+  };
+  if (errorType) headers['x-amzn-ErrorType'] = errorType;
+  res.writeHead(status, headers);
+  res.end(text);
+}
+
+export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndpoint> {
+  const host = opts.host ?? '127.0.0.1';
+  const logger = opts.logger;
+  const tables = opts.tables ?? [];
+  checkTableLocations(tables);
+  mkdirSync(opts.dataDir, { recursive: true });
+
+  const engine = await AthenaEngine.open({ dataDir: opts.dataDir, tables, logger, limits: opts.limits });
+  const registry = new ServiceRegistry();
+  registry.register({ prefix: 'AmazonAthena.', handler: athenaHandler(engine), close: () => engine.close() });
+  for (const s of opts.services ?? []) registry.register(s);
+
+  const counts: Record<string, number> = {};
+  let faults: (FaultSpec & { next: () => number }) | null = null;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const requestId = randomUUID();
+    try {
+      if (req.method !== 'POST') throw new AwsServiceError('UnknownOperationException', `${req.method} is not supported; AWS JSON services take POST /`, 404);
+      const body = await readBody(req);
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const routed = registry.resolve(target);
+      if (!routed) throw new AwsServiceError('UnknownOperationException', `No embedded service handles X-Amz-Target '${target}'`);
+      counts[routed.operation] = (counts[routed.operation] ?? 0) + 1;
+      if (faults && (!faults.operations || faults.operations.includes(routed.operation)) && faults.next() < faults.rate) {
+        const code = faults.code ?? 'ThrottlingException';
+        throw new AwsServiceError(code, 'Rate exceeded', 400, code === 'TooManyRequestsException' ? { Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' } : {});
+      }
+      let input: unknown;
+      try {
+        input = body.trim() === '' ? {} : JSON.parse(body);
+      } catch {
+        throw new AwsServiceError('SerializationException', 'Request body is not valid JSON');
+      }
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        throw new AwsServiceError('SerializationException', 'Request body must be a JSON object');
+      }
+      const out = await routed.route.handler(routed.operation, input as Record<string, unknown>);
+      send(res, 200, requestId, out ?? {});
+    } catch (err) {
+      if (err instanceof AwsServiceError) {
+        send(res, err.status, requestId, err.body(), err.type);
+      } else {
+        // Internal details stay in the log, keyed by the request id the client also sees.
+        logger?.error({ err, requestId }, 'embedded endpoint internal error');
+        const e = new AwsServiceError('InternalServerException', `Internal error, request id ${requestId}`, 500);
+        send(res, 500, requestId, e.body(), e.type);
+      }
+    }
+  };
+
+  const server = createServer((req, res) => void handle(req, res));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, host, () => resolve());
+    });
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger?.info({ url }, 'embedded AWS endpoint listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    calls: () => ({ ...counts }),
+    injectFaults(f) {
+      if (f === null) {
+        faults = null;
+        return;
+      }
+      if (!(f.rate >= 0 && f.rate <= 1)) throw new RangeError(`injectFaults: rate must be within 0..1, got ${f.rate}`);
+      faults = { ...f, next: mulberry32(f.seed ?? 1) };
+    },
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        for (const r of registry.all()) await r.close?.();
+      })();
+      return closing;
+    },
+  };
+}
