@@ -133,11 +133,34 @@ function isoLocal(s: string, end: number): string | null {
   return f >= 3 ? local : local + MILLIS_PAD[f];
 }
 
-/** Athena timestamps carry no zone; by convention (and Athena's own) they are UTC. */
-const decodeTimestamp: Decode = (raw) => {
-  const local = isoLocal(raw, raw.length);
-  return local === null ? invalid(raw, 'not a timestamp (YYYY-MM-DD HH:MM:SS[.fff])') : local + 'Z';
-};
+/**
+ * Athena timestamps carry no zone; by convention (and Athena's own) they are UTC.
+ * Rows of one result tend to share date and hour, so each column's decoder remembers the last validated
+ * `YYYY-MM-DD HH` prefix and its ISO form: a hit validates and copies only `:MM:SS.fff`, which halves the
+ * cost of the most common column type. The memo changes no result.
+ */
+function timestampDecoder(): Decode {
+  let lastIn = '\u0000'; // matches no timestamp, so the first cell takes the full path
+  let lastOut = '';
+  return (raw) => {
+    const n = raw.length;
+    if (n >= 23 && raw.startsWith(lastIn) && raw.charCodeAt(19) === 46) {
+      const m = twoDigits(raw, 14);
+      const sec = twoDigits(raw, 17);
+      if (
+        raw.charCodeAt(13) === 58 && raw.charCodeAt(16) === 58 &&
+        m >= 0 && m < 60 && sec >= 0 && sec < 60 && fractionDigits(raw, 19, n) >= 3
+      ) {
+        return lastOut + raw.slice(13) + 'Z';
+      }
+    }
+    const local = isoLocal(raw, n);
+    if (local === null) return invalid(raw, 'not a timestamp (YYYY-MM-DD HH:MM:SS[.fff])');
+    lastIn = raw.slice(0, 13);
+    lastOut = local.slice(0, 13);
+    return local + 'Z';
+  };
+}
 
 const decodeDate: Decode = (raw) =>
   raw.length === 10 && validDateAt(raw, 0) ? raw : invalid(raw, 'not a date (YYYY-MM-DD)');
@@ -301,11 +324,33 @@ const decodeBigint: Decode = (raw) => {
   return invalid(raw, 'bigint out of range [-9223372036854775808, 9223372036854775807]');
 };
 
-const FLOAT = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+/**
+ * Java's Double.toString form as Trino prints it (`-12.5`, `1.0E10`, `4.9E-324`), checked by hand because
+ * Number() alone accepts '', whitespace, hex and `Infinity` spellings, and a regex costs more per cell.
+ */
+function isFloatText(s: string): boolean {
+  const n = s.length;
+  let i = n > 0 && s.charCodeAt(0) === 45 ? 1 : 0;
+  let digits = 0;
+  while (i < n && isDigit(s.charCodeAt(i))) i++, digits++;
+  if (i < n && s.charCodeAt(i) === 46) {
+    i++;
+    while (i < n && isDigit(s.charCodeAt(i))) i++, digits++;
+  }
+  if (digits === 0) return false;
+  if (i < n && (s.charCodeAt(i) | 32) === 101) {
+    i++;
+    if (i < n && (s.charCodeAt(i) === 45 || s.charCodeAt(i) === 43)) i++;
+    const start = i;
+    while (i < n && isDigit(s.charCodeAt(i))) i++;
+    if (i === start) return false;
+  }
+  return i === n;
+}
 
 /** JSON has no NaN or infinities, so those stay as the strings Athena wrote. */
 const decodeFloat: Decode = (raw) => {
-  if (FLOAT.test(raw)) return Number(raw);
+  if (isFloatText(raw)) return Number(raw);
   if (raw === 'NaN' || raw === 'Infinity' || raw === '-Infinity') return raw;
   return invalid(raw, 'not a floating-point number');
 };
@@ -427,7 +472,7 @@ function scalarDecoder(name: string, precision: number | undefined, scale: numbe
     case 'time with time zone':
       return decodeTimeWithZone;
     case 'timestamp':
-      return decodeTimestamp;
+      return timestampDecoder();
     case 'timestamp with time zone':
       return decodeTimestampWithZone;
     case 'interval day to second':
@@ -705,6 +750,26 @@ function columnDecoder(t: AthenaType, info: ColumnInfo, hinted: boolean): Decode
 }
 
 /**
+ * One function for a whole row, generated from the column count only (the source holds indices, never
+ * names or data). A loop calling `fns[i]` makes one call site see every column's decoder, which V8 cannot
+ * inline (megamorphic); unrolled, each column gets its own call site and the row array is built as a
+ * literal of the right size. Measured at about 3× faster per row than the loop (bench/decode.bench.ts).
+ * A missing Datum, or one without VarCharValue, is NULL.
+ */
+function rowDecoder(fns: readonly Decode[]): (row: Row) => TypedValue[] {
+  const cells = fns.map(
+    (_, i) => `(c = d[${i}]) === undefined || (c = c.VarCharValue) === undefined ? null : f${i}(c)`,
+  );
+  const params = fns.map((_, i) => `f${i}`);
+  const source = `return function decodeRow(row) {
+  const d = row.Data === undefined ? [] : row.Data;
+  let c;
+  return [${cells.join(',\n    ')}];
+};`;
+  return new Function(...params, source)(...fns) as (row: Row) => TypedValue[];
+}
+
+/**
  * Build the decoder for one result. `hints` maps a column (by unique key, else by name) to a full
  * Trino type such as `array(row(a bigint, b varchar))`; a hint must have the column's base type.
  * Throws AthenaTypeError for an unparsable hint, a hint of the wrong kind or one naming no column,
@@ -760,17 +825,7 @@ export function createDecoder(
   });
 
   const width = fns.length;
-
-  const decodeRow = (row: Row): TypedValue[] => {
-    const data = row.Data ?? [];
-    const out: TypedValue[] = [];
-    for (let i = 0; i < width; i++) {
-      const datum = data[i];
-      const raw = datum === undefined ? undefined : datum.VarCharValue;
-      out.push(raw === undefined ? null : fns[i]!(raw));
-    }
-    return out;
-  };
+  const decodeRow = rowDecoder(fns);
 
   return {
     columns: decoded,
