@@ -189,10 +189,12 @@ interface GroupAcc {
   total: number;
   /** Earliest instant with data (firstAt, else the row's bucket) before `to`, including before the window. */
   earliest: number;
+  /** earliest came from a row's firstAt (a true timestamp), not just its bucket start. */
+  earliestExact: boolean;
 }
 
 function newAcc(n: number): GroupAcc {
-  return { counts: new Float64Array(n), total: 0, earliest: Infinity };
+  return { counts: new Float64Array(n), total: 0, earliest: Infinity, earliestExact: false };
 }
 
 function iso(ms: number): string {
@@ -258,8 +260,12 @@ export function computeGaps(input: ComputeGapsInput): GapReport {
       continue;
     }
     if (count > 0) {
-      const firstAt = row.firstAt ?? at;
-      if (firstAt < acc.earliest) acc.earliest = firstAt;
+      const firstAt = row.firstAt;
+      const earliest = firstAt ?? at;
+      if (earliest < acc.earliest) {
+        acc.earliest = earliest;
+        acc.earliestExact = firstAt !== undefined && firstAt !== null;
+      }
     }
     if (at < from) continue;
     let i = Math.floor((at - first) / step);
@@ -296,12 +302,13 @@ export function computeGaps(input: ComputeGapsInput): GapReport {
     // group the lookup did not find) its first data; a listed group with no data at all is
     // expected over the whole window, because silence is never a pass.
     let start = startsAt?.byGroup[group] ?? startsAt?.all;
+    // A start read off a pre-aggregated bucket (wide rows) says the series began somewhere in it.
+    let startInexact = false;
     if (start === undefined) {
-      if (input.seriesStarts !== undefined) {
-        const found = input.seriesStarts.get(group);
-        start = Math.min(found ?? Infinity, a.earliest);
-      } else if (dataset.shape === 'wide') {
-        start = a.earliest;
+      const found = input.seriesStarts?.get(group) ?? Infinity;
+      if (input.seriesStarts !== undefined || dataset.shape === 'wide') {
+        start = Math.min(found, a.earliest);
+        startInexact = start === a.earliest && !a.earliestExact;
       } else {
         start = -Infinity;
       }
@@ -310,13 +317,13 @@ export function computeGaps(input: ComputeGapsInput): GapReport {
     // Index of the bucket holding the start, and whether the series began inside it.
     let startIdx: number;
     let midStart = false;
-    if (start <= from) startIdx = 0;
+    if (start < from) startIdx = 0;
     else if (start >= to) startIdx = n;
     else {
       startIdx = Math.min(n - 1, Math.max(0, Math.floor((start - from) / step)));
       while (startIdx > 0 && bounds[startIdx]! > start) startIdx--;
       while (bounds[startIdx + 1]! <= start) startIdx++;
-      midStart = start > bounds[startIdx]!;
+      midStart = startInexact || start > bounds[startIdx]!;
     }
 
     const buckets: SeriesBucket[] | undefined = wantSeries ? [] : undefined;
