@@ -49,6 +49,7 @@ export type SubmitOutcome = { kind: 'ok'; record: ExecutionRecord } | { kind: 't
 interface Running {
   conn?: DuckDBConnection;
   cancelled: boolean;
+  interrupter?: NodeJS.Timeout;
   done: Promise<void>;
 }
 
@@ -159,9 +160,12 @@ export class AthenaEngine {
       return;
     }
     const run = this.running.get(id);
-    if (run) {
+    if (run && !run.cancelled) {
       run.cancelled = true;
+      // An interrupt only reaches a statement DuckDB is executing at that instant; the query may still be
+      // between steps (binding, planning). Repeat until the execution settles so none slips through.
       run.conn?.interrupt();
+      run.interrupter = setInterval(() => run.conn?.interrupt(), 20);
     }
   }
 
@@ -173,6 +177,7 @@ export class AthenaEngine {
       const run: Running = { cancelled: false, done: Promise.resolve() };
       this.running.set(id, run);
       run.done = this.execute(rec, run).finally(() => {
+        clearInterval(run.interrupter);
         this.running.delete(id);
         setImmediate(() => this.pump());
       });
@@ -222,16 +227,21 @@ export class AthenaEngine {
           if (e instanceof SqlTextError) return this.fail(rec, e.errorType, e.message, 2, 1000);
           throw e;
         }
-        const statements = await conn.extractStatements(sql);
+        const statements = await conn.extractStatements(sql).catch((e: Error) => {
+          // Same error as running it would give, without the wrapper's prefix.
+          throw new Error(e.message.replace(/^Failed to extract statements: /, ''));
+        });
         if (statements.count !== 1) {
           return this.fail(rec, 'INVALID_INPUT', `Only one sql statement is allowed. Got: ${rec.query}`, 2, 1000);
         }
         rec.dataScannedInBytes = await this.estimateScan(conn, sql);
         const serialized = await serializeSql(conn, sql);
+        if (run.cancelled) return this.finish(rec, { state: 'CANCELLED' });
         const result = await conn.stream(sql);
         const names = athenaColumnNames(serialized, result.columnNames());
         const types = result.columnTypes();
         const returnsRows = result.returnType === 3; // DuckDB ResultType.QUERY_RESULT
+        if (run.cancelled) return this.finish(rec, { state: 'CANCELLED' });
         if (!returnsRows) {
           // INSERT / CTAS / DDL: no rows, the changed-row count goes to UpdateCount as in Athena.
           rec.result = { columns: [], rowCount: 0, header: false, updateCount: Number(result.rowsChanged), bytes: 0 };
@@ -303,7 +313,10 @@ export class AthenaEngine {
       const rec = this.store.get(id);
       if (rec?.state === 'QUEUED') this.fail(rec, 'INTERNAL_ERROR', 'Query was interrupted because the embedded Athena endpoint stopped', 1, 100, true);
     }
-    for (const run of this.running.values()) run.conn?.interrupt();
+    for (const run of this.running.values()) {
+      run.conn?.interrupt();
+      run.interrupter ??= setInterval(() => run.conn?.interrupt(), 20);
+    }
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
     this.instance.closeSync();
   }

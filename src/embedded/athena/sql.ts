@@ -237,6 +237,15 @@ export function parseParameterLiteral(text: string, index: number): string {
       if (w === 'JSON') return `CAST(${s.text} AS JSON)`;
       // `TIMESTAMP '…'`, `DATE '…'` read the same in DuckDB; the others become explicit casts.
       if (w === 'TIMESTAMP' || w === 'DATE' || w === 'TIME') return `${w} ${s.text}`;
+      if (w === 'DECIMAL') {
+        // Trino types DECIMAL '1.20' as decimal(3,2) from its digits; DuckDB's bare DECIMAL is (18,3).
+        const m = /^'\s*[+-]?(\d*)(?:\.(\d*))?\s*'$/.exec(s.text);
+        if (!m || (m[1] + (m[2] ?? '')).length === 0) return fail('DECIMAL needs a decimal number');
+        const scale = (m[2] ?? '').length;
+        const precision = Math.max(m[1].replace(/^0+/, '').length + scale, scale, 1);
+        if (precision > 38) return fail('DECIMAL literals have at most 38 digits');
+        return `CAST(${s.text} AS DECIMAL(${precision},${scale}))`;
+      }
       return `CAST(${s.text} AS ${w})`;
     }
     return fail(`unexpected ${t.text}`);

@@ -1,0 +1,94 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  type GetQueryResultsCommandOutput,
+  type QueryExecution,
+  type StartQueryExecutionCommandInput,
+} from '@aws-sdk/client-athena';
+import { startEmbedded, type EmbeddedEndpoint, type EmbeddedOptions } from '../../src/embedded/server';
+
+export function tempDir(prefix = 'gapwatch-embedded-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function athenaClient(url: string, maxAttempts = 3): AthenaClient {
+  return new AthenaClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    maxAttempts,
+  });
+}
+
+export interface Harness {
+  endpoint: EmbeddedEndpoint;
+  client: AthenaClient;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** An endpoint on 127.0.0.1:0 over a fresh data dir, with an SDK client pointed at it. */
+export async function startHarness(extra: Partial<EmbeddedOptions> = {}): Promise<Harness> {
+  const dir = tempDir();
+  const endpoint = await startEmbedded({ port: 0, dataDir: dir.path, ...extra });
+  const client = athenaClient(endpoint.url);
+  return {
+    endpoint,
+    client,
+    dataDir: dir.path,
+    async stop() {
+      client.destroy();
+      await endpoint.close();
+      dir.remove();
+    },
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls GetQueryExecution until the execution reaches one of `states` (terminal states by default). */
+export async function waitForState(
+  client: AthenaClient,
+  id: string,
+  states: string[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'],
+): Promise<QueryExecution> {
+  for (;;) {
+    const { QueryExecution } = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+    if (states.includes(QueryExecution!.Status!.State!)) return QueryExecution!;
+    await sleep(10);
+  }
+}
+
+/** Starts a query and waits for it to finish; returns its id and final execution. */
+export async function runQuery(
+  client: AthenaClient,
+  sql: string,
+  input: Partial<StartQueryExecutionCommandInput> = {},
+): Promise<{ id: string; execution: QueryExecution }> {
+  const { QueryExecutionId } = await client.send(new StartQueryExecutionCommand({ QueryString: sql, ...input }));
+  return { id: QueryExecutionId!, execution: await waitForState(client, QueryExecutionId!) };
+}
+
+/** Every page of a result, following NextToken. */
+export async function allPages(client: AthenaClient, id: string, maxResults?: number): Promise<GetQueryResultsCommandOutput[]> {
+  const pages: GetQueryResultsCommandOutput[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: maxResults, NextToken: token }));
+    pages.push(page);
+    token = page.NextToken;
+  } while (token);
+  return pages;
+}
+
+/** Rows of cells (undefined = NULL) across all pages, header included when Athena sends one. */
+export async function resultRows(client: AthenaClient, id: string): Promise<(string | undefined)[][]> {
+  const pages = await allPages(client, id);
+  return pages.flatMap((p) => p.ResultSet!.Rows!.map((r) => r.Data!.map((d) => d.VarCharValue)));
+}
