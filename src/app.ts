@@ -8,7 +8,9 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { EnvConfig } from './config';
+import { loadSettings, type EnvConfig } from './config';
+import type { EmbeddedEndpoint } from './embedded/server';
+import { realClock, type Clock } from './services/athena/athena.service';
 import { createContext, type AppScope, type Context } from './context';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';
 import { BodyTooLargeError, handleGraphQL, MAX_BODY_BYTES, sendJson } from './http/apollo-handler';
@@ -22,12 +24,14 @@ export const GRAPHQL_PATH = '/graphql';
 export interface AppOptions {
   env: EnvConfig;
   logger?: Logger;
-  now?: () => number;
+  clock?: Clock;
 }
 
 export interface App {
   readonly services: AppScope['services'];
   readonly httpServer: Server;
+  /** The embedded AWS endpoint this app started (embedded backend only). */
+  readonly embedded?: EmbeddedEndpoint;
   /** Starts listening; port 0 picks a free one. Resolves with the address actually bound. */
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
   /** Stops accepting, lets in-flight requests finish, closes sockets, then stops the backends it started. */
@@ -48,9 +52,9 @@ function requestIdOf(req: IncomingMessage): string {
 export async function createApp(options: AppOptions): Promise<App> {
   const { env } = options;
   const logger = options.logger ?? createLogger(env.logLevel);
-  const now = options.now ?? Date.now;
-  const backends = await connectBackends(env, logger, now);
-  const scope: AppScope = { logger, services: backends.services, now };
+  const clock = options.clock ?? realClock;
+  const backends = await connectBackends(loadSettings(env), logger, clock);
+  const scope: AppScope = { logger, services: backends.services, now: clock.now };
   const schema = await buildGapwatchSchema(scope.services);
 
   const httpServer = createServer();
@@ -135,6 +139,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   return {
     services: scope.services,
     httpServer,
+    embedded: backends.embedded,
     listen(port = env.port, host = env.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);

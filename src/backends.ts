@@ -1,23 +1,78 @@
-import type { EnvConfig } from './config';
+import { AthenaClient, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
+import type { Settings } from './config';
+import { startEmbedded, type EmbeddedEndpoint } from './embedded/server';
 import type { Logger } from './logger';
 import type { Services } from './services';
+import { AthenaService, realClock, type Clock } from './services/athena/athena.service';
+import { QueriesService } from './services/athena/queries.service';
 import { createEvents } from './services/events';
 import { HealthService, type Probe } from './services/health/health.service';
 
 export interface Backends {
   services: Services;
+  /** The embedded endpoint, when this app started one (embedded backend). */
+  embedded?: EmbeddedEndpoint;
   /** Stops whatever connectBackends started (the embedded endpoint, schedulers). */
   close(): Promise<void>;
 }
 
 /**
- * Connects the AWS clients — to real AWS through the SDK's own configuration, or to the embedded endpoint it
- * starts on loopback — and builds the services on top. The services never know which: one code path.
+ * SDK settings gapwatch adds on top of the SDK's own configuration. Throttling (ThrottlingException,
+ * TooManyRequestsException) is absorbed here, once, by the SDK's adaptive retry strategy, which also slows
+ * the client down while Athena pushes back.
  */
-export async function connectBackends(env: EnvConfig, _logger: Logger, now: () => number): Promise<Backends> {
-  const probes: Probe[] = [];
+const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
+
+/**
+ * Connects the AWS clients — to real AWS through the SDK's own configuration (region, credential chain,
+ * AWS_ENDPOINT_URL_ATHENA), or to the embedded endpoint it starts on loopback — and builds the services on
+ * top. The services never know which: one code path.
+ */
+export async function connectBackends(settings: Settings, logger: Logger, clock: Clock = realClock): Promise<Backends> {
+  const { env } = settings;
+  let embedded: EmbeddedEndpoint | undefined;
+  let athenaClient: AthenaClient;
+  if (env.backend === 'embedded') {
+    embedded = await startEmbedded({
+      port: env.embeddedPort,
+      host: '127.0.0.1',
+      dataDir: env.dataDir,
+      tables: settings.embeddedTables,
+      logger: logger.child({ component: 'embedded' }),
+    });
+    logger.info({ endpoint: embedded.url }, 'embedded AWS endpoint (Athena on DuckDB) is listening');
+    athenaClient = new AthenaClient({
+      ...RETRY,
+      endpoint: embedded.url,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      // The embedded endpoint accepts any signature; these only let the SDK sign as it always does.
+      credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
+    });
+  } else {
+    athenaClient = new AthenaClient(RETRY);
+  }
+
+  const athena = new AthenaService(athenaClient, settings.athena, clock);
+  const probes: Probe[] = [
+    {
+      name: 'athena',
+      check: async () => {
+        await athenaClient.send(new ListQueryExecutionsCommand({ MaxResults: 1, WorkGroup: settings.athena.workgroup }));
+      },
+    },
+  ];
+  const services: Services = {
+    health: new HealthService(env.backend, probes, clock.now),
+    events: createEvents(),
+    athena,
+    queries: new QueriesService(athena, settings.namedQueries, env.allowRawSql),
+  };
   return {
-    services: { health: new HealthService(env.backend, probes, now), events: createEvents() },
-    close: async () => {},
+    services,
+    embedded,
+    async close() {
+      athenaClient.destroy();
+      await embedded?.close();
+    },
   };
 }

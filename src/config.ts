@@ -1,7 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { parseEmbeddedTables, type EmbeddedTable } from './embedded/tables';
 import { ConfigError } from './errors';
+import { parseAthenaSettings, parseNamedQueries, type AthenaSettings, type NamedQuery } from './services/athena/settings';
+import { parseDatasets, type Dataset } from './services/gaps/dataset';
 
 /**
  * Configuration comes from the environment (this file's contract, documented in the README) and from the
@@ -92,4 +95,36 @@ export function readConfigFile(file: string): ConfigFile {
     throw new ConfigError(`GAPWATCH_CONFIG: ${file} must hold a YAML mapping at the top level`);
   }
   return { baseDir, sections: parsed as Record<string, unknown> };
+}
+
+/** Everything gapwatch is configured with: the environment plus the config file's sections, validated. */
+export interface Settings {
+  env: EnvConfig;
+  athena: AthenaSettings;
+  namedQueries: NamedQuery[];
+  datasets: Dataset[];
+  embeddedTables: EmbeddedTable[];
+}
+
+const SECTIONS = ['athena', 'namedQueries', 'datasets', 'embedded'] as const;
+
+export function loadSettings(env: EnvConfig): Settings {
+  const file = readConfigFile(env.configFile);
+  for (const key of Object.keys(file.sections)) {
+    if (!(SECTIONS as readonly string[]).includes(key)) {
+      throw new ConfigError(`${env.configFile}: unknown section '${key}'; expected ${SECTIONS.join(', ')}`);
+    }
+  }
+  const { athena, namedQueries, datasets, embedded } = file.sections;
+  const named = parseNamedQueries(namedQueries);
+  if (embedded !== undefined && embedded !== null && (typeof embedded !== 'object' || Array.isArray(embedded))) {
+    throw new ConfigError(`embedded: expected a mapping with a tables list`);
+  }
+  return {
+    env,
+    athena: parseAthenaSettings(athena),
+    namedQueries: named,
+    datasets: parseDatasets(datasets, new Set(named.map((q) => q.name))),
+    embeddedTables: parseEmbeddedTables((embedded as { tables?: unknown } | undefined)?.tables, file.baseDir),
+  };
 }

@@ -2,11 +2,12 @@ import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { HealthResolver } from '../resolvers/health.resolver';
+import { QueryExecutionResolver } from '../resolvers/query-execution.resolver';
 import type { Services } from '../services';
 import { createEvents } from '../services/events';
 
 /** Every resolver class of the API; a resolver gets the app's services through its constructor. */
-export const RESOLVERS = [HealthResolver] as const;
+export const RESOLVERS = [HealthResolver, QueryExecutionResolver] as const;
 
 type ResolverClass = new (services: Services) => object;
 

@@ -1,3 +1,5 @@
+import type { AthenaService } from './athena/athena.service';
+import type { QueriesService } from './athena/queries.service';
 import type { Events } from './events';
 import type { HealthService } from './health/health.service';
 
@@ -5,4 +7,6 @@ import type { HealthService } from './health/health.service';
 export interface Services {
   health: HealthService;
   events: Events;
+  athena: AthenaService;
+  queries: QueriesService;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
@@ -16,18 +16,28 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** Overrides of the environment the app sees (the process environment is not read). */
+  env?: Env;
+  /** The config file's YAML text; none = no config file. */
+  config?: string;
+  /** Reuse a data dir (e.g. to restart on the same embedded data); by default a fresh one. */
+  dataDir?: string;
+}
+
 /**
  * Starts the real app on 127.0.0.1, port 0, with a fresh data dir and the embedded backend on port 0 too.
- * `env` overrides the environment the app sees (the process environment is not read).
  */
-export async function startTestApp(env: Env = {}): Promise<TestApp> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'gapwatch-test-'));
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'gapwatch-test-'));
+  const configFile = path.join(dataDir, 'gapwatch.config.yaml');
+  if (options.config !== undefined) writeFileSync(configFile, options.config);
   const config = loadEnvConfig({
     GAPWATCH_DATA_DIR: dataDir,
     GAPWATCH_EMBEDDED_PORT: '0',
     GAPWATCH_LOG_LEVEL: 'silent',
-    GAPWATCH_CONFIG: path.join(dataDir, 'absent.yaml'),
-    ...env,
+    GAPWATCH_CONFIG: configFile,
+    ...options.env,
   });
   const app = await createApp({ env: config });
   const { url } = await app.listen(0, '127.0.0.1');
@@ -52,7 +62,7 @@ export async function startTestApp(env: Env = {}): Promise<TestApp> {
     async stop() {
       await Promise.all(clients.map((c) => c.dispose()));
       await app.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,10 +1,8 @@
 import type { GetQueryResultsOutput, Row } from '@aws-sdk/client-athena';
-import { readFileSync } from 'node:fs';
+import { HOURLY_COUNTS, readFixture } from '../../support/fixtures';
 import { dataRows, decodePages, isHeaderRow } from '../../../src/services/athena/pages';
 
-const fixture = JSON.parse(
-  readFileSync('/work/shared/fixtures/athena/get-query-results-hourly-counts.json', 'utf8'),
-) as GetQueryResultsOutput;
+const fixture = readFixture<GetQueryResultsOutput>(HOURLY_COUNTS);
 const allRows = fixture.ResultSet!.Rows!;
 const columnInfo = fixture.ResultSet!.ResultSetMetadata!.ColumnInfo!;
 

@@ -1,0 +1,103 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context';
+import { CodedError, ErrorCode } from '../errors';
+import {
+  ColumnTypeHint,
+  QueryExecution,
+  ResultColumn,
+  RowConnection,
+} from '../schema/query-execution.type';
+import type { Services } from '../services';
+import type { Execution } from '../services/athena/athena.service';
+
+function hintsOf(types: ColumnTypeHint[] | undefined | null): Record<string, string> | undefined {
+  return types && types.length > 0 ? Object.fromEntries(types.map((t) => [t.column, t.type])) : undefined;
+}
+
+/** NOT_FOUND is an answer (null) for a nullable lookup; any other failure stays an error. */
+function nullIfNotFound<T>(value: T | Error): T | null {
+  if (value instanceof CodedError && value.code === ErrorCode.NOT_FOUND) return null;
+  if (value instanceof Error) throw value;
+  return value;
+}
+
+@Resolver(() => QueryExecution)
+export class QueryExecutionResolver {
+  constructor(private readonly services: Services) {}
+
+  @Query(() => QueryExecution, { nullable: true, description: 'Any Athena execution by id; null when Athena does not know it.' })
+  async queryExecution(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Execution | null> {
+    return nullIfNotFound(await ctx.loaders.execution.load(id).catch((e: Error) => e));
+  }
+
+  @Query(() => [QueryExecution], {
+    nullable: 'items',
+    description: 'Many executions at once, fetched in batches of 50 (Athena\'s limit); null where an id is unknown.',
+  })
+  async queryExecutions(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: Context): Promise<(Execution | null)[]> {
+    return (await ctx.loaders.execution.loadMany(ids)).map(nullIfNotFound);
+  }
+
+  @FieldResolver(() => [ResultColumn], { nullable: true, description: 'The result columns; null until the query has SUCCEEDED.' })
+  columns(@Root() execution: Execution) {
+    return this.services.queries.columns(execution);
+  }
+
+  @FieldResolver(() => RowConnection, {
+    description: 'Typed rows. Fetches only the Athena pages the asked-for rows sit on (1,000 rows a page).',
+  })
+  async rows(
+    @Root() execution: Execution,
+    @Arg('first', () => Int, { defaultValue: 100, description: 'At most 1000.' }) first: number,
+    @Arg('after', () => String, { nullable: true }) after: string | null,
+    @Arg('types', () => [ColumnTypeHint], { nullable: true, description: 'Element types of nested columns.' })
+    types: ColumnTypeHint[] | null,
+  ): Promise<RowConnection> {
+    const page = await this.services.queries.rows(execution, first, after, hintsOf(types));
+    return {
+      columns: [...page.columns],
+      edges: page.edges.map(({ cursor, node }) => ({
+        cursor,
+        node: {
+          values: Object.fromEntries(node.columns.map((c) => [c.key, node.values[c.index]!])),
+          cells: node.columns.map((c) => ({ column: c.key, type: c.type, raw: node.raw[c.index]!, value: node.values[c.index]! })),
+        },
+      })),
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: page.hasPreviousPage,
+        startCursor: page.edges[0]?.cursor ?? null,
+        endCursor: page.edges.at(-1)?.cursor ?? null,
+      },
+    };
+  }
+
+  @Mutation(() => QueryExecution, {
+    description:
+      "Runs a named query from the config file. `parameters` bind its `?` placeholders in order, each one SQL literal as Athena takes them ('AMZN', 42, TIMESTAMP '2020-06-18 00:00:00').",
+  })
+  runQuery(
+    @Arg('name') name: string,
+    @Arg('parameters', () => [String], { nullable: true }) parameters: string[] | null,
+    @Arg('wait', { defaultValue: true, description: 'Wait until the query ends (up to athena.waitTimeout).' }) wait: boolean,
+    @Arg('clientRequestToken', () => String, { nullable: true, description: 'Idempotency token, 32–128 characters.' })
+    clientRequestToken: string | null,
+  ): Promise<Execution> {
+    return this.services.queries.runNamed(name, { parameters: parameters ?? [], wait, clientRequestToken: clientRequestToken ?? undefined });
+  }
+
+  @Mutation(() => QueryExecution, { description: 'Runs raw SQL; FORBIDDEN unless GAPWATCH_ALLOW_RAW_SQL=true.' })
+  runSql(
+    @Arg('sql') sql: string,
+    @Arg('parameters', () => [String], { nullable: true }) parameters: string[] | null,
+    @Arg('wait', { defaultValue: true }) wait: boolean,
+  ): Promise<Execution> {
+    return this.services.queries.runSql(sql, { parameters: parameters ?? [], wait });
+  }
+
+  @Mutation(() => QueryExecution, { description: 'Asks Athena to stop a query; it ends CANCELLED.' })
+  async stopQuery(@Arg('id', () => ID) id: string): Promise<Execution> {
+    await this.services.queries.athena.stop(id);
+    return this.services.queries.athena.get(id);
+  }
+}

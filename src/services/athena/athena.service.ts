@@ -1,0 +1,282 @@
+import {
+  AthenaClient,
+  AthenaServiceException,
+  BatchGetQueryExecutionCommand,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
+  type QueryExecution,
+} from '@aws-sdk/client-athena';
+import { CodedError, ErrorCode } from '../../errors';
+import { createDecoder, type DecodedColumn, type TypedValue } from './decode';
+import { columnsOf, dataRows } from './pages';
+import { ByteBoundedLru } from './result-cache';
+import type { AthenaSettings } from './settings';
+
+export type ExecutionState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+/** One Athena query execution, flattened from the SDK's nested shape. */
+export interface Execution {
+  id: string;
+  state: ExecutionState;
+  stateChangeReason: string | null;
+  errorType: string | null;
+  sql: string;
+  statementType: string | null;
+  database: string | null;
+  workgroup: string | null;
+  submittedAt: Date | null;
+  completedAt: Date | null;
+  dataScannedBytes: number | null;
+  engineExecutionTimeMs: number | null;
+  totalExecutionTimeMs: number | null;
+  outputLocation: string | null;
+}
+
+/** One GetQueryResults page, decoded. Positional values and the raw text side by side. */
+export interface ResultPage {
+  columns: readonly DecodedColumn[];
+  values: TypedValue[][];
+  raw: (string | null)[][];
+  /** Athena's token for the following page; null on the last page. */
+  nextToken: string | null;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: Date.now,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Athena's largest page; pages are always fetched at this size so their tokens are stable cache keys. */
+export const PAGE_SIZE = 1000;
+const BATCH_GET_MAX = 50;
+const POLL_FIRST_MS = 100;
+const POLL_MAX_MS = 5000;
+
+export interface StartQuery {
+  sql: string;
+  /** Bound to the `?` placeholders in order, as Athena ExecutionParameters (each one SQL literal text). */
+  parameters?: readonly string[];
+  /** Idempotency token: the same token and request give the same execution. */
+  clientRequestToken?: string;
+  database?: string;
+}
+
+function toExecution(q: QueryExecution): Execution {
+  const status = q.Status ?? {};
+  const stats = q.Statistics ?? {};
+  return {
+    id: q.QueryExecutionId ?? '',
+    state: (status.State ?? 'QUEUED') as ExecutionState,
+    stateChangeReason: status.StateChangeReason ?? null,
+    errorType: status.AthenaError?.ErrorType !== undefined ? String(status.AthenaError.ErrorType) : null,
+    sql: q.Query ?? '',
+    statementType: q.StatementType ?? null,
+    database: q.QueryExecutionContext?.Database ?? null,
+    workgroup: q.WorkGroup ?? null,
+    submittedAt: status.SubmissionDateTime ?? null,
+    completedAt: status.CompletionDateTime ?? null,
+    dataScannedBytes: stats.DataScannedInBytes ?? null,
+    engineExecutionTimeMs: stats.EngineExecutionTimeInMillis ?? null,
+    totalExecutionTimeMs: stats.TotalExecutionTimeInMillis ?? null,
+    outputLocation: q.ResultConfiguration?.OutputLocation ?? null,
+  };
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof AthenaServiceException && err.name === 'InvalidRequestException' && /was not found|not found/i.test(err.message);
+}
+
+/** SDK failures become coded errors; Athena's own words are kept, credentials and internals are not. */
+function backendError(err: unknown, what: string): CodedError {
+  if (err instanceof CodedError) return err;
+  const name = err instanceof Error ? err.name : 'Error';
+  const message = err instanceof Error ? err.message : String(err);
+  return new CodedError(ErrorCode.BACKEND_UNAVAILABLE, `Athena ${what} failed: ${name}: ${message}`, { service: 'athena' });
+}
+
+export function notFound(id: string): CodedError {
+  return new CodedError(ErrorCode.NOT_FOUND, `query execution '${id}' was not found`, { argument: 'id' });
+}
+
+/**
+ * Everything gapwatch asks of Athena, through the real SDK client only: in embedded mode that client points
+ * at the embedded endpoint, in aws mode at AWS, and nothing here knows which.
+ */
+export class AthenaService {
+  private readonly pages: ByteBoundedLru<ResultPage>;
+
+  constructor(
+    private readonly client: AthenaClient,
+    readonly settings: AthenaSettings,
+    private readonly clock: Clock = realClock,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.pages = new ByteBoundedLru(settings.resultCacheBytes);
+  }
+
+  /** Starts a query and returns its id at once; the query runs on in Athena. */
+  async start(q: StartQuery): Promise<string> {
+    try {
+      const out = await this.client.send(
+        new StartQueryExecutionCommand({
+          QueryString: q.sql,
+          QueryExecutionContext: { Database: q.database ?? this.settings.database },
+          WorkGroup: this.settings.workgroup,
+          ...(this.settings.outputLocation ? { ResultConfiguration: { OutputLocation: this.settings.outputLocation } } : {}),
+          ...(q.parameters && q.parameters.length > 0 ? { ExecutionParameters: [...q.parameters] } : {}),
+          ...(q.clientRequestToken ? { ClientRequestToken: q.clientRequestToken } : {}),
+        }),
+      );
+      return out.QueryExecutionId!;
+    } catch (err) {
+      throw backendError(err, 'StartQueryExecution');
+    }
+  }
+
+  async get(id: string): Promise<Execution> {
+    try {
+      const out = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+      return toExecution(out.QueryExecution!);
+    } catch (err) {
+      if (isNotFound(err)) throw notFound(id);
+      throw backendError(err, 'GetQueryExecution');
+    }
+  }
+
+  /**
+   * Many executions in as few calls as Athena allows (50 ids each), in the order asked; an id Athena does not
+   * know comes back as a NOT_FOUND error in its place, as DataLoader expects.
+   */
+  async getMany(ids: readonly string[]): Promise<(Execution | CodedError)[]> {
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += BATCH_GET_MAX) chunks.push(ids.slice(i, i + BATCH_GET_MAX));
+    const found = new Map<string, Execution>();
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        try {
+          const out = await this.client.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: chunk }));
+          for (const q of out.QueryExecutions ?? []) found.set(q.QueryExecutionId!, toExecution(q));
+        } catch (err) {
+          throw backendError(err, 'BatchGetQueryExecution');
+        }
+      }),
+    );
+    return ids.map((id) => found.get(id) ?? notFound(id));
+  }
+
+  /**
+   * Waits until the query ends, polling with capped, jittered exponential backoff. SUCCEEDED resolves;
+   * FAILED and CANCELLED reject with coded errors carrying Athena's reason; past `timeoutMs` it rejects with
+   * athena/query_timeout and leaves the query running (the caller may stop it).
+   */
+  async wait(id: string, timeoutMs = this.settings.waitTimeoutMs): Promise<Execution> {
+    const deadline = this.clock.now() + timeoutMs;
+    let delay = POLL_FIRST_MS;
+    for (;;) {
+      const execution = await this.get(id);
+      switch (execution.state) {
+        case 'SUCCEEDED':
+          return execution;
+        case 'FAILED':
+          throw new CodedError(ErrorCode.QUERY_FAILED, `query ${id} failed: ${execution.stateChangeReason ?? 'no reason given'}`, {
+            queryExecutionId: id,
+            reason: execution.stateChangeReason,
+            errorType: execution.errorType,
+          });
+        case 'CANCELLED':
+          throw new CodedError(ErrorCode.QUERY_CANCELLED, `query ${id} was cancelled${execution.stateChangeReason ? `: ${execution.stateChangeReason}` : ''}`, {
+            queryExecutionId: id,
+            reason: execution.stateChangeReason,
+          });
+        case 'QUEUED':
+        case 'RUNNING':
+          break;
+      }
+      const left = deadline - this.clock.now();
+      if (left <= 0) {
+        throw new CodedError(ErrorCode.QUERY_TIMEOUT, `query ${id} was still ${execution.state} after ${timeoutMs} ms; it keeps running`, {
+          queryExecutionId: id,
+          state: execution.state,
+        });
+      }
+      // Full jitter keeps many waiters from polling in step; the cap keeps a long query from being checked rarely.
+      await this.clock.sleep(Math.min(left, delay / 2 + this.random() * (delay / 2)));
+      delay = Math.min(POLL_MAX_MS, delay * 2);
+    }
+  }
+
+  async run(q: StartQuery, timeoutMs?: number): Promise<Execution> {
+    return this.wait(await this.start(q), timeoutMs);
+  }
+
+  async stop(id: string): Promise<void> {
+    try {
+      await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
+    } catch (err) {
+      if (isNotFound(err)) throw notFound(id);
+      throw backendError(err, 'StopQueryExecution');
+    }
+  }
+
+  /**
+   * One page of a SUCCEEDED query's results, decoded; `token` null is the first page. Cached by execution,
+   * token and hints, since such results never change.
+   */
+  async page(id: string, token: string | null, hints?: Readonly<Record<string, string>>): Promise<ResultPage> {
+    const key = `${id}\u0000${token ?? ''}\u0000${hints ? JSON.stringify(hints) : ''}`;
+    const cached = this.pages.get(key);
+    if (cached) return cached;
+    let out;
+    try {
+      out = await this.client.send(
+        new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: PAGE_SIZE, ...(token ? { NextToken: token } : {}) }),
+      );
+    } catch (err) {
+      if (isNotFound(err)) throw notFound(id);
+      if (err instanceof AthenaServiceException && err.name === 'InvalidRequestException') {
+        throw new CodedError(ErrorCode.QUERY_NOT_READY, `results of query ${id} are not available: ${err.message}`, { queryExecutionId: id });
+      }
+      throw backendError(err, 'GetQueryResults');
+    }
+    const decoder = createDecoder(columnsOf(out), hints);
+    const rows = dataRows(out, token === null);
+    const values = decoder.decodeRows(rows);
+    const raw = rows.map((r) => decoder.raw(r));
+    const page: ResultPage = { columns: decoder.columns, values, raw, nextToken: out.NextToken ?? null };
+    this.pages.set(key, page, estimateBytes(raw));
+    return page;
+  }
+
+  /**
+   * Every page in order. Fetching page N+1 starts before page N is handed over, so the network wait
+   * overlaps the consumer's work on page N.
+   */
+  async *allPages(id: string, hints?: Readonly<Record<string, string>>): AsyncGenerator<ResultPage> {
+    let current = this.page(id, null, hints);
+    for (;;) {
+      const page = await current;
+      const next = page.nextToken ? this.page(id, page.nextToken, hints) : undefined;
+      next?.catch(() => {}); // observed when awaited below; avoids an unhandled rejection if the consumer stops early
+      yield page;
+      if (!next) return;
+      current = next;
+    }
+  }
+}
+
+/** Rough bytes a decoded page holds: raw text twice (raw and decoded) plus per-cell overhead. */
+function estimateBytes(raw: (string | null)[][]): number {
+  let bytes = 0;
+  for (const row of raw) {
+    bytes += 64;
+    for (const cell of row) bytes += 32 + (cell === null ? 0 : cell.length * 4);
+  }
+  return bytes;
+}

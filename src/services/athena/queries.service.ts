@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { badInput, CodedError, ErrorCode } from '../../errors';
+import type { AthenaService, Execution } from './athena.service';
+import type { DecodedColumn } from './decode';
+import { parameterProblem } from './parameters';
+import { rowsPage, type RowsPage } from './rows';
+import type { NamedQuery } from './settings';
+import { AthenaTypeError } from './types';
+
+export interface RunOptions {
+  parameters?: readonly string[];
+  /** Wait for the query to end (default); false returns as soon as Athena has accepted it. */
+  wait?: boolean;
+  /** Idempotency: the same token within Athena's window returns the same execution instead of a new one. */
+  clientRequestToken?: string;
+}
+
+/**
+ * Queries as clients see them: named queries from the config file (raw SQL only where a trusted deployment
+ * allows it), and typed, paged results of any execution.
+ */
+export class QueriesService {
+  private readonly named: ReadonlyMap<string, NamedQuery>;
+
+  constructor(
+    readonly athena: AthenaService,
+    namedQueries: readonly NamedQuery[],
+    private readonly allowRawSql: boolean,
+  ) {
+    this.named = new Map(namedQueries.map((q) => [q.name, q]));
+  }
+
+  namedQueries(): NamedQuery[] {
+    return [...this.named.values()];
+  }
+
+  namedQuery(name: string): NamedQuery | undefined {
+    return this.named.get(name);
+  }
+
+  async runNamed(name: string, options: RunOptions = {}): Promise<Execution> {
+    const query = this.named.get(name);
+    if (!query) {
+      const known = [...this.named.keys()];
+      throw new CodedError(ErrorCode.NOT_FOUND, `name: no named query '${name}'; configured: ${known.length ? known.join(', ') : 'none'}`, {
+        argument: 'name',
+      });
+    }
+    return this.run(query.sql, options);
+  }
+
+  async runSql(sql: string, options: RunOptions = {}): Promise<Execution> {
+    if (!this.allowRawSql) {
+      throw new CodedError(
+        ErrorCode.FORBIDDEN,
+        'runSql is switched off in this deployment; run a named query, or set GAPWATCH_ALLOW_RAW_SQL=true where clients are trusted',
+      );
+    }
+    if (sql.trim() === '') throw badInput('sql', 'expected a SQL statement, got an empty string');
+    return this.run(sql, options);
+  }
+
+  private async run(sql: string, options: RunOptions): Promise<Execution> {
+    const parameters = options.parameters ?? [];
+    const problem = parameterProblem(sql, parameters);
+    if (problem) throw badInput(problem.index === undefined ? 'parameters' : `parameters[${problem.index}]`, problem.message);
+    const token = options.clientRequestToken ?? randomUUID();
+    if (token.length < 32 || token.length > 128) {
+      throw badInput('clientRequestToken', `expected 32 to 128 characters (Athena's rule), got ${token.length}`);
+    }
+    const id = await this.athena.start({ sql, parameters, clientRequestToken: token });
+    return options.wait === false ? this.athena.get(id) : this.athena.wait(id);
+  }
+
+  /** Why results of this execution cannot be read, as the coded error a client gets; undefined when they can. */
+  private resultsError(e: Execution): CodedError | undefined {
+    switch (e.state) {
+      case 'SUCCEEDED':
+        return undefined;
+      case 'FAILED':
+        return new CodedError(ErrorCode.QUERY_FAILED, `query ${e.id} failed: ${e.stateChangeReason ?? 'no reason given'}`, {
+          queryExecutionId: e.id,
+          reason: e.stateChangeReason,
+        });
+      case 'CANCELLED':
+        return new CodedError(ErrorCode.QUERY_CANCELLED, `query ${e.id} was cancelled`, { queryExecutionId: e.id, reason: e.stateChangeReason });
+      case 'QUEUED':
+      case 'RUNNING':
+        return new CodedError(ErrorCode.QUERY_NOT_READY, `query ${e.id} is still ${e.state}; ask again when it has SUCCEEDED`, {
+          queryExecutionId: e.id,
+          state: e.state,
+        });
+    }
+  }
+
+  async columns(e: Execution): Promise<readonly DecodedColumn[] | null> {
+    if (e.state !== 'SUCCEEDED') return null;
+    return (await this.athena.page(e.id, null)).columns;
+  }
+
+  async rows(e: Execution, first: number, after: string | null | undefined, hints?: Readonly<Record<string, string>>): Promise<RowsPage> {
+    const problem = this.resultsError(e);
+    if (problem) throw problem;
+    try {
+      return await rowsPage(this.athena, e.id, first, after, hints);
+    } catch (err) {
+      if (err instanceof AthenaTypeError) throw badInput('types', err.message);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,212 @@
+import { startTestApp, type TestApp } from '../support/app';
+
+const SLOW_QUERY = 'SELECT count(*) FROM range(100000000) a, range(1000000) b WHERE a.range + b.range = -1';
+
+const CONFIG = `
+athena:
+  database: market
+  waitTimeout: 60s
+namedQueries:
+  - name: ticks_per_symbol
+    description: Ticks per symbol over the sample data
+    sql: SELECT symbol, count(*) AS ticks FROM market.ticks GROUP BY symbol ORDER BY symbol
+  - name: ticks_of
+    sql: SELECT count(*) AS ticks FROM market.ticks WHERE symbol = ? AND capture_datetime >= ?
+  - name: numbers
+    sql: SELECT range AS n, CAST(range AS VARCHAR) AS s FROM range(2500) ORDER BY n
+`;
+
+describe('typed rows over GraphQL, through the real SDK and the embedded endpoint', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ config: CONFIG, env: { GAPWATCH_ALLOW_RAW_SQL: 'true' } });
+  });
+  afterAll(() => t.stop());
+
+  const calls = (op: string) => t.app.embedded!.calls()[op] ?? 0;
+
+  it('runs a named query and returns typed rows and the raw cells', async () => {
+    const body = await t.gql(/* GraphQL */ `
+      mutation {
+        runQuery(name: "ticks_per_symbol") {
+          state
+          sql
+          database
+          columns { name type }
+          rows(first: 2) {
+            edges { node { values cells { column type raw value } } }
+            pageInfo { hasNextPage hasPreviousPage }
+          }
+        }
+      }
+    `);
+    expect(body.errors).toBeUndefined();
+    const run = body.data.runQuery;
+    expect(run.state).toBe('SUCCEEDED');
+    expect(run.database).toBe('market');
+    expect(run.columns).toStrictEqual([
+      { name: 'symbol', type: 'varchar' },
+      { name: 'ticks', type: 'bigint' },
+    ]);
+    const [first] = run.rows.edges;
+    expect(first.node.values).toStrictEqual({ symbol: 'AMZN', ticks: expect.any(Number) });
+    expect(first.node.cells).toStrictEqual([
+      { column: 'symbol', type: 'varchar', raw: 'AMZN', value: 'AMZN' },
+      { column: 'ticks', type: 'bigint', raw: String(first.node.values.ticks), value: first.node.values.ticks },
+    ]);
+    expect(run.rows.pageInfo).toStrictEqual({ hasNextPage: true, hasPreviousPage: false });
+  });
+
+  it('binds parameters as Athena ExecutionParameters and rejects non-literals', async () => {
+    const ok = await t.gql(/* GraphQL */ `
+      mutation { runQuery(name: "ticks_of", parameters: ["'AMZN'", "TIMESTAMP '2000-01-01 00:00:00'"]) { state rows { edges { node { values } } } } }
+    `);
+    expect(ok.errors).toBeUndefined();
+    expect(ok.data.runQuery.rows.edges[0].node.values.ticks).toBeGreaterThan(1000);
+
+    const injected = await t.gql(/* GraphQL */ `
+      mutation { runQuery(name: "ticks_of", parameters: ["'AMZN' OR 1=1", "TIMESTAMP '2000-01-01 00:00:00'"]) { state } }
+    `);
+    expect(injected.errors[0].extensions).toStrictEqual({ code: 'BAD_USER_INPUT', argument: 'parameters[0]' });
+    const tooFew = await t.gql(`mutation { runQuery(name: "ticks_of", parameters: ["'AMZN'"]) { state } }`);
+    expect(tooFew.errors[0]).toMatchObject({
+      message: "parameters: the query has 2 placeholder(s) '?', got 1 parameter(s)",
+      extensions: { code: 'BAD_USER_INPUT', argument: 'parameters' },
+    });
+    const unknown = await t.gql(`mutation { runQuery(name: "nope") { state } }`);
+    expect(unknown.errors[0]).toMatchObject({
+      message: "name: no named query 'nope'; configured: ticks_per_symbol, ticks_of, numbers",
+      extensions: { code: 'NOT_FOUND', argument: 'name' },
+    });
+  });
+
+  it('pages a 2,500-row result with rows(first:, after:): every row once, in order, one Athena page per 1,000 rows', async () => {
+    const run = await t.gql(`mutation { runQuery(name: "numbers") { id } }`);
+    const id = run.data.runQuery.id;
+    const before = calls('GetQueryResults');
+    const seen: number[] = [];
+    let after: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const body: any = await t.gql(
+        /* GraphQL */ `query ($id: ID!, $after: String) {
+          queryExecution(id: $id) { rows(first: 700, after: $after) { edges { cursor node { values } } pageInfo { hasNextPage endCursor } } }
+        }`,
+        { id, after },
+      );
+      expect(body.errors).toBeUndefined();
+      const rows = body.data.queryExecution.rows;
+      seen.push(...rows.edges.map((e: any) => e.node.values.n));
+      pages++;
+      if (!rows.pageInfo.hasNextPage) break;
+      after = rows.pageInfo.endCursor;
+    }
+    expect(pages).toBe(4);
+    expect(seen).toStrictEqual(Array.from({ length: 2500 }, (_, i) => i));
+    // 3 Athena pages (1000 + 1000 + 500), each fetched once and then served from the cache.
+    expect(calls('GetQueryResults') - before).toBe(3);
+  });
+
+  it('fetches only the page the asked-for rows sit on', async () => {
+    const run = await t.gql(`mutation { runSql(sql: "SELECT range AS n FROM range(5000) ORDER BY n") { id } }`);
+    const before = calls('GetQueryResults');
+    const body = await t.gql(`query ($id: ID!) { queryExecution(id: $id) { rows(first: 100) { edges { node { values } } } } }`, {
+      id: run.data.runSql.id,
+    });
+    expect(body.data.queryExecution.rows.edges).toHaveLength(100);
+    expect(calls('GetQueryResults') - before).toBe(1);
+  });
+
+  it('batches queryExecutions through DataLoader: 120 ids → 3 BatchGetQueryExecution calls, a repeated id fetched once', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 120; i++) ids.push(await t.app.services.athena.start({ sql: `SELECT ${i} AS i` }));
+    const batches = calls('BatchGetQueryExecution');
+    const gets = calls('GetQueryExecution');
+    const body = await t.gql(
+      /* GraphQL */ `query ($ids: [ID!]!, $one: ID!) { queryExecutions(ids: $ids) { id sql } again: queryExecution(id: $one) { id } }`,
+      { ids, one: ids[7] },
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data.queryExecutions.map((e: any) => e.id)).toStrictEqual(ids);
+    expect(body.data.queryExecutions[5].sql).toBe('SELECT 5 AS i');
+    expect(calls('BatchGetQueryExecution') - batches).toBe(3);
+    expect(calls('GetQueryExecution') - gets).toBe(0);
+  });
+
+  it('answers null for an execution id Athena does not know', async () => {
+    const body = await t.gql(`{ queryExecution(id: "00000000-0000-0000-0000-000000000000") { id } queryExecutions(ids: ["nope"]) { id } }`);
+    expect(body).toStrictEqual({ data: { queryExecution: null, queryExecutions: [null] } });
+  });
+
+  it('turns FAILED into a coded error carrying Athena\'s reason', async () => {
+    const body = await t.gql(`mutation { runSql(sql: "SELEC 1") { id } }`);
+    expect(body.data).toBeNull();
+    expect(body.errors[0].extensions).toMatchObject({ code: 'athena/query_failed', reason: expect.stringMatching(/syntax/i) });
+
+    const started = await t.gql(`mutation { runSql(sql: "SELECT * FROM no_such_table", wait: false) { id } }`);
+    const id = started.data.runSql.id;
+    await t.app.services.athena.wait(id).catch(() => undefined);
+    const rows = await t.gql(`query ($id: ID!) { queryExecution(id: $id) { state stateChangeReason rows { edges { cursor } } } }`, { id });
+    expect(rows.data.queryExecution).toBeNull();
+    expect(rows.errors[0].extensions).toMatchObject({ code: 'athena/query_failed', queryExecutionId: id });
+  });
+
+  it('turns CANCELLED into a coded error', async () => {
+    const started = await t.gql(`mutation ($sql: String!) { runSql(sql: $sql, wait: false) { id } }`, { sql: SLOW_QUERY });
+    const id = started.data.runSql.id;
+    while ((await t.app.services.athena.get(id)).state !== 'RUNNING') await new Promise((r) => setTimeout(r, 20));
+    const stopped = await t.gql(`mutation ($id: ID!) { stopQuery(id: $id) { id } }`, { id });
+    expect(stopped.errors).toBeUndefined();
+    await t.app.services.athena.wait(id).catch(() => undefined);
+    const body = await t.gql(`query ($id: ID!) { queryExecution(id: $id) { state rows { edges { cursor } } } }`, { id });
+    expect(body.errors[0].extensions).toMatchObject({ code: 'athena/query_cancelled', queryExecutionId: id });
+  });
+
+  it('rejects bad paging arguments with coded errors naming them', async () => {
+    const run = await t.gql(`mutation { runQuery(name: "ticks_per_symbol") { id } }`);
+    const id = run.data.runQuery.id;
+    const bad = await t.gql(`query ($id: ID!) { queryExecution(id: $id) { rows(after: "garbage!") { edges { cursor } } } }`, { id });
+    expect(bad.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'after' } });
+    const big = await t.gql(`query ($id: ID!) { queryExecution(id: $id) { rows(first: 5000) { edges { cursor } } } }`, { id });
+    expect(big.errors[0]).toMatchObject({ message: 'first: expected 0 to 1000, got 5000', extensions: { code: 'BAD_USER_INPUT', argument: 'first' } });
+    const hint = await t.gql(`query ($id: ID!) { queryExecution(id: $id) { rows(types: [{ column: "nope", type: "array(integer)" }]) { edges { cursor } } } }`, { id });
+    expect(hint.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'types' } });
+  });
+
+  it('decodes nested values with a type hint', async () => {
+    const run = await t.gql(`mutation { runSql(sql: "SELECT [1, 2, NULL] AS xs, {'x': 1, 'y': 'abc'} AS r") { id } }`);
+    const id = run.data.runSql.id;
+    const body = await t.gql(
+      `query ($id: ID!) { queryExecution(id: $id) {
+        plain: rows { edges { node { values } } }
+        hinted: rows(types: [{ column: "xs", type: "array(integer)" }, { column: "r", type: "row(x integer, y varchar)" }]) { edges { node { values } } }
+      } }`,
+      { id },
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data.queryExecution.plain.edges[0].node.values).toStrictEqual({ xs: ['1', '2', null], r: { x: '1', y: 'abc' } });
+    expect(body.data.queryExecution.hinted.edges[0].node.values).toStrictEqual({ xs: [1, 2, null], r: { x: 1, y: 'abc' } });
+  });
+
+  it('still succeeds when Athena throttles 30% of calls (the SDK\'s adaptive retries absorb it)', async () => {
+    t.app.embedded!.injectFaults({ rate: 0.3, code: 'ThrottlingException', seed: 42 });
+    try {
+      const body = await t.gql(`mutation { runQuery(name: "numbers") { state rows(first: 1000) { edges { cursor } pageInfo { hasNextPage } } } }`);
+      expect(body.errors).toBeUndefined();
+      expect(body.data.runQuery.state).toBe('SUCCEEDED');
+      expect(body.data.runQuery.rows.edges).toHaveLength(1000);
+    } finally {
+      t.app.embedded!.injectFaults(null);
+    }
+  });
+
+  it('keeps raw SQL off unless the deployment allows it', async () => {
+    const locked = await startTestApp();
+    try {
+      const body = await locked.gql(`mutation { runSql(sql: "SELECT 1") { id } }`);
+      expect(body.errors[0].extensions).toStrictEqual({ code: 'FORBIDDEN' });
+    } finally {
+      await locked.stop();
+    }
+  });
+});
