@@ -89,6 +89,10 @@ export async function allPages(client: AthenaClient, id: string, maxResults?: nu
 
 /** Rows of cells (undefined = NULL) across all pages, header included when Athena sends one. */
 export async function resultRows(client: AthenaClient, id: string): Promise<(string | undefined)[][]> {
+  const { QueryExecution } = await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+  if (QueryExecution!.Status!.State !== 'SUCCEEDED') {
+    throw new Error(`query ${id} is ${QueryExecution!.Status!.State}: ${QueryExecution!.Status!.StateChangeReason ?? ''}`);
+  }
   const pages = await allPages(client, id);
   return pages.flatMap((p) => p.ResultSet!.Rows!.map((r) => r.Data!.map((d) => d.VarCharValue)));
 }
