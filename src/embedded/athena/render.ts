@@ -131,7 +131,7 @@ export function athenaType(type: DuckDBType, intervalKind: IntervalKind = 'day t
     case DuckDBTypeId.STRUCT:
       return t('row');
     case DuckDBTypeId.SQLNULL:
-      // Trino types a bare NULL literal as "unknown".
+      // Trino's name for the type of an untyped NULL (DuckDB usually resolves it to INTEGER first).
       return t('unknown');
     default:
       return t('varchar', VARCHAR_PRECISION, 0, true);
