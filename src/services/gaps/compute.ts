@@ -184,7 +184,8 @@ function gridFor(dataset: Dataset, from: number, to: number): Grid {
 }
 
 interface GroupAcc {
-  readonly counts: Float64Array;
+  /** This group's counts live at scratch[slot × n, (slot + 1) × n). */
+  readonly slot: number;
   /** Rows with a positive count inside the window. */
   total: number;
   /** Earliest instant with data (firstAt, else the row's bucket) before `to`, including before the window. */
@@ -193,8 +194,25 @@ interface GroupAcc {
   earliestExact: boolean;
 }
 
-function newAcc(n: number): GroupAcc {
-  return { counts: new Float64Array(n), total: 0, earliest: Infinity, earliestExact: false };
+/**
+ * Per-(group, bucket) counts for one call, reused across calls. A year of hourly buckets for 500
+ * groups is 35 MB; allocating that per call made the garbage collector re-mark the caller's
+ * millions of row objects every other call, which cost more than the whole computation. Safe to
+ * share because computeGaps is synchronous and never re-entered.
+ */
+let scratch = new Float64Array(0);
+/** Above this (doubles, 128 MB) the buffer is dropped after the call instead of kept. */
+const SCRATCH_KEEP = 16_000_000;
+
+function newAcc(slot: number, n: number): GroupAcc {
+  const need = (slot + 1) * n;
+  if (scratch.length < need) {
+    const grown = new Float64Array(Math.max(need, scratch.length * 2, 1024));
+    grown.set(scratch.subarray(0, slot * n));
+    scratch = grown;
+  }
+  scratch.fill(0, slot * n, need);
+  return { slot, total: 0, earliest: Infinity, earliestExact: false };
 }
 
 function iso(ms: number): string {
@@ -220,7 +238,9 @@ export function computeGaps(input: ComputeGapsInput): GapReport {
 
   const listed = input.groups ?? dataset.groups;
   const accs = new Map<string, GroupAcc>();
-  if (listed !== undefined) for (const g of listed) if (!accs.has(g)) accs.set(g, newAcc(n));
+  if (listed !== undefined) for (const g of listed) if (!accs.has(g)) accs.set(g, newAcc(accs.size, n));
+  // The series start is read off the rows only when no lookup and no config gives it.
+  const trackStarts = input.seriesStarts !== undefined || dataset.shape === 'wide';
 
   let nullTimestampRows = 0;
   let nullGroupRows = 0;
@@ -230,6 +250,8 @@ export function computeGaps(input: ComputeGapsInput): GapReport {
   // Hot loop: rows usually arrive grouped, so the map lookup is skipped while the group repeats.
   let lastGroup: string | null = null;
   let acc: GroupAcc | undefined;
+  let base = 0;
+  let counts = scratch;
   const first = bounds[0]!;
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
@@ -248,9 +270,11 @@ export function computeGaps(input: ComputeGapsInput): GapReport {
       lastGroup = group;
       acc = accs.get(group);
       if (acc === undefined && listed === undefined) {
-        acc = newAcc(n);
+        acc = newAcc(accs.size, n);
         accs.set(group, acc);
       }
+      base = acc === undefined ? 0 : acc.slot * n;
+      counts = scratch;
     }
     if (acc === undefined) {
       if (at >= from) {
@@ -259,7 +283,7 @@ export function computeGaps(input: ComputeGapsInput): GapReport {
       }
       continue;
     }
-    if (count > 0) {
+    if (trackStarts && count > 0) {
       const firstAt = row.firstAt;
       const earliest = firstAt ?? at;
       if (earliest < acc.earliest) {
@@ -274,7 +298,7 @@ export function computeGaps(input: ComputeGapsInput): GapReport {
       while (i > 0 && bounds[i]! > at) i--;
       while (bounds[i + 1]! <= at) i++;
     }
-    acc.counts[i]! += count;
+    counts[base + i]! += count;
     acc.total += count;
     if (count > 0) anyRow = true;
   }
@@ -296,7 +320,7 @@ export function computeGaps(input: ComputeGapsInput): GapReport {
 
   for (const group of groups) {
     const a = accs.get(group)!;
-    const counts = a.counts;
+    const offset = a.slot * n;
     const listedGroup = listed !== undefined;
     // Where the series begins: configured startsAt, else the bounded lookup, else (wide, or a
     // group the lookup did not find) its first data; a listed group with no data at all is
@@ -356,7 +380,7 @@ export function computeGaps(input: ComputeGapsInput): GapReport {
     };
 
     for (let i = 0; i < n; i++) {
-      const count = counts[i]!;
+      const count = scratch[offset + i]!;
       const exp = expected[i]!;
       let status: BucketStatus;
       let kind: RunKind | undefined;
@@ -420,6 +444,7 @@ export function computeGaps(input: ComputeGapsInput): GapReport {
   if (!anyRow && groups.length === 0) {
     for (let i = 0; i < settleFrom && !expectedSomewhere; i++) expectedSomewhere = expected[i]! > 0;
   }
+  if (scratch.length > SCRATCH_KEEP) scratch = new Float64Array(0);
   const hasGaps = expectedSomewhere || ranges.some((r) => r.kind === 'MISSING' || r.kind === 'UNDERFILLED');
   return {
     dataset: dataset.name,
