@@ -5,13 +5,48 @@ import {
   ColumnTypeHint,
   QueryExecution,
   ResultColumn,
+  ResultRow,
   RowConnection,
 } from '../schema/query-execution.type';
 import type { Services } from '../services';
 import type { Execution } from '../services/athena/athena.service';
+import type { TypedValue } from '../services/athena/decode';
+import type { RowNode } from '../services/athena/rows';
 
 function hintsOf(types: ColumnTypeHint[] | undefined | null): Record<string, string> | undefined {
   return types && types.length > 0 ? Object.fromEntries(types.map((t) => [t.column, t.type])) : undefined;
+}
+
+/**
+ * An edge whose cursor, values object and cells are built only if the client selected them: a page is a
+ * thousand rows, and most clients want either `values` or `cells`, rarely both, often no cursors. Prototype
+ * getters rather than object-literal ones, so a thousand edges cost a thousand small allocations.
+ */
+class LazyRowEdge {
+  constructor(
+    private readonly makeCursor: () => string,
+    readonly node: LazyRow,
+  ) {}
+
+  get cursor(): string {
+    return this.makeCursor();
+  }
+}
+
+class LazyRow implements ResultRow {
+  constructor(private readonly row: RowNode) {}
+
+  get values(): Record<string, TypedValue> {
+    const { columns, values } = this.row;
+    const out: Record<string, TypedValue> = {};
+    for (const c of columns) out[c.key] = values[c.index]!;
+    return out;
+  }
+
+  get cells() {
+    const { columns, values, raw } = this.row;
+    return columns.map((c) => ({ column: c.key, type: c.type, raw: raw[c.index]!, value: values[c.index]! }));
+  }
 }
 
 /** NOT_FOUND is an answer (null) for a nullable lookup; any other failure stays an error. */
@@ -56,18 +91,12 @@ export class QueryExecutionResolver {
     const page = await this.services.queries.rows(execution, first, after, hintsOf(types));
     return {
       columns: [...page.columns],
-      edges: page.edges.map(({ cursor, node }) => ({
-        cursor,
-        node: {
-          values: Object.fromEntries(node.columns.map((c) => [c.key, node.values[c.index]!])),
-          cells: node.columns.map((c) => ({ column: c.key, type: c.type, raw: node.raw[c.index]!, value: node.values[c.index]! })),
-        },
-      })),
+      edges: page.edges.map((edge) => new LazyRowEdge(edge.cursor, new LazyRow(edge.node))),
       pageInfo: {
         hasNextPage: page.hasNextPage,
         hasPreviousPage: page.hasPreviousPage,
-        startCursor: page.edges[0]?.cursor ?? null,
-        endCursor: page.edges.at(-1)?.cursor ?? null,
+        startCursor: page.edges[0]?.cursor() ?? null,
+        endCursor: page.edges.at(-1)?.cursor() ?? null,
       },
     };
   }

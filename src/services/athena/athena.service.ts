@@ -111,6 +111,7 @@ export function notFound(id: string): CodedError {
  */
 export class AthenaService {
   private readonly pages: ByteBoundedLru<ResultPage>;
+  private readonly inflight = new Map<string, Promise<ResultPage>>();
 
   constructor(
     private readonly client: AthenaClient,
@@ -233,6 +234,34 @@ export class AthenaService {
     const key = `${id}\u0000${token ?? ''}\u0000${hints ? JSON.stringify(hints) : ''}`;
     const cached = this.pages.get(key);
     if (cached) return cached;
+    // A page already on its way (a prefetch, or another request) is awaited rather than fetched twice.
+    let pending = this.inflight.get(key);
+    if (!pending) {
+      pending = this.fetchPage(id, token, hints).then(
+        (page) => {
+          this.inflight.delete(key);
+          this.pages.set(key, page, estimateBytes(page.raw));
+          return page;
+        },
+        (err: unknown) => {
+          this.inflight.delete(key);
+          throw err;
+        },
+      );
+      this.inflight.set(key, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Starts fetching a page that is likely to be asked for next, without waiting for it, so Athena's latency
+   * overlaps the client's handling of the rows it already has. A failure here is left for the real request.
+   */
+  prefetch(id: string, token: string, hints?: Readonly<Record<string, string>>): void {
+    this.page(id, token, hints).catch(() => {});
+  }
+
+  private async fetchPage(id: string, token: string | null, hints?: Readonly<Record<string, string>>): Promise<ResultPage> {
     let out;
     try {
       out = await this.client.send(
@@ -247,11 +276,7 @@ export class AthenaService {
     }
     const decoder = createDecoder(columnsOf(out), hints);
     const rows = dataRows(out, token === null);
-    const values = decoder.decodeRows(rows);
-    const raw = rows.map((r) => decoder.raw(r));
-    const page: ResultPage = { columns: decoder.columns, values, raw, nextToken: out.NextToken ?? null };
-    this.pages.set(key, page, estimateBytes(raw));
-    return page;
+    return { columns: decoder.columns, values: decoder.decodeRows(rows), raw: rows.map((r) => decoder.raw(r)), nextToken: out.NextToken ?? null };
   }
 
   /**
@@ -259,14 +284,12 @@ export class AthenaService {
    * overlaps the consumer's work on page N.
    */
   async *allPages(id: string, hints?: Readonly<Record<string, string>>): AsyncGenerator<ResultPage> {
-    let current = this.page(id, null, hints);
+    let page = await this.page(id, null, hints);
     for (;;) {
-      const page = await current;
-      const next = page.nextToken ? this.page(id, page.nextToken, hints) : undefined;
-      next?.catch(() => {}); // observed when awaited below; avoids an unhandled rejection if the consumer stops early
+      if (page.nextToken) this.prefetch(id, page.nextToken, hints);
       yield page;
-      if (!next) return;
-      current = next;
+      if (!page.nextToken) return;
+      page = await this.page(id, page.nextToken, hints);
     }
   }
 }

@@ -36,7 +36,8 @@ export interface RowNode {
 
 export interface RowsPage {
   columns: readonly DecodedColumn[];
-  edges: { cursor: string; node: RowNode }[];
+  /** Cursors are made on demand: encoding one per row costs more than most clients need. */
+  edges: { cursor: () => string; node: RowNode }[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
 }
@@ -58,23 +59,27 @@ export async function rowsPage(
   const edges: RowsPage['edges'] = [];
   for (;;) {
     while (index < page.values.length && edges.length < first) {
+      const at: RowCursor = { token, index };
       edges.push({
-        cursor: encodeCursor({ token, index }),
+        cursor: () => encodeCursor(at),
         node: { values: page.values[index]!, raw: page.raw[index]!, columns: page.columns },
       });
       index++;
     }
-    if (index < page.values.length) break;
-    if (!page.nextToken) break;
-    // Step onto the following page only when a row is still wanted, or to learn whether one exists.
+    if (edges.length === first || !page.nextToken) break;
     token = page.nextToken;
     index = 0;
     page = await athena.page(id, token, hints);
-    if (edges.length === first && page.values.length > 0) break;
+  }
+  if (index >= page.values.length && page.nextToken) {
+    // The client will most likely ask for the following rows next: have that page on its way meanwhile.
+    athena.prefetch(id, page.nextToken, hints);
   }
   return {
     columns: page.columns,
     edges,
+    // Athena's NextToken means more rows may follow; rarely the page it leads to is empty, and Relay
+    // allows a last request that returns no edges.
     hasNextPage: index < page.values.length || page.nextToken !== null,
     hasPreviousPage: start !== undefined,
   };
