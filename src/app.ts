@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import { loadSettings, type EnvConfig } from './config';
 import type { EmbeddedEndpoint } from './embedded/server';
 import { realClock, type Clock } from './services/athena/athena.service';
+import type { GapScheduler } from './services/gaps/scheduler';
 import { createContext, type AppScope, type Context } from './context';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';
 import { BodyTooLargeError, handleGraphQL, MAX_BODY_BYTES, sendJson } from './http/apollo-handler';
@@ -32,6 +33,8 @@ export interface App {
   readonly httpServer: Server;
   /** The embedded AWS endpoint this app started (embedded backend only). */
   readonly embedded?: EmbeddedEndpoint;
+  /** Runs the datasets' scheduled checks. */
+  readonly scheduler: GapScheduler;
   /** Starts listening; port 0 picks a free one. Resolves with the address actually bound. */
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
   /** Stops accepting, lets in-flight requests finish, closes sockets, then stops the backends it started. */
@@ -142,6 +145,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     services: scope.services,
     httpServer,
     embedded: backends.embedded,
+    scheduler: backends.scheduler,
     listen(port = env.port, host = env.host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);

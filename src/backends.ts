@@ -6,10 +6,13 @@ import type { Services } from './services';
 import { AthenaService, realClock, type Clock } from './services/athena/athena.service';
 import { QueriesService } from './services/athena/queries.service';
 import { createEvents } from './services/events';
+import { GapsService } from './services/gaps/gaps.service';
+import { GapScheduler } from './services/gaps/scheduler';
 import { HealthService, type Probe } from './services/health/health.service';
 
 export interface Backends {
   services: Services;
+  scheduler: GapScheduler;
   /** The embedded endpoint, when this app started one (embedded backend). */
   embedded?: EmbeddedEndpoint;
   /** Stops whatever connectBackends started (the embedded endpoint, schedulers). */
@@ -61,16 +64,23 @@ export async function connectBackends(settings: Settings, logger: Logger, clock:
       },
     },
   ];
+  const queries = new QueriesService(athena, settings.namedQueries, env.allowRawSql);
+  const gaps = new GapsService(athena, queries, settings.datasets, clock, logger.child({ component: 'gaps' }));
   const services: Services = {
     health: new HealthService(env.backend, probes, clock.now),
     events: createEvents(),
     athena,
-    queries: new QueriesService(athena, settings.namedQueries, env.allowRawSql),
+    queries,
+    gaps,
   };
+  const scheduler = new GapScheduler(gaps, clock, logger.child({ component: 'scheduler' }));
+  scheduler.start();
   return {
     services,
     embedded,
+    scheduler,
     async close() {
+      await scheduler.stop();
       athenaClient.destroy();
       await embedded?.close();
     },

@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
 import { CodedError, ErrorCode } from '../errors';
 import {
@@ -7,6 +7,9 @@ import {
   ResultColumn,
   ResultRow,
   RowConnection,
+  RowsArgs,
+  RunQueryArgs,
+  RunSqlArgs,
 } from '../schema/query-execution.type';
 import type { Services } from '../services';
 import type { Execution } from '../services/athena/athena.service';
@@ -81,13 +84,7 @@ export class QueryExecutionResolver {
   @FieldResolver(() => RowConnection, {
     description: 'Typed rows. Fetches only the Athena pages the asked-for rows sit on (1,000 rows a page).',
   })
-  async rows(
-    @Root() execution: Execution,
-    @Arg('first', () => Int, { defaultValue: 100, description: 'At most 1000.' }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null,
-    @Arg('types', () => [ColumnTypeHint], { nullable: true, description: 'Element types of nested columns.' })
-    types: ColumnTypeHint[] | null,
-  ): Promise<RowConnection> {
+  async rows(@Root() execution: Execution, @Args() { first, after, types }: RowsArgs): Promise<RowConnection> {
     const page = await this.services.queries.rows(execution, first, after, hintsOf(types));
     return {
       columns: [...page.columns],
@@ -101,26 +98,13 @@ export class QueryExecutionResolver {
     };
   }
 
-  @Mutation(() => QueryExecution, {
-    description:
-      "Runs a named query from the config file. `parameters` bind its `?` placeholders in order, each one SQL literal as Athena takes them ('AMZN', 42, TIMESTAMP '2020-06-18 00:00:00').",
-  })
-  runQuery(
-    @Arg('name') name: string,
-    @Arg('parameters', () => [String], { nullable: true }) parameters: string[] | null,
-    @Arg('wait', { defaultValue: true, description: 'Wait until the query ends (up to athena.waitTimeout).' }) wait: boolean,
-    @Arg('clientRequestToken', () => String, { nullable: true, description: 'Idempotency token, 32–128 characters.' })
-    clientRequestToken: string | null,
-  ): Promise<Execution> {
+  @Mutation(() => QueryExecution, { description: 'Runs a named query from the config file.' })
+  runQuery(@Args() { name, parameters, wait, clientRequestToken }: RunQueryArgs): Promise<Execution> {
     return this.services.queries.runNamed(name, { parameters: parameters ?? [], wait, clientRequestToken: clientRequestToken ?? undefined });
   }
 
   @Mutation(() => QueryExecution, { description: 'Runs raw SQL; FORBIDDEN unless GAPWATCH_ALLOW_RAW_SQL=true.' })
-  runSql(
-    @Arg('sql') sql: string,
-    @Arg('parameters', () => [String], { nullable: true }) parameters: string[] | null,
-    @Arg('wait', { defaultValue: true }) wait: boolean,
-  ): Promise<Execution> {
+  runSql(@Args() { sql, parameters, wait }: RunSqlArgs): Promise<Execution> {
     return this.services.queries.runSql(sql, { parameters: parameters ?? [], wait });
   }
 

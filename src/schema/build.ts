@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { HealthResolver } from '../resolvers/health.resolver';
+import { DatasetResolver, GapReportResolver } from '../resolvers/gaps.resolver';
 import { QueryExecutionResolver } from '../resolvers/query-execution.resolver';
 import type { Services } from '../services';
 import { createEvents } from '../services/events';
 
 /** Every resolver class of the API; a resolver gets the app's services through its constructor. */
-export const RESOLVERS = [HealthResolver, QueryExecutionResolver] as const;
+export const RESOLVERS = [HealthResolver, QueryExecutionResolver, DatasetResolver, GapReportResolver] as const;
 
 type ResolverClass = new (services: Services) => object;
 
@@ -28,6 +30,8 @@ export async function buildGapwatchSchema(services?: Services): Promise<GraphQLS
       },
     },
     pubSub: services?.events ?? createEvents(),
+    // RFC 3339 date-times, named DateTime as clients of other GraphQL APIs expect.
+    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: { forbidUnknownValues: false },
   });
 }

@@ -1,5 +1,5 @@
 import { GraphQLJSON, GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { Execution } from '../services/athena/athena.service';
 import type { DecodedColumn, TypedValue } from '../services/athena/decode';
 
@@ -148,4 +148,46 @@ export class QueryExecution implements Omit<Execution, 'errorType' | 'outputLoca
 
   @Field(() => GraphQLSafeInt, { nullable: true })
   totalExecutionTimeMs!: number | null;
+}
+
+@ArgsType()
+export class RowsArgs {
+  @Field(() => Int, { defaultValue: 100, description: 'At most 1000.' })
+  first!: number;
+
+  @Field(() => String, { nullable: true, description: 'A cursor from a previous page: its pageInfo.endCursor or an edge cursor.' })
+  after?: string | null;
+
+  @Field(() => [ColumnTypeHint], { nullable: true, description: 'Element types of nested columns (Athena does not report them).' })
+  types?: ColumnTypeHint[] | null;
+}
+
+@ArgsType()
+export class RunQueryArgs {
+  @Field({ description: 'A name from the namedQueries section of the config file.' })
+  name!: string;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: "Bound to the `?` placeholders in order, each one SQL literal as Athena takes them: 'AMZN', 42, TIMESTAMP '2020-06-18 00:00:00'.",
+  })
+  parameters?: string[] | null;
+
+  @Field({ defaultValue: true, description: 'Wait until the query ends (up to athena.waitTimeout); false returns at once.' })
+  wait!: boolean;
+
+  @Field(() => String, { nullable: true, description: 'Idempotency token, 32–128 characters: a retry with the same token gets the same execution.' })
+  clientRequestToken?: string | null;
+}
+
+@ArgsType()
+export class RunSqlArgs {
+  @Field()
+  sql!: string;
+
+  @Field(() => [String], { nullable: true, description: 'As for runQuery.' })
+  parameters?: string[] | null;
+
+  @Field({ defaultValue: true })
+  wait!: boolean;
 }

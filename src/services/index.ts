@@ -1,6 +1,7 @@
 import type { AthenaService } from './athena/athena.service';
 import type { QueriesService } from './athena/queries.service';
 import type { Events } from './events';
+import type { GapsService } from './gaps/gaps.service';
 import type { HealthService } from './health/health.service';
 
 /** Every service of one running app, built once by the app factory and shared by all requests. */
@@ -9,4 +10,5 @@ export interface Services {
   events: Events;
   athena: AthenaService;
   queries: QueriesService;
+  gaps: GapsService;
 }

@@ -11,7 +11,7 @@ export interface TestApp {
   url: string;
   dataDir: string;
   /** POSTs one GraphQL operation and returns the parsed response body. */
-  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: any[] }>;
+  gql(query: string, variables?: Record<string, unknown>): Promise<any>;
   ws(): Client;
   stop(): Promise<void>;
 }

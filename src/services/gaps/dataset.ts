@@ -69,7 +69,18 @@ export interface Dataset {
   readonly startsAtMs?: { readonly all?: number; readonly byGroup: Readonly<Record<string, number>> };
   readonly maxWindowMs: number;
   readonly seriesLookbackMs: number;
+  /** The trailing window a scheduled check (and `gapwatch check` without --from/--last) judges. */
+  readonly checkWindowMs: number;
 }
+
+/** Trailing window of scheduled checks: a day of intraday buckets, a week of daily ones. */
+export const DEFAULT_CHECK_WINDOW_MS: Readonly<Record<Bucket, number>> = {
+  '1m': 86_400_000,
+  '5m': 86_400_000,
+  '15m': 86_400_000,
+  '1h': 86_400_000,
+  '1d': 7 * 86_400_000,
+};
 
 /** Settle default: Kinesis Firehose, the usual way ticks reach S3, buffers up to 900 s. */
 export const DEFAULT_SETTLE_MS = 15 * 60_000;
@@ -98,7 +109,7 @@ const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:
 const KNOWN_KEYS = [
   'name', 'shape', 'database', 'table', 'timestampColumn', 'groupColumn', 'query', 'timeColumn',
   'wideColumns', 'groups', 'bucket', 'expectedPerBucket', 'minRatio', 'timezone', 'calendar', 'settle',
-  'schedule', 'startsAt', 'maxWindow', 'seriesLookback',
+  'schedule', 'startsAt', 'maxWindow', 'seriesLookback', 'checkWindow',
 ] as const;
 const CALENDAR_KEYS = ['days', 'open', 'close', 'holidays'] as const;
 
@@ -395,6 +406,8 @@ function parseOne(raw: unknown, index: number, namedQueryNames: ReadonlySet<stri
     r.fail('maxWindow', `at most ${MAX_BUCKETS_PER_GROUP} buckets of ${bucket} (${formatDuration(MAX_BUCKETS_PER_GROUP * bucketMs)}), got '${String(obj.maxWindow)}'`);
   }
   const seriesLookbackMs = r.duration('seriesLookback', 60_000) ?? maxWindowMs;
+  const checkWindowMs = r.duration('checkWindow', bucketMs) ?? Math.min(maxWindowMs, DEFAULT_CHECK_WINDOW_MS[bucket]);
+  if (checkWindowMs > maxWindowMs) r.fail('checkWindow', `must not exceed maxWindow (${formatDuration(maxWindowMs)}), got '${String(obj.checkWindow)}'`);
   const starts = parseStartsAt(r, obj.startsAt, timezone);
 
   return {
@@ -407,6 +420,7 @@ function parseOne(raw: unknown, index: number, namedQueryNames: ReadonlySet<stri
     ...starts,
     maxWindowMs,
     seriesLookbackMs,
+    checkWindowMs,
   } as Dataset;
 }
 

@@ -1,0 +1,113 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../context';
+import { badInput } from '../errors';
+import { ChecksArgs, DatasetInfo, GapReport, GapsArgs } from '../schema/gaps.type';
+import { QueryExecution } from '../schema/query-execution.type';
+import type { Services } from '../services';
+import type { Execution } from '../services/athena/athena.service';
+import type { Dataset } from '../services/gaps/dataset';
+import { formatDuration } from '../services/gaps/duration';
+import type { GapCheck } from '../services/gaps/gaps.service';
+
+function toInfo(d: Dataset): DatasetInfo {
+  return {
+    name: d.name,
+    shape: d.shape,
+    database: d.database,
+    table: d.table,
+    timestampColumn: d.timestampColumn,
+    groupColumn: d.groupColumn,
+    query: d.query,
+    groups: d.groups ? [...d.groups] : undefined,
+    bucket: d.bucket,
+    expectedPerBucket: d.expectedPerBucket,
+    minRatio: d.minRatio,
+    timezone: d.timezone,
+    calendar: d.calendar ? { days: [...d.calendar.days], open: d.calendar.open, close: d.calendar.close, holidays: [...d.calendar.holidays] } : undefined,
+    settle: formatDuration(d.settleMs),
+    schedule: d.scheduleMs === undefined ? undefined : formatDuration(d.scheduleMs),
+    maxWindow: formatDuration(d.maxWindowMs),
+    checkWindow: formatDuration(d.checkWindowMs),
+  };
+}
+
+/** Whether the operation selected `field` directly under this one (fragments included). */
+function selects(info: GraphQLResolveInfo, field: string): boolean {
+  const visit = (selections: readonly any[]): boolean =>
+    selections.some((s) =>
+      s.kind === 'Field' ? s.name.value === field
+      : s.kind === 'InlineFragment' ? visit(s.selectionSet.selections)
+      : s.kind === 'FragmentSpread' ? visit(info.fragments[s.name.value]?.selectionSet.selections ?? [])
+      : false,
+    );
+  return info.fieldNodes.some((n) => n.selectionSet !== undefined && visit(n.selectionSet.selections));
+}
+
+function instant(argument: string, value: Date): number {
+  const ms = value.getTime();
+  if (Number.isNaN(ms)) throw badInput(argument, 'expected an ISO-8601 date-time such as 2024-03-04T00:00:00Z');
+  return ms;
+}
+
+@Resolver(() => DatasetInfo)
+export class DatasetResolver {
+  constructor(private readonly services: Services) {}
+
+  @Query(() => [DatasetInfo], { description: 'Every configured dataset.' })
+  datasets(): DatasetInfo[] {
+    return this.services.gaps.datasets().map(toInfo);
+  }
+
+  @Query(() => DatasetInfo, { nullable: true })
+  dataset(@Arg('name') name: string): DatasetInfo | null {
+    const d = this.services.gaps.dataset(name);
+    return d ? toInfo(d) : null;
+  }
+
+  @FieldResolver(() => GapReport, { nullable: true, description: 'The newest check of this dataset.' })
+  lastCheck(@Root() d: DatasetInfo): GapCheck | null {
+    return this.services.gaps.lastCheck(d.name) ?? null;
+  }
+
+  @FieldResolver(() => GapReport, {
+    nullable: true,
+    description: 'The newest check that found no gaps: the last time clients could be told the data is good.',
+  })
+  lastReadySignal(@Root() d: DatasetInfo): GapCheck | null {
+    return this.services.gaps.lastReadySignal(d.name) ?? null;
+  }
+
+  @FieldResolver(() => [GapReport], { description: 'Past checks, newest first (bounded history).' })
+  checks(@Root() d: DatasetInfo, @Arg('first', () => Int, { defaultValue: 20 }) first: number): GapCheck[] {
+    return this.services.gaps.checks(d.name, first);
+  }
+}
+
+@Resolver(() => GapReport)
+export class GapReportResolver {
+  constructor(private readonly services: Services) {}
+
+  @Query(() => GapReport, {
+    description: 'Checks a window [from, to) of a dataset now: missing and under-filled buckets per group, merged into ranges.',
+  })
+  gaps(@Args() { dataset, from, to, groups }: GapsArgs, @Info() info: GraphQLResolveInfo): Promise<GapCheck> {
+    return this.services.gaps.check(dataset, {
+      from: instant('from', from),
+      to: instant('to', to),
+      groups: groups ?? undefined,
+      series: selects(info, 'series'),
+      trigger: 'API',
+    });
+  }
+
+  @Query(() => [GapReport], { description: 'Past checks of a dataset, newest first.' })
+  checks(@Args() { dataset, first }: ChecksArgs): GapCheck[] {
+    return this.services.gaps.checks(dataset, first);
+  }
+
+  @FieldResolver(() => QueryExecution, { nullable: true })
+  async queryExecution(@Root() report: GapCheck, @Ctx() ctx: Context): Promise<Execution | null> {
+    return ctx.loaders.execution.load(report.queryExecutionId);
+  }
+}

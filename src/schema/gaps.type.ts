@@ -1,0 +1,247 @@
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { ArgsType, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { BucketStatus, GapKind as EngineGapKind } from '../services/gaps/compute';
+import { QueryExecution } from './query-execution.type';
+
+export enum GapStatus {
+  OK = 'OK',
+  GAPS = 'GAPS',
+}
+registerEnumType(GapStatus, { name: 'GapStatus', description: 'OK: no MISSING or UNDERFILLED range in the window.' });
+
+export enum GapKind {
+  MISSING = 'MISSING',
+  UNDERFILLED = 'UNDERFILLED',
+  PARTIAL_EDGE = 'PARTIAL_EDGE',
+}
+registerEnumType(GapKind, {
+  name: 'GapKind',
+  description: 'MISSING: no rows; UNDERFILLED: fewer than expected × minRatio; PARTIAL_EDGE: informational (a series start or a settling bucket), not a gap.',
+});
+
+export enum BucketState {
+  OK = 'OK',
+  MISSING = 'MISSING',
+  UNDERFILLED = 'UNDERFILLED',
+  PARTIAL_EDGE = 'PARTIAL_EDGE',
+  NOT_EXPECTED = 'NOT_EXPECTED',
+  SETTLING = 'SETTLING',
+}
+registerEnumType(BucketState, { name: 'BucketState' });
+
+export enum CheckTrigger {
+  API = 'API',
+  SCHEDULE = 'SCHEDULE',
+  CLI = 'CLI',
+}
+registerEnumType(CheckTrigger, { name: 'CheckTrigger', description: 'What started a check.' });
+
+@ObjectType({ description: 'A run of adjacent buckets of one group with the same kind of problem.' })
+export class GapRange {
+  @Field()
+  group!: string;
+
+  @Field(() => GapKind)
+  kind!: EngineGapKind;
+
+  @Field(() => Date, { description: 'Start of the first bucket.' })
+  start!: string;
+
+  @Field(() => Date, { description: 'End of the last bucket (exclusive).' })
+  end!: string;
+
+  @Field(() => Int, { description: 'Expected buckets in the range (closed-calendar buckets inside it are not counted).' })
+  buckets!: number;
+
+  @Field(() => Float, { description: 'Rows expected over the range.' })
+  expected!: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'Rows found over the range.' })
+  observed!: number;
+
+  @Field(() => Boolean, { nullable: true, description: 'MISSING only: true when the group had no rows at all in the window.' })
+  absent?: boolean;
+
+  @Field(() => String, { nullable: true, description: 'PARTIAL_EDGE only: SERIES_START or SETTLING.' })
+  reason?: string;
+}
+
+@ObjectType()
+export class SeriesBucket {
+  @Field(() => Date)
+  start!: string;
+
+  @Field(() => GraphQLSafeInt)
+  count!: number;
+
+  @Field(() => Float)
+  expected!: number;
+
+  @Field(() => BucketState)
+  status!: BucketStatus;
+}
+
+@ObjectType({ description: 'Every bucket of one group, for plotting.' })
+export class GroupSeries {
+  @Field()
+  group!: string;
+
+  @Field(() => [SeriesBucket])
+  buckets!: SeriesBucket[];
+}
+
+@ObjectType({ description: 'Where data is missing or thin in one window of a dataset, per group and bucket.' })
+export class GapReport {
+  @Field(() => ID)
+  id!: string;
+
+  @Field()
+  dataset!: string;
+
+  @Field(() => GapStatus)
+  status!: GapStatus;
+
+  @Field(() => Date, { description: 'The window judged, aligned outward to bucket boundaries in the dataset zone.' })
+  from!: string;
+
+  @Field(() => Date)
+  to!: string;
+
+  @Field()
+  bucket!: string;
+
+  @Field()
+  timezone!: string;
+
+  @Field(() => Date)
+  checkedAt!: Date;
+
+  @Field(() => CheckTrigger)
+  trigger!: CheckTrigger;
+
+  @Field(() => GraphQLSafeInt)
+  durationMs!: number;
+
+  @Field(() => Int, { description: 'Expected buckets judged, over all groups.' })
+  checkedBuckets!: number;
+
+  @Field({ description: 'The query returned no rows at all: never a pass.' })
+  noData!: boolean;
+
+  @Field(() => [GapRange], { description: 'Sorted by group, then start.' })
+  ranges!: GapRange[];
+
+  @Field(() => GraphQLSafeInt, { description: 'Rows with a NULL timestamp (counted, not dropped).' })
+  nullTimestampRows!: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'Rows with a NULL group.' })
+  nullGroupRows!: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'Rows in buckets the calendar does not expect (not an error).' })
+  outsideCalendarRows!: number;
+
+  @Field(() => GraphQLSafeInt, { description: 'Rows of groups not judged (not in `groups`).' })
+  unlistedGroupRows!: number;
+
+  @Field(() => ID, { description: 'The Athena execution behind this report: `queryExecution(id)` shows its raw typed rows.' })
+  queryExecutionId!: string;
+
+  @Field(() => QueryExecution, { nullable: true })
+  queryExecution?: QueryExecution;
+
+  @Field(() => [GroupSeries], { description: 'Per-group buckets for plotting; built only when selected, and not kept in `checks` history.' })
+  series!: GroupSeries[];
+}
+
+@ObjectType()
+export class DatasetCalendar {
+  @Field(() => [String])
+  days!: string[];
+
+  @Field(() => String, { nullable: true })
+  open?: string;
+
+  @Field(() => String, { nullable: true })
+  close?: string;
+
+  @Field(() => [String])
+  holidays!: string[];
+}
+
+@ObjectType({ description: 'A configured time series that gapwatch checks.' })
+export class DatasetInfo {
+  @Field()
+  name!: string;
+
+  @Field({ description: 'long (one row per event in a table) or wide (a named query with a count column per group).' })
+  shape!: string;
+
+  @Field(() => String, { nullable: true })
+  database?: string;
+
+  @Field(() => String, { nullable: true })
+  table?: string;
+
+  @Field(() => String, { nullable: true })
+  timestampColumn?: string;
+
+  @Field(() => String, { nullable: true })
+  groupColumn?: string;
+
+  @Field(() => String, { nullable: true, description: 'The named query a wide dataset reads.' })
+  query?: string;
+
+  @Field(() => [String], { nullable: true, description: 'Expected groups; null = every group seen in the window.' })
+  groups?: string[];
+
+  @Field()
+  bucket!: string;
+
+  @Field(() => Float)
+  expectedPerBucket!: number;
+
+  @Field(() => Float)
+  minRatio!: number;
+
+  @Field()
+  timezone!: string;
+
+  @Field(() => DatasetCalendar, { nullable: true })
+  calendar?: DatasetCalendar;
+
+  @Field({ description: 'Buckets ending after now − settle are still filling and not judged.' })
+  settle!: string;
+
+  @Field(() => String, { nullable: true, description: 'Automatic check cadence; null = on demand only.' })
+  schedule?: string;
+
+  @Field({ description: 'Longest window one check may judge.' })
+  maxWindow!: string;
+
+  @Field({ description: 'Trailing window of scheduled checks.' })
+  checkWindow!: string;
+}
+
+@ArgsType()
+export class GapsArgs {
+  @Field({ description: 'A configured dataset name.' })
+  dataset!: string;
+
+  @Field(() => Date, { description: 'Window start (inclusive), aligned down to a bucket boundary in the dataset zone.' })
+  from!: Date;
+
+  @Field(() => Date, { description: 'Window end (exclusive), aligned up to a bucket boundary.' })
+  to!: Date;
+
+  @Field(() => [String], { nullable: true, description: 'Judge only these groups (each is then expected).' })
+  groups?: string[] | null;
+}
+
+@ArgsType()
+export class ChecksArgs {
+  @Field()
+  dataset!: string;
+
+  @Field(() => Int, { defaultValue: 20, description: 'At most 100.' })
+  first!: number;
+}

@@ -1,0 +1,162 @@
+import { SAMPLE_DEFECTS, SAMPLE_RANGE } from '../../src/embedded/athena/sample';
+import { trailingWindow } from '../../src/services/gaps/scheduler';
+import { startTestApp, type TestApp } from '../support/app';
+
+const CONFIG = `
+athena:
+  database: market
+datasets:
+  - name: stock_ticks
+    database: market
+    table: ticks
+    timestampColumn: capture_datetime
+    groupColumn: symbol
+    groups: [AMZN, GOOG, WORK]
+    bucket: 1h
+    expectedPerBucket: 60
+    minRatio: 0.8
+    settle: 15m
+    schedule: 1h
+  - name: any_symbol
+    database: market
+    table: ticks
+    timestampColumn: capture_datetime
+    groupColumn: symbol
+    bucket: 1d
+    expectedPerBucket: 1000
+`;
+
+const GAPS = /* GraphQL */ `
+  query ($dataset: String!, $from: DateTime!, $to: DateTime!, $groups: [String!]) {
+    gaps(dataset: $dataset, from: $from, to: $to, groups: $groups) {
+      status from to checkedBuckets noData queryExecutionId trigger
+      ranges { group kind start end buckets expected observed absent reason }
+      nullTimestampRows nullGroupRows
+    }
+  }
+`;
+
+/** What the sample's documented defects must look like as gap ranges. */
+function expectedRanges() {
+  return SAMPLE_DEFECTS.map((d) => {
+    const buckets = (Date.parse(d.end) - Date.parse(d.start)) / 3_600_000;
+    switch (d.kind) {
+      case 'MISSING':
+      case 'ABSENT_DAY':
+        return { group: d.symbol, kind: 'MISSING', start: d.start, end: d.end, buckets, absent: false };
+      case 'UNDERFILLED':
+        return { group: d.symbol, kind: 'UNDERFILLED', start: d.start, end: d.end, buckets };
+      case 'STARTS_MID_HOUR':
+        return { group: d.symbol, kind: 'PARTIAL_EDGE', start: d.start, end: new Date(Date.parse(d.start) + 3_600_000).toISOString(), buckets: 1, reason: 'SERIES_START' };
+    }
+  }).sort((a, b) => a.group.localeCompare(b.group) || a.start.localeCompare(b.start));
+}
+
+describe('gaps over GraphQL on the sample data lake', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ config: CONFIG });
+  });
+  afterAll(() => t.stop());
+
+  it('finds exactly the documented defects of market.ticks, end to end', async () => {
+    const body = await t.gql(GAPS, { dataset: 'stock_ticks', from: SAMPLE_RANGE.start, to: SAMPLE_RANGE.end });
+    expect(body.errors).toBeUndefined();
+    const report = body.data.gaps;
+    expect(report.status).toBe('GAPS');
+    expect(report.noData).toBe(false);
+    expect(report.from).toBe(SAMPLE_RANGE.start);
+    expect(report.to).toBe(SAMPLE_RANGE.end);
+    expect(report.trigger).toBe('API');
+    const ranges = report.ranges.map(({ group, kind, start, end, buckets, absent, reason }: any) => ({
+      group,
+      kind,
+      start,
+      end,
+      buckets,
+      ...(kind === 'MISSING' ? { absent } : {}),
+      ...(kind === 'PARTIAL_EDGE' ? { reason } : {}),
+    }));
+    expect(ranges).toStrictEqual(expectedRanges());
+    // 3 groups × 240 hours (WORK's partial first hour is judged, as PARTIAL_EDGE).
+    expect(report.checkedBuckets).toBe(3 * 240);
+
+    // The Athena execution behind the report shows its raw typed rows.
+    const raw = await t.gql(`query ($id: ID!) { queryExecution(id: $id) { state columns { name type } rows(first: 1) { edges { node { values } } } } }`, {
+      id: report.queryExecutionId,
+    });
+    expect(raw.data.queryExecution.state).toBe('SUCCEEDED');
+    expect(raw.data.queryExecution.columns.map((c: any) => c.type)).toContain('timestamp');
+  });
+
+  it('reports a clean day as OK, and keeps it as the last ready signal', async () => {
+    const body = await t.gql(GAPS, { dataset: 'stock_ticks', from: '2024-03-10T00:00:00Z', to: '2024-03-11T00:00:00Z' });
+    expect(body.data.gaps).toMatchObject({ status: 'OK', ranges: [], checkedBuckets: 72 });
+    const ds = await t.gql(`{ dataset(name: "stock_ticks") { name bucket groups schedule lastCheck { id status } lastReadySignal { id status from } checks(first: 5) { status } } }`);
+    expect(ds.data.dataset).toMatchObject({
+      name: 'stock_ticks',
+      bucket: '1h',
+      groups: ['AMZN', 'GOOG', 'WORK'],
+      schedule: '1h',
+      lastCheck: { status: 'OK' },
+      lastReadySignal: { status: 'OK', from: '2024-03-10T00:00:00.000Z' },
+    });
+    expect(ds.data.dataset.checks.length).toBeGreaterThanOrEqual(1);
+    const history = await t.gql(`{ checks(dataset: "stock_ticks", first: 100) { status from } }`);
+    expect(history.data.checks[0]).toStrictEqual({ status: 'OK', from: '2024-03-10T00:00:00.000Z' });
+  });
+
+  it('marks a listed group with no rows as absent: silence is never a pass', async () => {
+    const body = await t.gql(GAPS, { dataset: 'stock_ticks', from: '2024-03-10T00:00:00Z', to: '2024-03-10T06:00:00Z', groups: ['AMZN', 'MSFT'] });
+    expect(body.data.gaps.status).toBe('GAPS');
+    expect(body.data.gaps.ranges).toStrictEqual([
+      { group: 'MSFT', kind: 'MISSING', start: '2024-03-10T00:00:00.000Z', end: '2024-03-10T06:00:00.000Z', buckets: 6, expected: 360, observed: 0, absent: true, reason: null },
+    ]);
+  });
+
+  it('calls an empty window GAPS with noData, never OK', async () => {
+    const body = await t.gql(GAPS, { dataset: 'any_symbol', from: '2021-01-01T00:00:00Z', to: '2021-01-03T00:00:00Z' });
+    expect(body.data.gaps).toMatchObject({ status: 'GAPS', noData: true });
+  });
+
+  it('returns per-group series only when asked for', async () => {
+    const body = await t.gql(`{ gaps(dataset: "stock_ticks", from: "2024-03-05T12:00:00Z", to: "2024-03-05T15:00:00Z", groups: ["AMZN"]) {
+      series { group buckets { start count expected status } } } }`);
+    expect(body.data.gaps.series).toStrictEqual([
+      {
+        group: 'AMZN',
+        buckets: [
+          { start: '2024-03-05T12:00:00.000Z', count: expect.any(Number), expected: 60, status: 'OK' },
+          { start: '2024-03-05T13:00:00.000Z', count: 0, expected: 60, status: 'MISSING' },
+          { start: '2024-03-05T14:00:00.000Z', count: expect.any(Number), expected: 60, status: 'OK' },
+        ],
+      },
+    ]);
+  });
+
+  it('rejects bad input with coded errors that name the argument', async () => {
+    const unknown = await t.gql(GAPS, { dataset: 'nope', from: '2024-03-10T00:00:00Z', to: '2024-03-11T00:00:00Z' });
+    expect(unknown.errors[0]).toMatchObject({
+      message: "dataset: no dataset 'nope'; configured: stock_ticks, any_symbol",
+      extensions: { code: 'NOT_FOUND', argument: 'dataset' },
+    });
+    const backwards = await t.gql(GAPS, { dataset: 'stock_ticks', from: '2024-03-11T00:00:00Z', to: '2024-03-10T00:00:00Z' });
+    expect(backwards.errors[0].extensions).toStrictEqual({ code: 'BAD_USER_INPUT', argument: 'to' });
+    const tooLong = await t.gql(GAPS, { dataset: 'stock_ticks', from: '2023-01-01T00:00:00Z', to: '2024-03-10T00:00:00Z' });
+    expect(tooLong.errors[0]).toMatchObject({ message: expect.stringContaining('maxWindow'), extensions: { code: 'BAD_USER_INPUT', argument: 'from' } });
+    const notIso = await t.gql(GAPS, { dataset: 'stock_ticks', from: 'last tuesday', to: '2024-03-10T00:00:00Z' });
+    expect(notIso.errors[0]).toMatchObject({ message: expect.stringContaining('"$from"'), extensions: { code: 'BAD_USER_INPUT' } });
+    expect(notIso.errors[0].message).toContain('last tuesday');
+  });
+
+  it('schedules one check per dataset at a time, over the settled trailing window', async () => {
+    const { scheduler } = t.app;
+    const [first, second] = await Promise.all([scheduler.runOnce('stock_ticks'), scheduler.runOnce('stock_ticks')]);
+    expect(first!.trigger).toBe('SCHEDULE');
+    expect(second).toBeUndefined();
+    const dataset = t.app.services.gaps.require('stock_ticks');
+    const now = Date.parse('2024-03-10T10:20:00Z');
+    // 10:00–11:00 is still inside settle (ends after now − 15m), so the window stops at 10:00.
+    expect(trailingWindow(dataset, now)).toStrictEqual({ from: Date.parse('2024-03-09T10:00:00Z'), to: Date.parse('2024-03-10T10:00:00Z') });
+  });
+});
