@@ -1,0 +1,139 @@
+import { parseArgs } from 'node:util';
+import { parseDuration } from '../services/gaps/duration';
+import { CliError } from './errors';
+
+export const USAGE = `Usage: gapwatch check --dataset NAME [window] [options]
+
+Checks one window of a dataset for gaps and exits 0 (OK), 1 (gaps found) or 2 (error).
+
+Window (default: the dataset's checkWindow, ending at the last settled bucket boundary):
+  --from ISO --to ISO   judge [from, to), e.g. --from 2024-03-04T00:00:00Z --to 2024-03-05T00:00:00Z
+  --last DURATION       judge the DURATION (90m, 24h, 7d, 1h30m) before the last settled bucket boundary
+
+Options:
+  --dataset NAME        a dataset from the config file (required)
+  --groups A,B          judge only these groups (each is then expected)
+  --url URL             ask a running gapwatch (base URL or its /graphql endpoint) instead of
+                        checking in-process on the configured backend
+  --json                print the report as JSON instead of a table
+  -h, --help            show this help
+
+Environment (in-process only): GAPWATCH_CONFIG, GAPWATCH_BACKEND, GAPWATCH_DATA_DIR,
+GAPWATCH_LOG_LEVEL (default warn; logs go to stderr), GAPWATCH_EMBEDDED_PORT (default 0).
+`;
+
+/** Which window to judge; `last` and `default` are resolved against the dataset and the clock later. */
+export type WindowSpec =
+  | { readonly kind: 'range'; readonly from: number; readonly to: number }
+  | { readonly kind: 'last'; readonly ms: number }
+  | { readonly kind: 'default' };
+
+export interface CheckArgs {
+  readonly dataset: string;
+  readonly window: WindowSpec;
+  readonly groups?: readonly string[];
+  /** The GraphQL endpoint of a running gapwatch; undefined = check in-process. */
+  readonly url?: string;
+  readonly json: boolean;
+}
+
+export type Command = { readonly command: 'help' } | { readonly command: 'check'; readonly args: CheckArgs };
+
+const OPTIONS = {
+  dataset: { type: 'string' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  last: { type: 'string' },
+  groups: { type: 'string' },
+  url: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+// A zone designator is required: a bare local time would mean whatever zone the CI runner happens to be in.
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/i;
+
+/** Epoch ms of an ISO-8601 instant (a date alone is midnight UTC); a CliError naming the option otherwise. */
+export function parseInstant(option: string, text: string): number {
+  const m = ISO_INSTANT.exec(text);
+  const ms = m ? Date.parse(text) : NaN;
+  // Date.parse rolls 2024-02-30 over to March 1st; an impossible date is a typo, not a wish.
+  const [year, month, day] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+  const real = m !== null && new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+  if (Number.isNaN(ms) || !real) {
+    throw new CliError(`--${option}: expected an ISO-8601 instant with a zone such as 2024-03-04T00:00:00Z (or a date, 2024-03-04), got '${text}'`);
+  }
+  return ms;
+}
+
+/** The GraphQL endpoint of a gapwatch URL: a base URL gets /graphql appended; one ending in /graphql is kept. */
+export function graphqlEndpoint(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CliError(`--url: expected an http(s) URL such as http://localhost:4000, got '${text}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliError(`--url: expected an http or https URL, got '${text}'`);
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  url.pathname = path.endsWith('/graphql') ? path : `${path}/graphql`;
+  return url.toString();
+}
+
+function parseGroups(text: string): string[] {
+  const groups = [...new Set(text.split(',').map((g) => g.trim()).filter((g) => g !== ''))];
+  if (groups.length === 0) throw new CliError(`--groups: expected a comma-separated list such as AMZN,GOOG, got '${text}'`);
+  return groups;
+}
+
+function parseWindow(values: { from?: string; to?: string; last?: string }): WindowSpec {
+  const { from, to, last } = values;
+  if (last !== undefined && (from !== undefined || to !== undefined)) {
+    throw new CliError('--last cannot be combined with --from/--to: give one window or the other');
+  }
+  if (last !== undefined) {
+    const ms = parseDuration(last);
+    if (ms === undefined || ms <= 0) throw new CliError(`--last: expected a duration such as 90m, 24h or 7d, got '${last}'`);
+    return { kind: 'last', ms };
+  }
+  if (from === undefined && to === undefined) return { kind: 'default' };
+  if (from === undefined) throw new CliError('--to needs --from: give both ends of the window');
+  if (to === undefined) throw new CliError('--from needs --to: give both ends of the window');
+  return { kind: 'range', from: parseInstant('from', from), to: parseInstant('to', to) };
+}
+
+/** node:util's parse errors carry advice for a different audience; keep their first sentence, lower-cased. */
+function parseError(err: unknown): CliError {
+  const message = err instanceof Error ? err.message : String(err);
+  const first = message.split(/\.\s/)[0]!.replace(/\.$/, '');
+  return new CliError(first.charAt(0).toLowerCase() + first.slice(1), true);
+}
+
+/** Reads the command line (without `node` and the script). Pure: no environment, no clock. */
+export function parseCommand(argv: readonly string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw parseError(err);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  const [command, ...rest] = positionals;
+  if (command === undefined) throw new CliError('missing command: expected `gapwatch check --dataset NAME`', true);
+  if (command !== 'check') throw new CliError(`unknown command '${command}': the only command is check`, true);
+  if (rest.length > 0) throw new CliError(`unexpected argument '${rest[0]}'`, true);
+  if (values.dataset === undefined || values.dataset.trim() === '') throw new CliError('missing --dataset NAME: which dataset to check', true);
+  return {
+    command: 'check',
+    args: {
+      dataset: values.dataset.trim(),
+      window: parseWindow(values),
+      ...(values.groups !== undefined ? { groups: parseGroups(values.groups) } : {}),
+      ...(values.url !== undefined ? { url: graphqlEndpoint(values.url) } : {}),
+      json: values.json === true,
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import pino from 'pino';
+import { connectBackends, type Backends } from '../backends';
+import { loadEnvConfig, loadSettings, type Env, type Settings } from '../config';
+import { CodedError, ConfigError } from '../errors';
+import type { Logger } from '../logger';
+import { realClock } from '../services/athena/athena.service';
+import { windowProblem } from '../services/gaps/compute';
+import type { CheckArgs } from './args';
+import { CliError, oneLine } from './errors';
+import { fromGapCheck, type CliReport } from './report';
+import { resolveWindow } from './window';
+
+/**
+ * The environment as the CLI reads it. Two defaults differ from the service's: the embedded endpoint takes
+ * a free port (a CLI run must not clash with a gapwatch already serving on 4566), and logs stop at warn, so
+ * a CI log shows the report and problems rather than every query.
+ */
+export function cliEnv(env: Env): Env {
+  return {
+    ...env,
+    GAPWATCH_EMBEDDED_PORT: env.GAPWATCH_EMBEDDED_PORT || '0',
+    GAPWATCH_LOG_LEVEL: env.GAPWATCH_LOG_LEVEL || 'warn',
+  };
+}
+
+/** The service's log format, on stderr: stdout carries only the report, so `--json | jq` keeps working. */
+function stderrLogger(level: Settings['env']['logLevel']): Logger {
+  return pino({ level, base: { service: 'gapwatch' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: 2, sync: true }));
+}
+
+function settingsFrom(env: Env): Settings {
+  try {
+    return loadSettings(loadEnvConfig(cliEnv(env)));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(`configuration error: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Runs the check in this process on the configured backend (AWS, or the embedded endpoint started for the
+ * run and stopped after it), exactly as the service would, with trigger CLI.
+ */
+export async function checkLocal(args: CheckArgs, env: Env, now: number): Promise<CliReport> {
+  const settings = settingsFrom(env);
+  // Argument problems are answered before any backend starts: DuckDB or AWS need not wake for a typo.
+  const dataset = settings.datasets.find((d) => d.name === args.dataset);
+  if (!dataset) {
+    const known = settings.datasets.map((d) => d.name);
+    const file = settings.env.configFile;
+    // A missing config file is not an error for the service (it can run without datasets); here it is the likely cause.
+    const where = existsSync(file) ? `in ${file}` : `(GAPWATCH_CONFIG ${file} does not exist)`;
+    throw new CliError(`dataset: no dataset '${args.dataset}' ${where}; configured: ${known.length ? known.join(', ') : 'none'}`);
+  }
+  const window = resolveWindow(args.window, dataset, now);
+  const problem = windowProblem(dataset, window.from, window.to);
+  if (problem) throw new CliError(`window: ${problem}`);
+
+  let backends: Backends;
+  try {
+    backends = await connectBackends(settings, stderrLogger(settings.env.logLevel), realClock);
+  } catch (err) {
+    // The embedded DuckDB file admits one process: a service on the same data dir holds it.
+    const hint = /lock/i.test(oneLine(err)) ? '; is a gapwatch service using this GAPWATCH_DATA_DIR? ask it with --url instead' : '';
+    throw new CliError(`cannot start the ${settings.env.backend} backend: ${oneLine(err)}${hint}`);
+  }
+  try {
+    // A CLI run is one check: a dataset's schedule would otherwise fire a second, unasked-for query.
+    // The scheduler's first timers cannot have fired yet (connectBackends resolved on a microtask).
+    await backends.scheduler.stop();
+    const check = await backends.services.gaps.check(args.dataset, {
+      ...window,
+      ...(args.groups ? { groups: args.groups } : {}),
+      trigger: 'CLI',
+    });
+    return fromGapCheck(check);
+  } catch (err) {
+    if (err instanceof CodedError) throw new CliError(`${oneLine(err)} (${err.code})`);
+    throw new CliError(`check failed: ${oneLine(err)}`);
+  } finally {
+    await backends.close();
+  }
+}
