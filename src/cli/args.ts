@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../services/gaps/duration';
-import { CliError } from './errors';
+import { CliError, messageOf } from './errors';
 
 export const USAGE = `Usage: gapwatch check --dataset NAME [window] [options]
 
@@ -106,7 +106,7 @@ function parseWindow(values: { from?: string; to?: string; last?: string }): Win
 
 /** node:util's parse errors carry advice for a different audience; keep their first sentence, lower-cased. */
 function parseError(err: unknown): CliError {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = messageOf(err);
   const first = message.split(/\.\s/)[0]!.replace(/\.$/, '');
   return new CliError(first.charAt(0).toLowerCase() + first.slice(1), true);
 }

@@ -26,9 +26,17 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * An error's message. Read structurally rather than with `instanceof Error`: errors from node's own modules
+ * (node:util, undici) may come from another realm, and String() would prefix their name and code.
+ */
+export function messageOf(err: unknown): string {
+  const message = (err as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message : String(err);
+}
+
 /** The first line of an error's message: SDK and driver errors sometimes carry multi-line detail. */
 export function oneLine(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
-  return first.trim() || (err instanceof Error ? err.name : 'unknown error');
+  const first = messageOf(err).split('\n').find((l) => l.trim() !== '') ?? '';
+  return first.trim() || 'unknown error';
 }

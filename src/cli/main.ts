@@ -38,7 +38,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
       io.stderr.write(`gapwatch: ${err.message}${err.showUsage ? ' (see gapwatch check --help)' : ''}\n`);
     } else {
       // Not foreseen, so name the kind too: still one line, since a CI log reader needs the what, not the where.
-      io.stderr.write(`gapwatch: unexpected ${err instanceof Error ? err.name : 'error'}: ${oneLine(err)}\n`);
+      const name = (err as { name?: unknown } | null | undefined)?.name;
+      io.stderr.write(`gapwatch: unexpected ${typeof name === 'string' ? name : 'error'}: ${oneLine(err)}\n`);
     }
     return ExitCode.ERROR;
   }
