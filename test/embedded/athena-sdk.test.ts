@@ -8,6 +8,8 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { allPages, athenaClient, resultRows, runQuery, startHarness, waitForState, type Harness } from './helpers';
 
 /** A query that runs until interrupted: a cross join of 10^8 × 10^6 rows with an impossible filter. */
@@ -131,6 +133,42 @@ describe('failures and cancellation', () => {
     // Stopping a finished query is a no-op, as in Athena.
     await h.client.send(new StopQueryExecutionCommand({ QueryExecutionId }));
     expect((await waitForState(h.client, QueryExecutionId!)).Status!.State).toBe('CANCELLED');
+  });
+
+  it('cancels a query stopped right after StartQueryExecution, 20 times in a row, and it stays CANCELLED', async () => {
+    // The stop lands wherever the run happens to be (queued, connecting, checking, planning, executing):
+    // a pause of 0..19 ms spreads the 20 stops over those steps. A stop that DuckDB dropped would leave the
+    // query running for good: its state would never be CANCELLED and this test would time out.
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const { QueryExecutionId } = await h.client.send(new StartQueryExecutionCommand({ QueryString: SLOW_QUERY }));
+      if (i > 0) await new Promise((r) => setTimeout(r, i));
+      await h.client.send(new StopQueryExecutionCommand({ QueryExecutionId }));
+      ids.push(QueryExecutionId!);
+      expect((await waitForState(h.client, QueryExecutionId!)).Status!.State).toBe('CANCELLED');
+    }
+    // Every slot is free again (a runaway query would hold one): a new query runs to the end ...
+    expect((await runQuery(h.client, 'SELECT 1')).execution.Status!.State).toBe('SUCCEEDED');
+    // ... and none of the stopped ones changed state afterwards.
+    const batch = await h.client.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: ids }));
+    expect(batch.QueryExecutions!.map((q) => q.Status!.State)).toStrictEqual(ids.map(() => 'CANCELLED'));
+    expect(batch.UnprocessedQueryExecutionIds).toStrictEqual([]);
+  });
+
+  it('cancels a query stopped while it streams rows, and drops its partial result', async () => {
+    const { QueryExecutionId } = await h.client.send(new StartQueryExecutionCommand({ QueryString: 'SELECT range AS n FROM range(10000000000)' }));
+    await waitForState(h.client, QueryExecutionId!, ['RUNNING']);
+    // Wait until rows are being written, so the stop meets the fetch loop, not the start of the run.
+    const rowsFile = join(h.dataDir, 'athena', 'results', `${QueryExecutionId}.rows`);
+    while (!existsSync(rowsFile) || statSync(rowsFile).size === 0) await new Promise((r) => setTimeout(r, 5));
+    await h.client.send(new StopQueryExecutionCommand({ QueryExecutionId }));
+    const done = await waitForState(h.client, QueryExecutionId!);
+    expect(done.Status!.State).toBe('CANCELLED');
+    await expectInvalidRequest(
+      h.client.send(new GetQueryResultsCommand({ QueryExecutionId })),
+      'Query did not finish successfully. Final query state: CANCELLED',
+    );
+    expect(existsSync(rowsFile)).toBe(false);
   });
 
   it('answers InvalidRequestException for an unknown execution id on every id-taking operation', async () => {

@@ -15,7 +15,7 @@ import type { EmbeddedTable } from '../tables';
 import { createTableViews, ensureSampleTable } from './catalog';
 import { columnInfo, intervalKindOf, renderCell, type Cell, type IntervalKind } from './render';
 import { athenaColumnNames, bindParameters, isBlank, SqlTextError, statementType } from './sql';
-import { ExecutionStore, ResultWriter, type AthenaErrorInfo, type ExecutionRecord, type StoreLimits } from './store';
+import { ExecutionStore, ResultWriter, type AthenaErrorInfo, type ExecutionRecord, type StoreLimits, type StoredResult } from './store';
 
 /** DuckDB's catalog is named after the file, so `awsdatacatalog.market.ticks` resolves as in Athena. */
 export const CATALOG_FILE = 'awsdatacatalog.duckdb';
@@ -46,12 +46,32 @@ export interface SubmitInput {
 /** Outcome of a submit: a new execution, the earlier one for the same token, or a token conflict. */
 export type SubmitOutcome = { kind: 'ok'; record: ExecutionRecord } | { kind: 'token-conflict' };
 
+/** Why a running execution must end early: StopQueryExecution, or the endpoint shutting down. */
+type StopReason = 'cancel' | 'shutdown';
+
 interface Running {
   conn?: DuckDBConnection;
-  cancelled: boolean;
-  interrupter?: NodeJS.Timeout;
+  /** Set once, by the first of stop() / close(); never cleared. */
+  stop?: StopReason;
   done: Promise<void>;
 }
+
+type Outcome =
+  | { state: 'SUCCEEDED'; result?: StoredResult }
+  | { state: 'CANCELLED' }
+  | { state: 'FAILED'; reason: string; error: AthenaErrorInfo };
+
+/** Thrown inside a run when it notices its stop flag; `execute` turns it into the final state. */
+class Stopped extends Error {}
+
+const SHUTDOWN_REASON = 'Query was interrupted because the embedded Athena endpoint stopped';
+
+const isFinal = (state: ExecutionRecord['state']): boolean => state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED';
+
+const failed = (code: string, message: string, category: number, type: number, retryable = false): Outcome => {
+  const reason = `${code}: ${message}`;
+  return { state: 'FAILED', reason, error: { ErrorCategory: category, ErrorType: type, Retryable: retryable, ErrorMessage: reason } };
+};
 
 /** Trino error names for the DuckDB error classes a user can cause, so StateChangeReason reads like Athena's. */
 export function classifyDuckError(message: string): { code: string; category: number; type: number } {
@@ -149,24 +169,29 @@ export class AthenaEngine {
     return { kind: 'ok', record };
   }
 
-  /** StopQueryExecution: a no-op for finished executions, as in Athena. */
+  /**
+   * StopQueryExecution: a no-op for finished executions, as in Athena. Once accepted, the execution ends
+   * CANCELLED whatever it was doing, even if its last step would have succeeded or failed.
+   *
+   * Why a flag and not only DuckDB's interrupt: DuckDB clears a connection's interrupt flag whenever a
+   * statement starts, so an interrupt that lands before the statement exists (connecting, the pre-checks,
+   * parsing and planning) is silently lost and the query then runs to the end. The run therefore checks the
+   * flag after every step and re-issues the interrupt once the main statement exists (see `evaluate`).
+   */
   stop(id: string): void {
     const rec = this.store.get(id);
-    if (!rec) return;
-    if (rec.state === 'QUEUED') {
+    if (!rec || isFinal(rec.state)) return;
+    const run = this.running.get(id);
+    if (!run) {
+      // Not picked up yet: it never touches DuckDB.
       const i = this.queue.indexOf(id);
       if (i >= 0) this.queue.splice(i, 1);
       this.finish(rec, { state: 'CANCELLED' });
       return;
     }
-    const run = this.running.get(id);
-    if (run && !run.cancelled) {
-      run.cancelled = true;
-      // An interrupt only reaches a statement DuckDB is executing at that instant; the query may still be
-      // between steps (binding, planning). Repeat until the execution settles so none slips through.
-      run.conn?.interrupt();
-      run.interrupter = setInterval(() => run.conn?.interrupt(), 20);
-    }
+    if (run.stop) return;
+    run.stop = 'cancel';
+    run.conn?.interrupt();
   }
 
   private pump(): void {
@@ -174,22 +199,21 @@ export class AthenaEngine {
       const id = this.queue.shift()!;
       const rec = this.store.get(id);
       if (!rec || rec.state !== 'QUEUED') continue;
-      const run: Running = { cancelled: false, done: Promise.resolve() };
+      const run: Running = { done: Promise.resolve() };
       this.running.set(id, run);
       run.done = this.execute(rec, run).finally(() => {
-        clearInterval(run.interrupter);
         this.running.delete(id);
         setImmediate(() => this.pump());
       });
     }
   }
 
-  private finish(
-    rec: ExecutionRecord,
-    outcome: { state: 'SUCCEEDED' | 'CANCELLED' } | { state: 'FAILED'; reason: string; error: AthenaErrorInfo },
-  ): void {
+  /** Records a final state; the first one wins, so a late outcome never overwrites CANCELLED. */
+  private finish(rec: ExecutionRecord, outcome: Outcome): void {
+    if (isFinal(rec.state)) return;
     rec.state = outcome.state;
     rec.completedAt = this.now();
+    if (outcome.state === 'SUCCEEDED' && outcome.result) rec.result = outcome.result;
     if (outcome.state === 'FAILED') {
       rec.stateChangeReason = outcome.reason;
       rec.athenaError = outcome.error;
@@ -198,92 +222,112 @@ export class AthenaEngine {
     for (const evicted of this.store.evict()) this.logger?.debug({ executionId: evicted }, 'evicted old execution');
   }
 
-  private fail(rec: ExecutionRecord, code: string, message: string, category: number, type: number, retryable = false): void {
-    const reason = `${code}: ${message}`;
-    this.finish(rec, { state: 'FAILED', reason, error: { ErrorCategory: category, ErrorType: type, Retryable: retryable, ErrorMessage: reason } });
-  }
-
   private async execute(rec: ExecutionRecord, run: Running): Promise<void> {
     rec.state = 'RUNNING';
     rec.startedAt = this.now();
     this.store.save(rec);
-    let writer: ResultWriter | undefined;
+    const resultFiles: { writer?: ResultWriter } = {};
+    let outcome: Outcome;
     try {
-      const conn = await connectAthenaLike(this.instance);
-      run.conn = conn;
+      outcome = await this.evaluate(rec, run, resultFiles);
+    } catch (err) {
+      // A stopped run fails with Stopped or DuckDB's "Interrupted!"; either way the stop decides below.
+      if (run.stop) outcome = { state: 'CANCELLED' };
+      else {
+        const message = firstLine((err as Error).message ?? String(err));
+        const { code, category, type } = classifyDuckError(message);
+        if (category === 1) this.logger?.error({ err, executionId: rec.id }, 'query failed inside the engine');
+        outcome = failed(code, message, category, type);
+      }
+    }
+    // An accepted stop overrides whatever the run produced. Applied again after the only await below, so
+    // a stop arriving at any point before finish() wins, and one arriving after finds the record final.
+    const applyStop = (): void => {
+      if (run.stop === 'cancel') outcome = { state: 'CANCELLED' };
+      else if (run.stop === 'shutdown') outcome = failed('INTERNAL_ERROR', SHUTDOWN_REASON, 1, 100, true);
+    };
+    applyStop();
+    if (outcome.state !== 'SUCCEEDED') {
+      // Partial result files go before the state is final, so nobody sees a final state with stray files.
+      await resultFiles.writer?.abort();
+      applyStop();
+    }
+    this.finish(rec, outcome);
+  }
+
+  /** The run proper. Every await is followed by a stop check, so a stop costs at most one short step. */
+  private async evaluate(rec: ExecutionRecord, run: Running, resultFiles: { writer?: ResultWriter }): Promise<Outcome> {
+    const checkpoint = (): void => {
+      if (run.stop) throw new Stopped();
+    };
+    const conn = await connectAthenaLike(this.instance);
+    run.conn = conn;
+    try {
+      checkpoint();
+      const database = rec.database ?? 'default';
+      const schemaOk = await conn.runAndReadAll('SELECT count(*) FROM duckdb_schemas() WHERE lower(schema_name) = lower($1)', [database]);
+      checkpoint();
+      if (Number(schemaOk.getRows()[0][0]) === 0) return failed('SCHEMA_NOT_FOUND', `line 1:1: Schema '${database}' does not exist`, 2, 1000);
+      await conn.run(`USE "${database.replace(/"/g, '""')}"`);
+      checkpoint();
+      if (isBlank(rec.query)) return failed('SYNTAX_ERROR', 'line 1:1: empty query', 2, 1000);
+      let sql: string;
       try {
-        if (run.cancelled) return this.finish(rec, { state: 'CANCELLED' });
-        const database = rec.database ?? 'default';
-        const schemaOk = await conn.runAndReadAll('SELECT count(*) FROM duckdb_schemas() WHERE lower(schema_name) = lower($1)', [database]);
-        if (Number(schemaOk.getRows()[0][0]) === 0) {
-          return this.fail(rec, 'SCHEMA_NOT_FOUND', `line 1:1: Schema '${database}' does not exist`, 2, 1000);
-        }
-        await conn.run(`USE "${database.replace(/"/g, '""')}"`);
-        if (isBlank(rec.query)) return this.fail(rec, 'SYNTAX_ERROR', 'line 1:1: empty query', 2, 1000);
-        let sql: string;
-        try {
-          sql = bindParameters(rec.query, rec.executionParameters ?? []);
-        } catch (e) {
-          if (e instanceof SqlTextError) return this.fail(rec, e.errorType, e.message, 2, 1000);
-          throw e;
-        }
-        const statements = await conn.extractStatements(sql).catch((e: Error) => {
-          // Same error as running it would give, without the wrapper's prefix.
-          throw new Error(e.message.replace(/^Failed to extract statements: /, ''));
-        });
-        if (statements.count !== 1) {
-          return this.fail(rec, 'INVALID_INPUT', `Only one sql statement is allowed. Got: ${rec.query}`, 2, 1000);
-        }
-        rec.dataScannedInBytes = await this.estimateScan(conn, sql);
-        const serialized = await serializeSql(conn, sql);
-        if (run.cancelled) return this.finish(rec, { state: 'CANCELLED' });
-        const result = await conn.stream(sql);
-        const names = athenaColumnNames(serialized, result.columnNames());
-        const types = result.columnTypes();
-        const returnsRows = result.returnType === 3; // DuckDB ResultType.QUERY_RESULT
-        if (run.cancelled) return this.finish(rec, { state: 'CANCELLED' });
-        if (!returnsRows) {
-          // INSERT / CTAS / DDL: no rows, the changed-row count goes to UpdateCount as in Athena.
-          rec.result = { columns: [], rowCount: 0, header: false, updateCount: Number(result.rowsChanged), bytes: 0 };
-          return this.finish(rec, { state: 'SUCCEEDED' });
-        }
-        writer = await ResultWriter.create(this.store.resultPaths(rec.id));
-        const kinds: (IntervalKind | undefined)[] = types.map(() => undefined);
-        for (;;) {
-          if (run.cancelled) break;
-          const chunk = await result.fetchChunk();
-          if (!chunk || chunk.rowCount === 0) break;
-          const rows = chunk.getRows();
-          decideIntervalKinds(types, rows, kinds);
-          const cells: Cell[][] = rows.map((row) => row.map((v, c) => renderCell(v, types[c], kinds[c])));
-          await writer.append(cells);
-        }
-        if (run.cancelled) {
-          await writer.abort();
-          return this.finish(rec, { state: 'CANCELLED' });
-        }
-        const bytes = await writer.finish();
-        rec.result = {
+        sql = bindParameters(rec.query, rec.executionParameters ?? []);
+      } catch (e) {
+        if (e instanceof SqlTextError) return failed(e.errorType, e.message, 2, 1000);
+        throw e;
+      }
+      const statements = await conn.extractStatements(sql).catch((e: Error) => {
+        // Same error as running it would give, without the wrapper's prefix.
+        throw new Error(e.message.replace(/^Failed to extract statements: /, ''));
+      });
+      checkpoint();
+      if (statements.count !== 1) return failed('INVALID_INPUT', `Only one sql statement is allowed. Got: ${rec.query}`, 2, 1000);
+      rec.dataScannedInBytes = await this.estimateScan(conn, sql);
+      checkpoint();
+      const serialized = await serializeSql(conn, sql);
+      checkpoint();
+      // Prepared and registered with DuckDB, not yet executing. From this point until the statement ends
+      // DuckDB keeps an interrupt, so a stop that arrived while it was being planned is replayed here and
+      // any later stop() reaches it directly: the execution below cannot outlive a stop.
+      const pending = await conn.startStream(sql);
+      if (run.stop) conn.interrupt();
+      const result = await pending.getResult();
+      checkpoint();
+      const names = athenaColumnNames(serialized, result.columnNames());
+      const types = result.columnTypes();
+      if (result.returnType !== 3) {
+        // Not DuckDB's QUERY_RESULT (INSERT / CTAS / DDL): no rows, the changed-row count goes to
+        // UpdateCount as in Athena.
+        return { state: 'SUCCEEDED', result: { columns: [], rowCount: 0, header: false, updateCount: Number(result.rowsChanged), bytes: 0 } };
+      }
+      const writer = await ResultWriter.create(this.store.resultPaths(rec.id));
+      resultFiles.writer = writer;
+      const kinds: (IntervalKind | undefined)[] = types.map(() => undefined);
+      for (;;) {
+        checkpoint();
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const rows = chunk.getRows();
+        decideIntervalKinds(types, rows, kinds);
+        const cells: Cell[][] = rows.map((row) => row.map((v, c) => renderCell(v, types[c], kinds[c])));
+        await writer.append(cells);
+      }
+      const bytes = await writer.finish();
+      return {
+        state: 'SUCCEEDED',
+        result: {
           columns: names.map((n, c) => columnInfo(n, types[c], kinds[c])),
           rowCount: writer.rowCount,
           header: rec.statementType === 'DML',
           updateCount: 0,
           bytes,
-        };
-        writer = undefined;
-        this.finish(rec, { state: 'SUCCEEDED' });
-      } finally {
-        run.conn = undefined;
-        conn.closeSync();
-      }
-    } catch (err) {
-      await writer?.abort();
-      if (run.cancelled) return this.finish(rec, { state: 'CANCELLED' });
-      const message = firstLine((err as Error).message ?? String(err));
-      if (this.closed) return this.fail(rec, 'INTERNAL_ERROR', 'Query was interrupted because the embedded Athena endpoint stopped', 1, 100, true);
-      const { code, category, type } = classifyDuckError(message);
-      if (category === 1) this.logger?.error({ err, executionId: rec.id }, 'query failed inside the engine');
-      this.fail(rec, code, message, category, type);
+        },
+      };
+    } finally {
+      run.conn = undefined;
+      conn.closeSync();
     }
   }
 
@@ -311,11 +355,11 @@ export class AthenaEngine {
     this.closed = true;
     for (const id of this.queue.splice(0)) {
       const rec = this.store.get(id);
-      if (rec?.state === 'QUEUED') this.fail(rec, 'INTERNAL_ERROR', 'Query was interrupted because the embedded Athena endpoint stopped', 1, 100, true);
+      if (rec?.state === 'QUEUED') this.finish(rec, failed('INTERNAL_ERROR', SHUTDOWN_REASON, 1, 100, true));
     }
     for (const run of this.running.values()) {
+      run.stop ??= 'shutdown';
       run.conn?.interrupt();
-      run.interrupter ??= setInterval(() => run.conn?.interrupt(), 20);
     }
     await Promise.allSettled([...this.running.values()].map((r) => r.done));
     this.instance.closeSync();
