@@ -55,7 +55,14 @@ export async function checkLocal(args: CheckArgs, env: Env, now: number): Promis
   }
   const window = resolveWindow(args.window, dataset, now);
   const problem = windowProblem(dataset, window.from, window.to);
-  if (problem) throw new CliError(`window: ${problem}`);
+  if (problem) {
+    // Name what the user typed: the window came from --from/--to, from --last, or from the dataset's own checkWindow.
+    const source =
+      args.window.kind === 'range' ? (window.from >= window.to ? '--to' : '--from')
+      : args.window.kind === 'last' ? '--last'
+      : `dataset ${dataset.name} checkWindow`;
+    throw new CliError(`${source}: ${problem}`);
+  }
 
   let backends: Backends;
   try {
