@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { HOURLY_COUNTS, readFixture } from '../support/fixtures';
 import { allPages, athenaClient, resultRows, runQuery, startHarness, waitForState, type Harness } from './helpers';
 
 /** A query that runs until interrupted: a cross join of 10^8 × 10^6 rows with an impossible filter. */
@@ -282,8 +283,7 @@ describe('GetQueryResults', () => {
   });
 
   it('matches the ColumnInfo of a real Athena hourly-count result (shared fixture)', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fixture = require('/work/shared/fixtures/athena/get-query-results-hourly-counts.json');
+    const fixture = readFixture(HOURLY_COUNTS);
     const { id } = await runQuery(
       h.client,
       `SELECT date_trunc('hour', capture_datetime) AS capture_datetime_hour,

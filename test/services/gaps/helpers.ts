@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Dataset } from '../../../src/services/gaps/dataset';
 import { parseDatasets } from '../../../src/services/gaps/dataset';
 import type { CountRow, DecodedRow } from '../../../src/services/gaps/rows';
+import { fixturePath, HOURLY_COUNTS } from '../../support/fixtures';
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
@@ -69,7 +70,7 @@ interface AthenaResults {
  * The shared GetQueryResults fixture decoded the way the generic decoder does (timestamps as ISO
  * UTC, bigint as numbers, NULL as null), minimally: enough for the column types it holds.
  */
-export function decodeFixture(path = '/work/shared/fixtures/athena/get-query-results-hourly-counts.json'): { columns: string[]; rows: DecodedRow[] } {
+export function decodeFixture(path = fixturePath(HOURLY_COUNTS)): { columns: string[]; rows: DecodedRow[] } {
   const raw = JSON.parse(readFileSync(path, 'utf8')) as AthenaResults;
   const info = raw.ResultSet.ResultSetMetadata.ColumnInfo;
   const columns = info.map((c) => c.Name);
