@@ -1,61 +1,62 @@
 /**
  * `npm run embedded`: the embedded AWS endpoint on its own, for the AWS CLI or any SDK.
  *
- * Environment: GAPWATCH_EMBEDDED_PORT (default 4566), GAPWATCH_DATA_DIR (default ./.gapwatch),
- * GAPWATCH_CONFIG (default ./gapwatch.config.yaml; a missing file means no local tables).
+ * Configured exactly like the app, through src/config.ts: GAPWATCH_EMBEDDED_PORT (default 4566),
+ * GAPWATCH_DATA_DIR (default ./.gapwatch), GAPWATCH_CONFIG (default ./gapwatch.config.yaml; a missing file
+ * means no local tables; its `embedded.tables` are served), GAPWATCH_LOG_LEVEL. The whole config file is
+ * validated, as the app would, so a file this accepts is one the app accepts too.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import pino from 'pino';
-import { parse } from 'yaml';
+import { loadEnvConfig, loadSettings, type Env } from '../config';
 import { ConfigError } from '../errors';
-import { startEmbedded } from './server';
-import { parseEmbeddedTables, type EmbeddedTable } from './tables';
+import { createLogger, type Logger } from '../logger';
+import { startEmbedded, type EmbeddedEndpoint } from './server';
 
-function portFromEnv(raw: string | undefined): number {
-  if (raw === undefined || raw === '') return 4566;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`GAPWATCH_EMBEDDED_PORT: expected a port 0..65535, got '${raw}'`);
-  return n;
+export interface StartedEmbedded {
+  endpoint: EmbeddedEndpoint;
+  logger: Logger;
 }
 
-function tablesFromConfig(file: string): EmbeddedTable[] {
-  if (!existsSync(file)) return [];
-  let doc: unknown;
-  try {
-    doc = parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`${file}: not valid YAML (${(err as Error).message})`);
-  }
-  const embedded = (doc as { embedded?: { tables?: unknown } } | null)?.embedded;
-  return parseEmbeddedTables(embedded?.tables, dirname(file));
+/** The usage text printed once the endpoint listens. */
+export function helpText(url: string, dataDir: string): string {
+  return [
+    '',
+    `Embedded Athena endpoint: ${url}   (data in ${dataDir})`,
+    `Use it with the AWS CLI (any credentials and region are accepted):`,
+    '',
+    `  export AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1`,
+    `  aws athena start-query-execution --endpoint-url ${url} \\`,
+    `      --query-string "SELECT symbol, count(*) FROM market.ticks GROUP BY 1"`,
+    `  aws athena get-query-execution --endpoint-url ${url} --query-execution-id <id>`,
+    `  aws athena get-query-results --endpoint-url ${url} --query-execution-id <id>`,
+    '',
+    'Press Ctrl+C to stop.',
+    '',
+  ].join('\n');
+}
+
+/** Reads the configuration from `env`, starts the endpoint and writes the help to `out`. */
+export async function startEmbeddedFromEnv(env: Env, out: { write(text: string): unknown }): Promise<StartedEmbedded> {
+  const config = loadEnvConfig(env);
+  const settings = loadSettings(config);
+  const logger = createLogger(config.logLevel).child({ component: 'embedded' });
+  const endpoint = await startEmbedded({ port: config.embeddedPort, dataDir: config.dataDir, tables: settings.embeddedTables, logger });
+  out.write(helpText(endpoint.url, config.dataDir));
+  return { endpoint, logger };
+}
+
+/**
+ * The line for stderr and the exit code for a start-up failure. A bad setting is the operator's to fix:
+ * exit 2 with the setting named, as src/main.ts does. Anything else (port in use, unreadable table file)
+ * gets one clear line and exit 1.
+ */
+export function startupFailure(err: unknown): { exitCode: number; line: string } {
+  if (err instanceof ConfigError) return { exitCode: 2, line: `gapwatch embedded: configuration error: ${err.message}\n` };
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return { exitCode: 1, line: `gapwatch embedded: failed to start: ${message}\n` };
 }
 
 async function main(): Promise<void> {
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info' });
-  const port = portFromEnv(process.env.GAPWATCH_EMBEDDED_PORT);
-  const dataDir = resolve(process.env.GAPWATCH_DATA_DIR || '.gapwatch');
-  const configFile = resolve(process.env.GAPWATCH_CONFIG || 'gapwatch.config.yaml');
-  const tables = tablesFromConfig(configFile);
-  const endpoint = await startEmbedded({ port, dataDir, tables, logger });
-
-  process.stdout.write(
-    [
-      '',
-      `Embedded Athena endpoint: ${endpoint.url}   (data in ${dataDir})`,
-      `Use it with the AWS CLI (any credentials and region are accepted):`,
-      '',
-      `  export AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1`,
-      `  aws athena start-query-execution --endpoint-url ${endpoint.url} \\`,
-      `      --query-string "SELECT symbol, count(*) FROM market.ticks GROUP BY 1"`,
-      `  aws athena get-query-execution --endpoint-url ${endpoint.url} --query-execution-id <id>`,
-      `  aws athena get-query-results --endpoint-url ${endpoint.url} --query-execution-id <id>`,
-      '',
-      'Press Ctrl+C to stop.',
-      '',
-    ].join('\n'),
-  );
-
+  const { endpoint, logger } = await startEmbeddedFromEnv(process.env, process.stdout);
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -73,9 +74,10 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-main().catch((err: unknown) => {
-  // Start-up problems (bad config, port in use, unreadable table file) get one clear line, no stack.
-  const message = err instanceof ConfigError ? err.message : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  process.stderr.write(`gapwatch embedded: ${message}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    const { exitCode, line } = startupFailure(err);
+    process.stderr.write(line);
+    process.exit(exitCode);
+  });
+}
