@@ -196,7 +196,19 @@ describe('gapwatch check in-process on the embedded backend', () => {
   let env: Record<string, string>;
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-cli-'));
-    writeFileSync(path.join(dir, 'gapwatch.config.yaml'), CONFIG);
+    // A second dataset over a table that does not exist: its check fails in Athena itself.
+    writeFileSync(
+      path.join(dir, 'gapwatch.config.yaml'),
+      `${CONFIG}
+  - name: broken
+    database: market
+    table: no_such_table
+    timestampColumn: capture_datetime
+    groupColumn: symbol
+    bucket: 1h
+    expectedPerBucket: 60
+`,
+    );
     // No GAPWATCH_EMBEDDED_PORT: the CLI must pick a free port on its own, not the service's 4566.
     env = { GAPWATCH_DATA_DIR: path.join(dir, 'data'), GAPWATCH_CONFIG: path.join(dir, 'gapwatch.config.yaml') };
   });
@@ -228,8 +240,14 @@ describe('gapwatch check in-process on the embedded backend', () => {
     expect(await gapwatch(['check', '--dataset', 'nope', '--last', '24h'], env)).toStrictEqual({
       code: 2,
       stdout: '',
-      stderr: `gapwatch: dataset: no dataset 'nope' in ${env.GAPWATCH_CONFIG}; configured: stock_ticks\n`,
+      stderr: `gapwatch: dataset: no dataset 'nope' in ${env.GAPWATCH_CONFIG}; configured: stock_ticks, broken\n`,
     });
+  });
+
+  it('exits 2 when the Athena query fails, with Athena\'s reason and the execution id', async () => {
+    const run = await gapwatch(['check', '--dataset', 'broken', ...CLEAN_WINDOW], env);
+    expect([run.code, run.stdout]).toStrictEqual([2, '']);
+    expect(run.stderr).toMatch(/^gapwatch: query [\w-]+ failed: TABLE_NOT_FOUND: .*no_such_table.* \(athena\/query_failed\)\n$/);
   });
 
   it('exits 2 on a window the dataset does not allow, before starting any backend', async () => {
