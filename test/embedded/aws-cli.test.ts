@@ -43,7 +43,14 @@ describeCli('AWS CLI against the embedded endpoint', () => {
     const id = started.QueryExecutionId;
     await waitForState(h.client, id);
 
-    const execution = (await aws('get-query-execution', '--query-execution-id', id)) as { QueryExecution: Record<string, unknown> };
+    // Each CLI call is a Python start-up of about a second: the independent ones run side by side.
+    const [executionOut, resultsOut, firstTwoOut] = await Promise.all([
+      aws('get-query-execution', '--query-execution-id', id),
+      aws('get-query-results', '--query-execution-id', id),
+      // --max-items makes the CLI page for the user and hand back its own NextToken.
+      aws('get-query-results', '--query-execution-id', id, '--max-items', '2'),
+    ]);
+    const execution = executionOut as { QueryExecution: Record<string, unknown> };
     expect(execution.QueryExecution).toMatchObject({
       QueryExecutionId: id,
       StatementType: 'DML',
@@ -51,7 +58,7 @@ describeCli('AWS CLI against the embedded endpoint', () => {
       Status: { State: 'SUCCEEDED' },
     });
 
-    const results = (await aws('get-query-results', '--query-execution-id', id)) as {
+    const results = resultsOut as {
       ResultSet: { Rows: { Data: { VarCharValue?: string }[] }[]; ResultSetMetadata: { ColumnInfo: { Name: string; Type: string }[] } };
       UpdateCount: number;
     };
@@ -67,8 +74,7 @@ describeCli('AWS CLI against the embedded endpoint', () => {
       ['WORK', '13217'],
     ]);
 
-    // --max-items makes the CLI page for the user and hand back its own NextToken.
-    const firstTwo = (await aws('get-query-results', '--query-execution-id', id, '--max-items', '2')) as {
+    const firstTwo = firstTwoOut as {
       ResultSet: { Rows: { Data: { VarCharValue?: string }[] }[] };
       NextToken?: string;
     };
