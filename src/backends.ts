@@ -31,7 +31,17 @@ const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
  * AWS_ENDPOINT_URL_ATHENA), or to the embedded endpoint it starts on loopback — and builds the services on
  * top. The services never know which: one code path.
  */
-export async function connectBackends(settings: Settings, logger: Logger, clock: Clock = realClock): Promise<Backends> {
+export interface BackendOptions {
+  /** Run datasets' scheduled checks (the service does; a one-off CLI check does not). Default true. */
+  schedule?: boolean;
+}
+
+export async function connectBackends(
+  settings: Settings,
+  logger: Logger,
+  clock: Clock = realClock,
+  options: BackendOptions = {},
+): Promise<Backends> {
   const { env } = settings;
   let embedded: EmbeddedEndpoint | undefined;
   let athenaClient: AthenaClient;
@@ -74,7 +84,7 @@ export async function connectBackends(settings: Settings, logger: Logger, clock:
     gaps,
   };
   const scheduler = new GapScheduler(gaps, clock, logger.child({ component: 'scheduler' }));
-  scheduler.start();
+  if (options.schedule !== false) scheduler.start();
   return {
     services,
     embedded,

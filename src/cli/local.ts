@@ -66,16 +66,14 @@ export async function checkLocal(args: CheckArgs, env: Env, now: number): Promis
 
   let backends: Backends;
   try {
-    backends = await connectBackends(settings, stderrLogger(settings.env.logLevel), realClock);
+    // A CLI run is one check: a dataset's schedule must not fire a second, unasked-for query.
+    backends = await connectBackends(settings, stderrLogger(settings.env.logLevel), realClock, { schedule: false });
   } catch (err) {
     // The embedded DuckDB file admits one process: a service on the same data dir holds it.
     const hint = /lock/i.test(oneLine(err)) ? '; is a gapwatch service using this GAPWATCH_DATA_DIR? ask it with --url instead' : '';
     throw new CliError(`cannot start the ${settings.env.backend} backend: ${oneLine(err)}${hint}`);
   }
   try {
-    // A CLI run is one check: a dataset's schedule would otherwise fire a second, unasked-for query.
-    // The scheduler's first timers cannot have fired yet (connectBackends resolved on a microtask).
-    await backends.scheduler.stop();
     const check = await backends.services.gaps.check(args.dataset, {
       ...window,
       ...(args.groups ? { groups: args.groups } : {}),

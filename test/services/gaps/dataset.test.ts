@@ -55,6 +55,7 @@ describe('parseDatasets', () => {
         scheduleMs: 3_600_000,
         maxWindowMs: 31 * 86_400_000,
         seriesLookbackMs: 31 * 86_400_000,
+        checkWindowMs: 86_400_000,
       },
       {
         name: 'seed_hourly',
@@ -71,6 +72,7 @@ describe('parseDatasets', () => {
         startsAtMs: { all: t('2020-06-17T21:00:00Z'), byGroup: {} },
         maxWindowMs: 31 * 86_400_000,
         seriesLookbackMs: 31 * 86_400_000,
+        checkWindowMs: 86_400_000,
       },
     ]);
   });
