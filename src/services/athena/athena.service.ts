@@ -112,6 +112,8 @@ export function notFound(id: string): CodedError {
 export class AthenaService {
   private readonly pages: ByteBoundedLru<ResultPage>;
   private readonly inflight = new Map<string, Promise<ResultPage>>();
+  /** Executions that have ended never change again: kept so paging a result does not re-ask for its state. */
+  private readonly ended = new ByteBoundedLru<Execution>(8 * 1024 * 1024);
 
   constructor(
     private readonly client: AthenaClient,
@@ -142,9 +144,11 @@ export class AthenaService {
   }
 
   async get(id: string): Promise<Execution> {
+    const ended = this.ended.get(id);
+    if (ended) return ended;
     try {
       const out = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
-      return toExecution(out.QueryExecution!);
+      return this.remember(toExecution(out.QueryExecution!));
     } catch (err) {
       if (isNotFound(err)) throw notFound(id);
       throw backendError(err, 'GetQueryExecution');
@@ -156,20 +160,33 @@ export class AthenaService {
    * know comes back as a NOT_FOUND error in its place, as DataLoader expects.
    */
   async getMany(ids: readonly string[]): Promise<(Execution | CodedError)[]> {
-    const chunks: string[][] = [];
-    for (let i = 0; i < ids.length; i += BATCH_GET_MAX) chunks.push(ids.slice(i, i + BATCH_GET_MAX));
     const found = new Map<string, Execution>();
+    const unknown: string[] = [];
+    for (const id of new Set(ids)) {
+      const ended = this.ended.get(id);
+      if (ended) found.set(id, ended);
+      else unknown.push(id);
+    }
+    const chunks: string[][] = [];
+    for (let i = 0; i < unknown.length; i += BATCH_GET_MAX) chunks.push(unknown.slice(i, i + BATCH_GET_MAX));
     await Promise.all(
       chunks.map(async (chunk) => {
         try {
           const out = await this.client.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: chunk }));
-          for (const q of out.QueryExecutions ?? []) found.set(q.QueryExecutionId!, toExecution(q));
+          for (const q of out.QueryExecutions ?? []) found.set(q.QueryExecutionId!, this.remember(toExecution(q)));
         } catch (err) {
           throw backendError(err, 'BatchGetQueryExecution');
         }
       }),
     );
     return ids.map((id) => found.get(id) ?? notFound(id));
+  }
+
+  private remember(execution: Execution): Execution {
+    if (execution.state === 'SUCCEEDED' || execution.state === 'FAILED' || execution.state === 'CANCELLED') {
+      this.ended.set(execution.id, execution, 512 + execution.sql.length * 2);
+    }
+    return execution;
   }
 
   /**
