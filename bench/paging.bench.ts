@@ -1,22 +1,16 @@
 /**
  * Paging 100,000 rows through GraphQL `rows(first: 1000, after:)` vs paging the same result with the raw SDK
- * paginator, against the same embedded endpoint, in one run. The GraphQL side does everything a client
- * gets: the SDK call, decoding, GraphQL execution, JSON over HTTP and the client's JSON.parse. Each repetition
- * reads a result neither side has read before, so no cache flatters gapwatch.
+ * paginator from the same Athena endpoint, in one run. As deployed, three processes: the embedded endpoint
+ * standing in for Athena, gapwatch on the aws backend pointed at it (bench/paging-server.ts), and both
+ * clients here. The GraphQL side does
+ * everything a client gets: the SDK call, decoding to typed values, GraphQL execution, JSON over HTTP and the
+ * client's JSON.parse. Each read is of a result neither side has read before, so no cache flatters gapwatch.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { fork } from 'node:child_process';
 import path from 'node:path';
 import { AthenaClient, paginateGetQueryResults } from '@aws-sdk/client-athena';
-import { createApp } from '../src/app';
-import { loadEnvConfig } from '../src/config';
 import type { BenchResult } from './decode.bench';
-
-const ROWS = 100_000;
-const SQL = `SELECT range AS id, 'SYM' || CAST(range % 500 AS VARCHAR) AS symbol,
-  TIMESTAMP '2024-01-01 00:00:00' + range * INTERVAL 1 MINUTE AS at,
-  range * 0.25 AS price, range % 7 = 0 AS flag
-  FROM range(${ROWS}) ORDER BY id`;
+import { BENCH_ROWS } from './paging-server';
 
 const ROWS_QUERY = /* GraphQL */ `query ($id: ID!, $after: String) {
   queryExecution(id: $id) { rows(first: 1000, after: $after) { edges { node { values } } pageInfo { hasNextPage endCursor } } }
@@ -27,23 +21,47 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as any;
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+async function serve(role: 'athena' | 'gapwatch', env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
+  const child = fork(path.join(__dirname, 'paging-server.js'), [role], { env: { ...process.env, ...env } });
+  const { url } = await new Promise<{ url: string }>((resolve, reject) => {
+    child.once('message', resolve as never);
+    child.once('exit', (code) => reject(new Error(`bench ${role} server exited with ${code}`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.disconnect();
+      }),
+  };
+}
+
 export async function run(options: { repetitions?: number } = {}): Promise<BenchResult[]> {
   const repetitions = options.repetitions ?? 5;
-  const dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-bench-'));
-  writeFileSync(path.join(dir, 'config.yaml'), 'athena:\n  resultCacheMiB: 256\n');
-  const env = loadEnvConfig({
-    GAPWATCH_DATA_DIR: dir,
-    GAPWATCH_CONFIG: path.join(dir, 'config.yaml'),
-    GAPWATCH_EMBEDDED_PORT: '0',
-    GAPWATCH_LOG_LEVEL: 'silent',
+  const quiet = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const athena = await serve('athena', quiet);
+  const gapwatch = await serve('gapwatch', {
+    ...quiet,
+    AWS_ENDPOINT_URL_ATHENA: athena.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'x',
+    AWS_SECRET_ACCESS_KEY: 'x',
   });
-  const app = await createApp({ env });
-  const { url } = await app.listen(0, '127.0.0.1');
-  const sdk = new AthenaClient({ endpoint: app.embedded!.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const url = gapwatch.url;
+  const embeddedUrl = athena.url;
+  const sdk = new AthenaClient({ endpoint: embeddedUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   try {
     // Fresh executions for every read (+1 warm-up each side), run up front so only reading is timed.
     const ids: string[] = [];
-    for (let i = 0; i < 2 * (repetitions + 1); i++) ids.push((await app.services.athena.run({ sql: SQL })).id);
+    for (let i = 0; i < 2 * (repetitions + 1); i++) ids.push((await gql(url, 'mutation { runQuery(name: "bench_rows") { id } }')).runQuery.id);
 
     const viaSdk = async (id: string): Promise<number> => {
       let rows = 0;
@@ -58,14 +76,8 @@ export async function run(options: { repetitions?: number } = {}): Promise<Bench
       let rows = 0;
       let after: string | null = null;
       for (;;) {
-        const res = await fetch(`${url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ query: ROWS_QUERY, variables: { id, after } }),
-        });
-        const body = (await res.json()) as any;
-        if (body.errors) throw new Error(JSON.stringify(body.errors));
-        const conn = body.data.queryExecution.rows;
+        const conn: { edges: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = (await gql(url, ROWS_QUERY, { id, after }))
+          .queryExecution.rows;
         rows += conn.edges.length;
         if (!conn.pageInfo.hasNextPage) return rows;
         after = conn.pageInfo.endCursor;
@@ -82,7 +94,7 @@ export async function run(options: { repetitions?: number } = {}): Promise<Bench
         const t0 = performance.now();
         const n = await fn(id);
         const ms = performance.now() - t0;
-        if (n !== ROWS) throw new Error(`read ${n} rows, expected ${ROWS}`);
+        if (n !== BENCH_ROWS) throw new Error(`read ${n} rows, expected ${BENCH_ROWS}`);
         if (r > 0) times.push(ms); // repetition 0 warms up both paths
       }
     }
@@ -95,13 +107,13 @@ export async function run(options: { repetitions?: number } = {}): Promise<Bench
         ratio,
         target: '≤ 1.3×',
         pass: ratio <= 1.3,
-        detail: `GraphQL ${gqlMs.toFixed(0)} ms vs SDK ${sdkMs.toFixed(0)} ms (median of ${repetitions}); GraphQL includes decoding to typed values, HTTP and JSON.parse`,
+        detail: `GraphQL ${gqlMs.toFixed(0)} ms vs SDK ${sdkMs.toFixed(0)} ms (median of ${repetitions}); Athena stand-in, gapwatch and the clients in three processes; GraphQL includes decoding to typed values, HTTP and JSON.parse`,
       },
     ];
   } finally {
     sdk.destroy();
-    await app.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await gapwatch.stop();
+    await athena.stop();
   }
 }
 

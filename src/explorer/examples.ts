@@ -23,6 +23,46 @@ query Health {
 `,
   },
   {
+    title: 'Gaps in the sample',
+    query: /* GraphQL */ `# Where is market.ticks missing data or thin? (the embedded sample has planted defects)
+query Gaps {
+  gaps(dataset: "stock_ticks", from: "2024-03-04T00:00:00Z", to: "2024-03-14T00:00:00Z") {
+    status
+    checkedBuckets
+    ranges { group kind start end buckets observed expected absent reason }
+    queryExecutionId
+  }
+}
+`,
+  },
+  {
+    title: 'Datasets',
+    query: /* GraphQL */ `# What gapwatch checks, and the last time each dataset was confirmed good
+query Datasets {
+  datasets {
+    name bucket expectedPerBucket minRatio timezone groups schedule
+    lastCheck { status checkedAt ranges { group kind start } }
+    lastReadySignal { checkedAt from to }
+  }
+}
+`,
+  },
+  {
+    title: 'Run a named query',
+    query: /* GraphQL */ `# Runs a query from the config file; parameters are SQL literals bound by Athena
+mutation RunQuery {
+  runQuery(name: "ticks_of_symbol", parameters: ["'AMZN'", "TIMESTAMP '2024-03-05 12:00:00'", "TIMESTAMP '2024-03-05 13:00:00'"]) {
+    id state dataScannedBytes engineExecutionTimeMs
+    columns { name type }
+    rows(first: 5) {
+      edges { node { values cells { column raw value } } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}
+`,
+  },
+  {
     title: 'Heartbeat (subscription)',
     query: /* GraphQL */ `# A tick a second over WebSocket: subscriptions reach you. Press stop to end it.
 subscription Heartbeat {

@@ -1,0 +1,56 @@
+/**
+ * The server side of bench/paging.bench.ts, one process per role, as deployed: `athena` is the embedded
+ * endpoint standing in for Athena; `gapwatch` is the service on the aws backend pointed at it through the
+ * SDK's own AWS_ENDPOINT_URL_ATHENA. Each reports its URL over IPC and stops when the parent disconnects.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createApp } from '../src/app';
+import { loadEnvConfig } from '../src/config';
+import { startEmbedded } from '../src/embedded/server';
+
+export const BENCH_ROWS = 100_000;
+
+const CONFIG = `
+athena:
+  resultCacheMiB: 256
+namedQueries:
+  - name: bench_rows
+    sql: >-
+      SELECT range AS id, 'SYM' || CAST(range % 500 AS VARCHAR) AS symbol,
+        TIMESTAMP '2024-01-01 00:00:00' + range * INTERVAL 1 MINUTE AS captured,
+        range * 0.25 AS price, range % 7 = 0 AS flag
+      FROM range(${BENCH_ROWS}) ORDER BY id
+`;
+
+async function start(role: string, dir: string): Promise<{ url: string; stop(): Promise<void> }> {
+  if (role === 'athena') {
+    const endpoint = await startEmbedded({ port: 0, dataDir: dir });
+    return { url: endpoint.url, stop: () => endpoint.close() };
+  }
+  writeFileSync(path.join(dir, 'config.yaml'), CONFIG);
+  const env = loadEnvConfig({
+    GAPWATCH_BACKEND: 'aws',
+    GAPWATCH_DATA_DIR: dir,
+    GAPWATCH_CONFIG: path.join(dir, 'config.yaml'),
+    GAPWATCH_LOG_LEVEL: 'silent',
+  });
+  const app = await createApp({ env });
+  const { url } = await app.listen(0, '127.0.0.1');
+  return { url, stop: () => app.stop() };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-bench-'));
+  const server = await start(process.argv[2] ?? '', dir);
+  process.send!({ url: server.url });
+  process.on('disconnect', () => {
+    server.stop().finally(() => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(0);
+    });
+  });
+}
+
+if (require.main === module) void main();

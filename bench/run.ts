@@ -1,0 +1,35 @@
+/**
+ * `npm run bench`: every benchmark, each reported as a ratio against a peer measured in the same run
+ * (never as absolute times: those say more about the machine than about gapwatch).
+ */
+import os from 'node:os';
+import * as decode from './decode.bench';
+import type { BenchResult } from './decode.bench';
+import * as gaps from './gaps.bench';
+import * as paging from './paging.bench';
+
+const SUITES: ReadonlyArray<{ name: string; run: () => Promise<BenchResult[]> }> = [
+  { name: 'decode', run: () => decode.run() },
+  { name: 'paging', run: () => paging.run() },
+  { name: 'gaps', run: () => gaps.run() },
+];
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  console.log(`gapwatch benchmarks — node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, NODE_ENV=${process.env.NODE_ENV ?? ''}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  let missed = 0;
+  for (const suite of SUITES) {
+    if (only.length > 0 && !only.includes(suite.name)) continue;
+    const results = await suite.run();
+    for (const r of results) {
+      if (!r.pass) missed++;
+      console.log(`${r.pass ? 'PASS' : 'MISS'}  ${r.name}: ${r.ratio.toFixed(2)}× (target ${r.target})\n      ${r.detail}`);
+    }
+  }
+  console.log(missed === 0 ? 'all targets met' : `${missed} target(s) missed`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
