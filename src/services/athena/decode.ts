@@ -494,9 +494,7 @@ function decimalDecoder(precision: number | undefined, scale: number | undefined
     }
     return raw;
   };
-  if (maxInt === undefined || !Number.isInteger(maxInt) || !Number.isInteger(scale) || maxInt < 1 || scale! < 1) {
-    return check;
-  }
+  if (maxInt === undefined || !hasPrintedShape(precision, scale)) return check;
   const dotFromEnd = scale! + 1;
   return (raw) => {
     const n = raw.length;
@@ -514,6 +512,11 @@ function decimalDecoder(precision: number | undefined, scale: number | undefined
     }
     return check(raw);
   };
+}
+
+/** Whether decimalDecoder has its printed-shape fast path: p and s known, at least one digit each side. */
+function hasPrintedShape(precision: number | undefined, scale: number | undefined): boolean {
+  return Number.isInteger(precision) && Number.isInteger(scale) && precision! - scale! >= 1 && scale! >= 1;
 }
 
 const decodeBoolean: Decode = (raw) =>
@@ -871,38 +874,68 @@ function parseColumnType(text: string): AthenaType {
   }
 }
 
-function columnDecoder(t: AthenaType, info: ColumnInfo, hinted: boolean): Decode {
+interface ColumnDecoder {
+  decode: Decode;
+  /**
+   * Which decoder code runs: columns of equal kind run closures of the same function literal. Types
+   * that share a decoder may still differ in kind; that costs only a separate row function.
+   */
+  kind: string;
+}
+
+function columnDecoder(t: AthenaType, info: ColumnInfo, hinted: boolean): ColumnDecoder {
   switch (t.kind) {
     case 'scalar': {
-      if (t.name === 'array' || t.name === 'map' || t.name === 'row') return nestedDecoder(untypedNode(t.name));
+      if (t.name === 'array' || t.name === 'map' || t.name === 'row') {
+        return { decode: nestedDecoder(untypedNode(t.name)), kind: 'nested' };
+      }
       // ColumnInfo carries decimal precision and scale; a hint's own parameters win.
       const precision = hinted || t.params.length > 0 ? t.params[0] : info.Precision;
       const scale = hinted || t.params.length > 0 ? t.params[1] : info.Scale;
-      return scalarDecoder(t.name, precision, scale);
+      const kind = t.name === 'decimal' && !hasPrintedShape(precision, scale) ? 'decimal, any shape' : t.name;
+      return { decode: scalarDecoder(t.name, precision, scale), kind };
     }
     default:
-      return nestedDecoder(typedNode(t));
+      return { decode: nestedDecoder(typedNode(t)), kind: 'nested' };
   }
 }
 
+/** Small numbers for decoder kinds, so generated source never holds a type name. Capped: kinds come from metadata. */
+const kindIds = new Map<string, number>();
+
+function kindId(kind: string): number {
+  let id = kindIds.get(kind);
+  if (id === undefined) {
+    if (kindIds.size >= 1000) return -1;
+    id = kindIds.size;
+    kindIds.set(kind, id);
+  }
+  return id;
+}
+
 /**
- * One function for a whole row, generated from the column count only (the source holds indices, never
- * names or data). A loop calling `fns[i]` makes one call site see every column's decoder, which V8 cannot
- * inline (megamorphic); unrolled, each column gets its own call site and the row array is built as a
- * literal of the right size. Measured at about 3× faster per row than the loop (bench/decode.bench.ts).
+ * One function for a whole row, generated from column indices and decoder kinds only (the source holds
+ * numbers, never names, types or data). A loop calling `fns[i]` makes one call site see every column's
+ * decoder, which V8 cannot inline (megamorphic); unrolled, each column gets its own call site and the row
+ * array is built as a literal of the right size. Measured at about 3× faster per row than the loop
+ * (bench/decode.bench.ts). V8 caches `new Function` by its source text, and with it the call sites'
+ * feedback, so two results whose columns run different decoders must not get the same text: the kinds
+ * go into a comment. Otherwise decoding a second result deoptimizes the first one's row function ("wrong
+ * feedback cell") and its call sites turn polymorphic. Results of the same kinds share the optimized code.
  * A missing Datum, or one without VarCharValue, is NULL.
  */
-function rowDecoder(fns: readonly Decode[]): (row: Row) => TypedValue[] {
-  const cells = fns.map(
+function rowDecoder(columns: readonly ColumnDecoder[]): (row: Row) => TypedValue[] {
+  const cells = columns.map(
     (_, i) => `(c = d[${i}]) === undefined || (c = c.VarCharValue) === undefined ? null : f${i}(c)`,
   );
-  const params = fns.map((_, i) => `f${i}`);
-  const source = `return function decodeRow(row) {
+  const params = columns.map((_, i) => `f${i}`);
+  const source = `// decoder kinds ${columns.map((c) => kindId(c.kind)).join(' ')}
+return function decodeRow(row) {
   const d = row.Data === undefined ? [] : row.Data;
   let c;
   return [${cells.join(',\n    ')}];
 };`;
-  return new Function(...params, source)(...fns) as (row: Row) => TypedValue[];
+  return new Function(...params, source)(...columns.map((c) => c.decode)) as (row: Row) => TypedValue[];
 }
 
 /**
@@ -932,7 +965,7 @@ export function createDecoder(
   }
 
   const decoded: DecodedColumn[] = [];
-  const fns: Decode[] = [];
+  const columnDecoders: ColumnDecoder[] = [];
   columns.forEach((info, index) => {
     const declared = parseColumnType(info.Type ?? 'unknown');
     const hint = hintFor.get(index);
@@ -957,11 +990,11 @@ export function createDecoder(
     if (info.Scale !== undefined) column.scale = info.Scale;
     if (hint !== undefined) column.hint = hint;
     decoded.push(column);
-    fns.push(columnDecoder(t, info, hint !== undefined));
+    columnDecoders.push(columnDecoder(t, info, hint !== undefined));
   });
 
-  const width = fns.length;
-  const decodeRow = rowDecoder(fns);
+  const width = columnDecoders.length;
+  const decodeRow = rowDecoder(columnDecoders);
 
   return {
     columns: decoded,

@@ -243,3 +243,25 @@ describe('decimal against the grammar and p, s', () => {
     });
   });
 });
+
+describe('generated row functions', () => {
+  test('results of the same width but different column types, decoded alternately, keep their own types', () => {
+    const col = (Type: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({ ...extra, Name: Type, Type, Nullable: 'UNKNOWN' });
+    const a = createDecoder([col('timestamp'), col('bigint'), col('decimal', { Precision: 5, Scale: 2 })]);
+    const b = createDecoder([col('decimal', { Precision: 5, Scale: 2 }), col('timestamp'), col('bigint')]);
+    const c = createDecoder([col('decimal'), col('varchar'), col('double')]);
+    const row = (...cells: string[]) => ({ Data: cells.map((VarCharValue) => ({ VarCharValue })) });
+    const out: TypedValue[][] = [];
+    for (let i = 0; i < 3; i++) {
+      out.push(a.decodeRow(row('2020-06-18 16:00:00.000', '54', '123.45')));
+      out.push(b.decodeRow(row('123.45', '2020-06-18 16:00:00.000', '54')));
+      out.push(c.decodeRow(row('1.5', '54', '54')));
+    }
+    const once = [
+      ['2020-06-18T16:00:00.000Z', 54, '123.45'],
+      ['123.45', '2020-06-18T16:00:00.000Z', 54],
+      ['1.5', '54', 54],
+    ];
+    expect(out).toStrictEqual([...once, ...once, ...once]);
+  });
+});
