@@ -36,10 +36,10 @@ describe('the GraphiQL explorer in a browser', () => {
 
     await page.goto(`${t.url}/graphql`);
     // A newcomer's first step: the Health example is the open tab; press run.
-    await page.locator('.graphiql-query-editor .CodeMirror').first().waitFor();
+    await page.locator('.graphiql-query-editor .CodeMirror').getByText('health').first().waitFor({ timeout: 30_000 });
     await page.locator('button.graphiql-execute-button').click();
     const result = page.locator('.graphiql-response .CodeMirror');
-    await result.getByText('"status"').waitFor({ timeout: 15_000 });
+    await result.getByText('"status"').waitFor({ timeout: 30_000 });
     const text = (await result.innerText()).replace(/\s+/g, '');
     expect(text).toContain('"status":"OK"');
     expect(text).toContain('"backend":"embedded"');
@@ -55,9 +55,11 @@ describe('the GraphiQL explorer in a browser', () => {
     const page = await browser.newPage();
     await page.goto(`${t.url}/graphql`);
     await page.getByRole('tab', { name: /Heartbeat/ }).click();
+    // Run only once the tab's operation is in the editor, or the click runs the previous tab.
+    await page.locator('.graphiql-query-editor .CodeMirror').getByText('heartbeat(').waitFor({ timeout: 30_000 });
     await page.locator('button.graphiql-execute-button').click();
     const result = page.locator('.graphiql-response .CodeMirror');
-    await result.getByText('"seq"').first().waitFor({ timeout: 15_000 });
+    await result.getByText('"seq"').first().waitFor({ timeout: 30_000 });
     await page.locator('button.graphiql-execute-button').click(); // the run button stops a subscription
     await page.close();
   });
