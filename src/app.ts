@@ -80,6 +80,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   const apollo = new ApolloServer<Context>({
     schema,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would stop only
+    // itself and re-raise the signal in the middle of that.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => maskError(formatted, error, logger, requestIds.getStore()),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),

@@ -162,6 +162,18 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     expect(body.errors[0].extensions).toMatchObject({ code: 'athena/query_cancelled', queryExecutionId: id });
   });
 
+  it('stops waiting at the time limit with a coded error and leaves the query running', async () => {
+    const id = await t.app.services.athena.start({ sql: SLOW_QUERY });
+    try {
+      await expect(t.app.services.athena.wait(id, 300)).rejects.toMatchObject({
+        extensions: { code: 'athena/query_timeout', queryExecutionId: id },
+      });
+      expect(['QUEUED', 'RUNNING']).toContain((await t.app.services.athena.get(id)).state);
+    } finally {
+      await t.app.services.athena.stop(id);
+    }
+  });
+
   it('rejects bad paging arguments with coded errors naming them', async () => {
     const run = await t.gql(`mutation { runQuery(name: "ticks_per_symbol") { id } }`);
     const id = run.data.runQuery.id;
