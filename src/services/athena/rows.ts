@@ -71,8 +71,10 @@ export async function rowsPage(
     index = 0;
     page = await athena.page(id, token, hints);
   }
-  if (index >= page.values.length && page.nextToken) {
-    // The client will most likely ask for the following rows next: have that page on its way meanwhile.
+  if (page.nextToken && page.values.length - index < first) {
+    // The client will most likely ask for as many rows again, which this page cannot fill: have the next
+    // page on its way meanwhile. (Page 1 holds 999 rows, Athena counting the header in MaxResults, so
+    // pages of `first: 1000` never end on a page boundary.)
     athena.prefetch(id, page.nextToken, hints);
   }
   return {
