@@ -1,5 +1,5 @@
 import type { Dataset } from '../services/gaps/dataset';
-import { zoneFor } from '../services/gaps/zone';
+import { zoneFor } from '../services/time/zone';
 import type { WindowSpec } from './args';
 
 /** What the CLI needs of a dataset to place a trailing window: available in-process and from the server alike. */

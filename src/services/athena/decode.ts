@@ -12,6 +12,7 @@
  */
 import type { ColumnInfo, Row } from '@aws-sdk/client-athena';
 import { AthenaTypeError, baseName, parseType, type AthenaType } from './types';
+import { zoneFor, type Zone } from '../time/zone';
 
 export type TypedValue = null | boolean | number | string | TypedValue[] | { [k: string]: TypedValue };
 
@@ -212,58 +213,12 @@ function validOffset(s: string): number | null {
   return (s[0] === '-' ? -1 : 1) * (h * 60 + m);
 }
 
-/** Formatters are costly to build and immutable, so one per zone is kept for the process. */
-const zoneFormats = new Map<string, Intl.DateTimeFormat>();
-
-function zoneFormat(zone: string): Intl.DateTimeFormat {
-  let f = zoneFormats.get(zone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, // throws RangeError for an unknown zone
-      hourCycle: 'h23',
-      era: 'short',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    zoneFormats.set(zone, f);
-  }
-  return f;
-}
-
 /** Epoch ms of a wall-clock time read as UTC; Date.UTC would map years 0–99 to 1900–1999. */
 function utcMs(y: number, mo: number, d: number, h: number, mi: number, s: number): number {
   const date = new Date(0);
   date.setUTCFullYear(y, mo - 1, d);
   date.setUTCHours(h, mi, s, 0);
   return date.getTime();
-}
-
-/** The zone's UTC offset in seconds at an instant (whole seconds; Intl gives no millis). */
-function offsetAt(format: Intl.DateTimeFormat, epochMs: number): number {
-  const at = Math.floor(epochMs / 1000) * 1000;
-  const p: Record<string, string> = {};
-  for (const part of format.formatToParts(new Date(at))) p[part.type] = part.value;
-  const year = p['era'] === 'BC' || p['era'] === 'B' ? 1 - Number(p['year']) : Number(p['year']);
-  const wall = utcMs(year, Number(p['month']), Number(p['day']), Number(p['hour']), Number(p['minute']), Number(p['second']));
-  return (wall - at) / 1000;
-}
-
-/**
- * The offset that makes the wall-clock time `wallMs` (read as UTC) a real instant in the zone.
- * In a fall-back overlap the earlier instant wins, as in java.time (which Trino uses); a wall time inside
- * a spring-forward gap does not exist and gives null.
- */
-function offsetForWall(format: Intl.DateTimeFormat, wallMs: number): number | null {
-  const day = 86_400_000;
-  let best: number | null = null;
-  for (const probe of [offsetAt(format, wallMs - day), offsetAt(format, wallMs + day), offsetAt(format, wallMs)]) {
-    if (offsetAt(format, wallMs - probe * 1000) === probe && (best === null || probe > best)) best = probe;
-  }
-  return best;
 }
 
 function formatOffset(seconds: number): string {
@@ -287,9 +242,9 @@ const decodeTimestampWithZone: Decode = (raw) => {
   const zone = raw.slice(space + 1);
   const fixed = validOffset(zone);
   if (fixed !== null) return `${local}${formatOffset(fixed * 60)}[${zone}]`;
-  let format: Intl.DateTimeFormat;
+  let named: Zone;
   try {
-    format = zoneFormat(zone);
+    named = zoneFor(zone);
   } catch {
     return invalid(raw, `unknown time zone ${JSON.stringify(zone)}`);
   }
@@ -297,8 +252,11 @@ const decodeTimestampWithZone: Decode = (raw) => {
     Number(raw.slice(0, 4)), Number(raw.slice(5, 7)), Number(raw.slice(8, 10)),
     Number(raw.slice(11, 13)), Number(raw.slice(14, 16)), Number(raw.slice(17, 19)),
   );
-  const offset = offsetForWall(format, wall);
-  if (offset === null) return invalid(raw, `wall-clock time does not exist in ${zone} (DST gap)`);
+  // In a fall-back overlap the earlier instant wins, as in java.time (which Trino uses); a wall time
+  // inside a spring-forward gap does not exist.
+  const instant = named.instantOfWallStrict(wall);
+  if (instant === null) return invalid(raw, `wall-clock time does not exist in ${zone} (DST gap)`);
+  const offset = (wall - instant) / 1000;
   return `${local}${formatOffset(offset)}[${zone}]`;
 };
 

@@ -13,7 +13,7 @@
  */
 import type { Bucket, Dataset } from './dataset';
 import type { CountRow } from './rows';
-import { zoneFor } from './zone';
+import { zoneFor } from '../time/zone';
 
 const DAY_MS = 86_400_000;
 /** Counts are integers and thresholds products of decimals: 0.8 × 55 must not read as 44.000…01. */

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../../errors';
 import { formatDuration, parseDuration } from './duration';
-import { isKnownZone, zoneFor } from './zone';
+import { isKnownZone, zoneFor } from '../time/zone';
 
 export type Bucket = '1m' | '5m' | '15m' | '1h' | '1d';
 export const BUCKETS: readonly Bucket[] = ['1m', '5m', '15m', '1h', '1d'];

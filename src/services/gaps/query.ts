@@ -10,7 +10,7 @@
  * as SQL literal text, so a parameter is `TIMESTAMP '2020-06-18 00:00:00.000'`, never a spliced value.
  */
 import type { Dataset } from './dataset';
-import { zoneFor } from './zone';
+import { zoneFor } from '../time/zone';
 
 /** Output column names, shared with rows.ts which reads them back. */
 export const COLUMNS = {

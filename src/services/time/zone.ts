@@ -1,5 +1,6 @@
 /**
- * Time-zone arithmetic over true instants, for bucket grids aligned in an IANA zone.
+ * Time-zone arithmetic over true instants in an IANA zone: bucket grids for gaps, and the offset of a
+ * decoded `timestamp with time zone` (one implementation, so both agree on every transition).
  *
  * "Wall" time below is the local clock reading expressed as epoch milliseconds as if it were UTC
  * (wall = instant + offset). Bucket boundaries are the instants whose wall time is a multiple of
@@ -12,7 +13,6 @@
  */
 
 const DAY_MS = 86_400_000;
-const MINUTE_MS = 60_000;
 
 interface DayOffsets {
   /** Offset (ms) in force at the start of the UTC day. */
@@ -37,6 +37,11 @@ export interface Zone {
    * skipped by spring-forward maps to the transition instant, a repeated one to its first occurrence).
    */
   instantOfWall(wall: number): number;
+  /**
+   * Like instantOfWall, but a reading skipped by spring-forward gives null: it names no instant.
+   * A repeated reading (fall-back overlap) still gives its first occurrence, as java.time does.
+   */
+  instantOfWallStrict(wall: number): number | null;
   /** Distinct offsets (ms) in force at some point of [from, to). */
   offsetsIn(from: number, to: number): number[];
 }
@@ -121,13 +126,13 @@ function createZone(name: string): Zone {
     if (before === after) {
       entry = { before, at: Infinity, after };
     } else {
-      // Transitions happen on whole minutes; bisect to the first minute with the new offset.
+      // Bisect to the first second with the new offset. Modern transitions fall on whole minutes,
+      // but old ones from local mean time do not (Europe/Amsterdam 1937: +00:19:32 → +00:20), and a
+      // decoded timestamp must get those right to the second too. ~17 Intl calls per transition day.
       let lo = start; // has `before`
-      let hi = start + DAY_MS - MINUTE_MS; // has `after` (checked at the day's last second, same minute)
-      if (rawOffset(hi) !== after) hi = start + DAY_MS - 1000;
-      while (hi - lo > MINUTE_MS) {
-        const mid = lo + Math.floor((hi - lo) / 2 / MINUTE_MS) * MINUTE_MS;
-        if (mid <= lo) break;
+      let hi = start + DAY_MS - 1000; // has `after`
+      while (hi - lo > 1000) {
+        const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
         if (rawOffset(mid) === before) lo = mid;
         else hi = mid;
       }
@@ -181,17 +186,22 @@ function createZone(name: string): Zone {
     }
   }
 
-  function instantOfWall(wall: number): number {
+  function instantOfWallStrict(wall: number): number | null {
     // Every offset in force within two days of the reading: the instant is wall − offset for
     // one of them, valid when that offset really is in force then.
-    const around = offsetsIn(wall - 2 * DAY_MS, wall + 2 * DAY_MS);
     let best = Infinity;
-    for (const offset of around) {
+    for (const offset of offsetsIn(wall - 2 * DAY_MS, wall + 2 * DAY_MS)) {
       const t = wall - offset;
       if (offsetAt(t) === offset && t < best) best = t;
     }
-    if (best !== Infinity) return best;
+    return best === Infinity ? null : best;
+  }
+
+  function instantOfWall(wall: number): number {
+    const t = instantOfWallStrict(wall);
+    if (t !== null) return t;
     // Skipped by a spring-forward: the clock reaches `wall` at the transition itself.
+    const around = offsetsIn(wall - 2 * DAY_MS, wall + 2 * DAY_MS);
     return transitionIn(wall - Math.max(...around) - 1, wall - Math.min(...around));
   }
 
@@ -216,6 +226,7 @@ function createZone(name: string): Zone {
     ceilBoundary,
     floorBoundary,
     instantOfWall,
+    instantOfWallStrict,
     offsetsIn,
   };
 }
