@@ -12,6 +12,7 @@ import { DuckDBInstance, timestampValue, type DuckDBConnection } from '@duckdb/n
 import { computeGaps, type GapReport } from '../src/services/gaps/compute';
 import { parseDatasets } from '../src/services/gaps/dataset';
 import type { CountRow } from '../src/services/gaps/rows';
+import { mulberry32 } from '../src/services/random';
 
 export interface BenchResult {
   name: string;
@@ -30,25 +31,13 @@ const EXPECTED = 60;
 const MIN_RATIO = 0.8;
 const RUNS = 5;
 
-/** mulberry32: small, deterministic, same on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Healthy hours with scattered missing hours, multi-hour outages and under-filled hours. The rows are
  * created in shuffled order (not created, then shuffled) so that, as with rows decoded from Athena
  * pages, array order is allocation order.
  */
 function generate(): CountRow[] {
-  const random = prng(20230101);
+  const random = mulberry32(20230101);
   const names = Array.from({ length: GROUPS }, (_, g) => `SYM${String(g).padStart(3, '0')}`);
   const counts = new Int32Array(GROUPS * HOURS); // 0 = no row
   for (let g = 0; g < GROUPS; g++) {
@@ -69,7 +58,7 @@ function generate(): CountRow[] {
   }
   const order = new Int32Array(GROUPS * HOURS);
   for (let i = 0; i < order.length; i++) order[i] = i;
-  const shuffle = prng(7);
+  const shuffle = mulberry32(7);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(shuffle() * (i + 1));
     const tmp = order[i]!;

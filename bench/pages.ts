@@ -6,6 +6,7 @@
  * every page, and each page but the last has a NextToken naming the next.
  */
 import type { ColumnInfo } from '@aws-sdk/client-athena';
+import { mulberry32 } from '../src/services/random';
 
 /** One generated column: its ColumnInfo and a cell generator (null = NULL, i.e. a Datum with no VarCharValue). */
 export interface ColumnSpec {
@@ -31,18 +32,6 @@ export interface PageOptions {
   rowsPerPage?: number;
   seed?: number;
   columns?: readonly ColumnSpec[];
-}
-
-/** mulberry32: tiny, fast, and good enough to vary benchmark data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
@@ -112,7 +101,7 @@ export function columnInfo(spec: ColumnSpec): ColumnInfo {
 export function athenaPages(options: PageOptions): GeneratedPages {
   const specs = options.columns ?? MIXED_COLUMNS;
   const rowsPerPage = options.rowsPerPage ?? 1000;
-  const random = seededRandom(options.seed ?? 1);
+  const random = mulberry32(options.seed ?? 1);
   const columns = specs.map(columnInfo);
   const datum = (v: string | null): string => (v === null ? '{}' : `{"VarCharValue":${JSON.stringify(v)}}`);
   const metadata = JSON.stringify({ ColumnInfo: columns });

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { athenaHandler } from './athena/handler';
 import { AthenaEngine } from './athena/engine';
-import { mulberry32 } from './athena/sample';
+import { mulberry32 } from '../services/random';
 import type { StoreLimits } from './athena/store';
 import { AwsServiceError, ServiceRegistry, type ServiceRoute } from './protocol';
 import { checkTableLocations, type EmbeddedTable } from './tables';

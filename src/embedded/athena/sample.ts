@@ -5,6 +5,7 @@
  * Pure and deterministic: the same seed always yields the same rows, so tests and docs can name the
  * defects exactly. Loading the rows into DuckDB is the engine's job (athena/catalog.ts).
  */
+import { mulberry32 } from '../../services/random';
 
 export type SampleDefectKind = 'MISSING' | 'UNDERFILLED' | 'ABSENT_DAY' | 'STARTS_MID_HOUR';
 
@@ -62,17 +63,6 @@ export interface SampleTick {
   captureMillis: number;
   price: number;
   volume: number;
-}
-
-/** mulberry32: tiny, fast, good enough for synthetic data, and identical on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(a ^ (a >>> 15), 1 | a);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HOUR_MS = 3_600_000;

@@ -7,18 +7,7 @@
  */
 import type { ColumnInfo } from '@aws-sdk/client-athena';
 import { createDecoder, type TypedValue } from '../../../src/services/athena/decode';
-
-/** mulberry32, seeded: every run checks the same cells. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../src/services/random';
 
 const int = (random: () => number, lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
 const pick = <T>(random: () => number, xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
@@ -78,7 +67,7 @@ describe('timestamp fast path and date memo against a Date-based oracle', () => 
 
   /** Runs of rows on one day (so the memo hits), with day changes, leap days and invalid days between. */
   function timestampCells(seed: number, count: number): string[] {
-    const random = seeded(seed);
+    const random = mulberry32(seed);
     const cells: string[] = [];
     let day = '2020-02-28';
     for (let i = 0; i < count; i++) {
@@ -131,7 +120,7 @@ describe('timestamp fast path and date memo against a Date-based oracle', () => 
   });
 
   test('dates in sequence: a repeat of the last valid date is valid, nothing else slips through', () => {
-    const random = seeded(12);
+    const random = mulberry32(12);
     const cells: string[] = ['1970-01-01', '', '2020-02-29', '2020-02-29', '2021-02-29', '2020-02-29'];
     for (let i = 0; i < 5000; i++) {
       const day = `${pad(int(random, 1999, 2001), 4)}-${pad(int(random, 0, 13), 2)}-${pad(int(random, 27, 32), 2)}`;
@@ -146,7 +135,7 @@ describe('timestamp fast path and date memo against a Date-based oracle', () => 
 
 describe('integers against BigInt', () => {
   function integerCells(seed: number, count: number): string[] {
-    const random = seeded(seed);
+    const random = mulberry32(seed);
     const cells: string[] = [];
     for (let i = 0; i < count; i++) {
       const sign = random() < 0.3 ? '-' : '';
@@ -188,7 +177,7 @@ describe('integers against BigInt', () => {
 
 describe('double against Number()', () => {
   test('Java-style double text, long mantissas and exponents, and corruptions decode exactly as Number() reads them', () => {
-    const random = seeded(31);
+    const random = mulberry32(31);
     const cells: string[] = [];
     for (let i = 0; i < 30_000; i++) {
       const x = (random() - 0.5) * 10 ** int(random, -30, 30);
@@ -221,7 +210,7 @@ describe('decimal against the grammar and p, s', () => {
     [4, 0],
     [undefined, undefined],
   ])('decimal(%s,%s)', (precision, scale) => {
-    const random = seeded(41 + (precision ?? 0));
+    const random = mulberry32(41 + (precision ?? 0));
     const cells: string[] = [];
     for (let i = 0; i < 5000; i++) {
       const sign = random() < 0.3 ? '-' : '';

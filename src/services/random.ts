@@ -1,0 +1,13 @@
+/**
+ * mulberry32: a tiny seeded PRNG, identical on every platform, so synthetic data, fault injection,
+ * benchmarks and randomized tests see the same sequence on every run. Not for anything secret.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
