@@ -19,14 +19,7 @@ import { runInThisContext } from 'node:vm';
 import { createDecoder, type ResultDecoder } from '../src/services/athena/decode';
 import { columnsOf, dataRows } from '../src/services/athena/pages';
 import { athenaPages } from './pages';
-
-export interface BenchResult {
-  name: string;
-  ratio: number;
-  target: string;
-  pass: boolean;
-  detail: string;
-}
+import type { BenchResult } from './result';
 
 type AthenaExpressConvert = (page: GetQueryResultsOutput, paginationFactor: number) => Promise<unknown[]>;
 

@@ -13,14 +13,7 @@ import { computeGaps, type GapReport } from '../src/services/gaps/compute';
 import { parseDatasets } from '../src/services/gaps/dataset';
 import type { CountRow } from '../src/services/gaps/rows';
 import { mulberry32 } from '../src/services/random';
-
-export interface BenchResult {
-  name: string;
-  ratio: number;
-  target: string;
-  pass: boolean;
-  detail: string;
-}
+import type { BenchResult } from './result';
 
 const GROUPS = 500;
 const HOURS = 8760;

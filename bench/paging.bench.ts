@@ -9,7 +9,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { AthenaClient, paginateGetQueryResults } from '@aws-sdk/client-athena';
-import type { BenchResult } from './decode.bench';
+import type { BenchResult } from './result';
 import { BENCH_ROWS } from './paging-server';
 
 const ROWS_QUERY = /* GraphQL */ `query ($id: ID!, $after: String) {

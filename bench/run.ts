@@ -4,9 +4,9 @@
  */
 import os from 'node:os';
 import * as decode from './decode.bench';
-import type { BenchResult } from './decode.bench';
 import * as gaps from './gaps.bench';
 import * as paging from './paging.bench';
+import type { BenchResult } from './result';
 
 const SUITES: ReadonlyArray<{ name: string; run: () => Promise<BenchResult[]> }> = [
   { name: 'decode', run: () => decode.run() },
