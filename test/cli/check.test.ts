@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SAMPLE_DEFECTS, SAMPLE_RANGE } from '../../src/embedded/athena/sample';
 import { startTestApp, type TestApp } from '../support/app';
+import { STOCK_TICKS_YAML } from '../support/config';
 
 /**
  * The built bin, run for real as a CI job would: `npm test` builds before jest, so dist/ is current.
@@ -13,22 +14,7 @@ import { startTestApp, type TestApp } from '../support/app';
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'gapwatch.js');
 
-const CONFIG = `
-athena:
-  database: market
-datasets:
-  - name: stock_ticks
-    database: market
-    table: ticks
-    timestampColumn: capture_datetime
-    groupColumn: symbol
-    groups: [AMZN, GOOG, WORK]
-    bucket: 1h
-    expectedPerBucket: 60
-    minRatio: 0.8
-    settle: 15m
-    schedule: 1h
-`;
+const CONFIG = STOCK_TICKS_YAML;
 
 interface Run {
   code: number | null;

@@ -1,23 +1,9 @@
 import { SAMPLE_DEFECTS, SAMPLE_RANGE } from '../../src/embedded/athena/sample';
 import { trailingWindow } from '../../src/services/gaps/scheduler';
 import { startTestApp, type TestApp } from '../support/app';
+import { STOCK_TICKS_YAML } from '../support/config';
 
-const CONFIG = `
-athena:
-  database: market
-datasets:
-  - name: stock_ticks
-    database: market
-    table: ticks
-    timestampColumn: capture_datetime
-    groupColumn: symbol
-    groups: [AMZN, GOOG, WORK]
-    bucket: 1h
-    expectedPerBucket: 60
-    minRatio: 0.8
-    settle: 15m
-    schedule: 1h
-  - name: any_symbol
+const CONFIG = `${STOCK_TICKS_YAML}  - name: any_symbol
     database: market
     table: ticks
     timestampColumn: capture_datetime

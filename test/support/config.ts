@@ -1,0 +1,28 @@
+/**
+ * The gapwatch config the end-to-end tests run against: the embedded sample table `market.ticks`,
+ * watched hourly for AMZN, GOOG and WORK (60 ticks expected per hour, under 80% is a gap).
+ */
+
+/** The `stock_ticks` dataset, as one `datasets:` list entry. */
+const STOCK_TICKS_DATASET_YAML = `  - name: stock_ticks
+    database: market
+    table: ticks
+    timestampColumn: capture_datetime
+    groupColumn: symbol
+    groups: [AMZN, GOOG, WORK]
+    bucket: 1h
+    expectedPerBucket: 60
+    minRatio: 0.8
+    settle: 15m
+    schedule: 1h
+`;
+
+/**
+ * A whole config file: the `market` database and the `stock_ticks` dataset, last, so a test can append
+ * datasets of its own (`${STOCK_TICKS_YAML}  - name: …`).
+ */
+export const STOCK_TICKS_YAML = `
+athena:
+  database: market
+datasets:
+${STOCK_TICKS_DATASET_YAML}`;
