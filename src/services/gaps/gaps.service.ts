@@ -129,10 +129,11 @@ export class GapsService {
       const { rows, columns } = await this.readAll(execution.id);
       return this.record(dataset, request, started, execution.id, rows, columns, undefined);
     }
-    const query = completenessQuery(dataset, alignWindow(dataset, request.from, request.to));
+    const window = alignWindow(dataset, request.from, request.to);
+    const query = completenessQuery(dataset, window);
     const [execution, seriesStarts] = await Promise.all([
       this.athena.run({ sql: query.sql, parameters: query.parameters, database: dataset.database }),
-      this.seriesStarts(dataset, alignWindow(dataset, request.from, request.to).from),
+      this.seriesStarts(dataset, window.from),
     ]);
     const { rows } = await this.readAll(execution.id);
     return this.record(dataset, request, started, execution.id, rows, undefined, seriesStarts);
