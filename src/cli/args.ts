@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../services/gaps/duration';
+import { parseDuration } from '../services/time/duration';
 import { CliError, messageOf } from './errors';
 
 export const USAGE = `Usage: gapwatch check --dataset NAME [window] [options]

@@ -1,5 +1,5 @@
 import { BUCKET_MS, type Bucket } from '../services/gaps/dataset';
-import { parseDuration } from '../services/gaps/duration';
+import { parseDuration } from '../services/time/duration';
 import type { CheckArgs } from './args';
 import { CliError, oneLine } from './errors';
 import { REPORT_FIELDS, type CliReport } from './report';

@@ -7,7 +7,7 @@ import { QueryExecution } from '../schema/query-execution.type';
 import type { Services } from '../services';
 import type { Execution } from '../services/athena/athena.service';
 import type { Dataset } from '../services/gaps/dataset';
-import { formatDuration } from '../services/gaps/duration';
+import { formatDuration } from '../services/time/duration';
 import type { GapCheck } from '../services/gaps/gaps.service';
 
 function toInfo(d: Dataset): DatasetInfo {

@@ -1,5 +1,5 @@
 import { ConfigError } from '../../errors';
-import { parseDuration } from '../gaps/duration';
+import { parseDuration } from '../time/duration';
 
 /** The config file's `athena:` section: where queries run, and how long gapwatch waits for them. */
 export interface AthenaSettings {

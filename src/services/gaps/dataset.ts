@@ -4,7 +4,7 @@
  * dataset and the key, so an operator can fix the file without reading code.
  */
 import { ConfigError } from '../../errors';
-import { formatDuration, parseDuration } from './duration';
+import { formatDuration, parseDuration } from '../time/duration';
 import { isKnownZone, zoneFor } from '../time/zone';
 
 export type Bucket = '1m' | '5m' | '15m' | '1h' | '1d';

@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { ConfigError } from '../../../src/errors';
 import { parseDatasets } from '../../../src/services/gaps/dataset';
-import { parseDuration } from '../../../src/services/gaps/duration';
+import { parseDuration } from '../../../src/services/time/duration';
 import { NAMED_QUERIES, t } from './helpers';
 
 const YAML = `
