@@ -1,7 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
-import { badInput } from '../errors';
 import { ChecksArgs, DatasetInfo, GapReport, GapsArgs } from '../schema/gaps.type';
 import { QueryExecution } from '../schema/query-execution.type';
 import type { Services } from '../services';
@@ -42,12 +41,6 @@ function selects(info: GraphQLResolveInfo, field: string): boolean {
       : false,
     );
   return info.fieldNodes.some((n) => n.selectionSet !== undefined && visit(n.selectionSet.selections));
-}
-
-function instant(argument: string, value: Date): number {
-  const ms = value.getTime();
-  if (Number.isNaN(ms)) throw badInput(argument, 'expected an ISO-8601 date-time such as 2024-03-04T00:00:00Z');
-  return ms;
 }
 
 @Resolver(() => DatasetInfo)
@@ -93,8 +86,9 @@ export class GapReportResolver {
   })
   gaps(@Args() { dataset, from, to, groups }: GapsArgs, @Info() info: GraphQLResolveInfo): Promise<GapCheck> {
     return this.services.gaps.check(dataset, {
-      from: instant('from', from),
-      to: instant('to', to),
+      // The DateTime scalar has already refused anything that is not an RFC 3339 date-time.
+      from: from.getTime(),
+      to: to.getTime(),
       groups: groups ?? undefined,
       series: selects(info, 'series'),
       trigger: 'API',
