@@ -4,6 +4,7 @@ import { startEmbedded, type EmbeddedEndpoint } from './embedded/server';
 import type { Logger } from './logger';
 import type { Services } from './services';
 import { AthenaService, realClock, type Clock } from './services/athena/athena.service';
+import { AthenaProtocol } from './services/athena/protocol';
 import { QueriesService } from './services/athena/queries.service';
 import { createEvents } from './services/events';
 import { GapsService } from './services/gaps/gaps.service';
@@ -22,9 +23,10 @@ export interface Backends {
 /**
  * SDK settings gapwatch adds on top of the SDK's own configuration. Throttling (ThrottlingException,
  * TooManyRequestsException) is absorbed here, once, by the SDK's adaptive retry strategy, which also slows
- * the client down while Athena pushes back.
+ * the client down while Athena pushes back. The protocol is the SDK's own with result rows left as parsed
+ * (services/athena/protocol.ts).
  */
-const RETRY = { retryMode: 'adaptive', maxAttempts: 8 } as const;
+const ATHENA_CLIENT = { retryMode: 'adaptive', maxAttempts: 8, protocol: AthenaProtocol } as const;
 
 /**
  * Connects the AWS clients — to real AWS through the SDK's own configuration (region, credential chain,
@@ -55,14 +57,14 @@ export async function connectBackends(
     });
     logger.info({ endpoint: embedded.url }, 'embedded AWS endpoint (Athena on DuckDB) is listening');
     athenaClient = new AthenaClient({
-      ...RETRY,
+      ...ATHENA_CLIENT,
       endpoint: embedded.url,
       region: process.env.AWS_REGION ?? 'us-east-1',
       // The embedded endpoint accepts any signature; these only let the SDK sign as it always does.
       credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
     });
   } else {
-    athenaClient = new AthenaClient(RETRY);
+    athenaClient = new AthenaClient(ATHENA_CLIENT);
   }
 
   const athena = new AthenaService(athenaClient, settings.athena, clock);

@@ -293,7 +293,7 @@ export class AthenaService {
     }
     const decoder = createDecoder(columnsOf(out), hints);
     const rows = dataRows(out, token === null);
-    return { columns: decoder.columns, values: decoder.decodeRows(rows), raw: rows.map((r) => decoder.raw(r)), nextToken: out.NextToken ?? null };
+    return { columns: decoder.columns, values: decoder.decodeRows(rows), raw: rows, nextToken: out.NextToken ?? null };
   }
 
   /**

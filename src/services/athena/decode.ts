@@ -1,7 +1,8 @@
 /**
  * Athena GetQueryResults rows → typed JSON values, for any query.
  *
- * Athena sends every cell as text (`Datum.VarCharValue`) and a NULL as a Datum with no VarCharValue.
+ * Athena sends every cell as text (`Datum.VarCharValue`) and a NULL as a Datum with no VarCharValue; a row
+ * reaches the decoder as those cells, text or null (`Cells`: see result-json.ts and pages.ts).
  * The decoder is built once per result from its ColumnInfo: one function per column is picked up front,
  * so decoding a cell is one call, not a switch on the type name. Every value it returns is plain JSON
  * (null, boolean, number, string, array, object), so a GraphQL `JSONObject` can pass it through exactly;
@@ -10,7 +11,8 @@
  * Pure: rows in, values out. No I/O, no clock. A malformed cell never throws; it becomes an
  * `{ $invalid, reason }` marker and the rest of the row is still decoded.
  */
-import type { ColumnInfo, Row } from '@aws-sdk/client-athena';
+import type { ColumnInfo } from '@aws-sdk/client-athena';
+import type { Cells } from './result-json';
 import { AthenaTypeError, baseName, parseType, type AthenaType } from './types';
 import { zoneFor, type Zone } from '../time/zone';
 
@@ -33,13 +35,11 @@ export interface DecodedColumn {
 
 export interface ResultDecoder {
   readonly columns: readonly DecodedColumn[];
-  /** Positional values, one per column; a missing Datum counts as NULL. */
-  decodeRow(row: Row): TypedValue[];
-  decodeRows(rows: readonly Row[]): TypedValue[][];
+  /** Positional values, one per column; a missing cell counts as NULL. */
+  decodeRow(cells: Readonly<Cells>): TypedValue[];
+  decodeRows(rows: readonly Readonly<Cells>[]): TypedValue[][];
   /** Values keyed by `DecodedColumn.key`. */
   toObject(values: readonly TypedValue[]): Record<string, TypedValue>;
-  /** The cells' raw text (null for NULL), for showing what Athena actually sent next to a decoded value. */
-  raw(row: Row): (string | null)[];
 }
 
 /** A cell Athena sent that does not fit its column type. Plain JSON so it survives serialization. */
@@ -880,20 +880,17 @@ function kindId(kind: string): number {
  * feedback, so two results whose columns run different decoders must not get the same text: the kinds
  * go into a comment. Otherwise decoding a second result deoptimizes the first one's row function ("wrong
  * feedback cell") and its call sites turn polymorphic. Results of the same kinds share the optimized code.
- * A missing Datum, or one without VarCharValue, is NULL.
+ * A missing cell (a row shorter than the columns) is NULL.
  */
-function rowDecoder(columns: readonly ColumnDecoder[]): (row: Row) => TypedValue[] {
-  const cells = columns.map(
-    (_, i) => `(c = d[${i}]) === undefined || (c = c.VarCharValue) === undefined ? null : f${i}(c)`,
-  );
+function rowDecoder(columns: readonly ColumnDecoder[]): (cells: Readonly<Cells>) => TypedValue[] {
+  const cells = columns.map((_, i) => `(c = r[${i}]) == null ? null : f${i}(c)`);
   const params = columns.map((_, i) => `f${i}`);
   const source = `// decoder kinds ${columns.map((c) => kindId(c.kind)).join(' ')}
-return function decodeRow(row) {
-  const d = row.Data === undefined ? [] : row.Data;
+return function decodeRow(r) {
   let c;
   return [${cells.join(',\n    ')}];
 };`;
-  return new Function(...params, source)(...columns.map((c) => c.decode)) as (row: Row) => TypedValue[];
+  return new Function(...params, source)(...columns.map((c) => c.decode)) as (cells: Readonly<Cells>) => TypedValue[];
 }
 
 /**
@@ -966,12 +963,6 @@ export function createDecoder(
       const obj: Record<string, TypedValue> = {};
       for (let i = 0; i < width; i++) setKey(obj, keys[i]!, values[i] ?? null);
       return obj;
-    },
-    raw(row) {
-      const data = row.Data ?? [];
-      const out: (string | null)[] = [];
-      for (let i = 0; i < width; i++) out.push(data[i]?.VarCharValue ?? null);
-      return out;
     },
   };
 }

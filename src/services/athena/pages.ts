@@ -5,9 +5,24 @@
  */
 import type { ColumnInfo, GetQueryResultsOutput, Row } from '@aws-sdk/client-athena';
 import { createDecoder, type DecodedColumn, type ResultDecoder, type TypedValue } from './decode';
+import { cellsOf, type Cells } from './result-json';
 
 export function columnsOf(page: GetQueryResultsOutput): ColumnInfo[] {
   return page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
+}
+
+/** A Row's cells: each Datum's text, null where it has none (SQL NULL). */
+export function rowCells(row: Row): Cells {
+  const data = row.Data;
+  if (data == null) return [];
+  const cells: Cells = new Array(data.length);
+  for (let i = 0; i < data.length; i++) cells[i] = data[i]?.VarCharValue ?? null;
+  return cells;
+}
+
+/** Every row of a page as cells: as the protocol read them (protocol.ts), else from the Row objects. */
+export function pageCells(page: GetQueryResultsOutput): Cells[] {
+  return cellsOf(page.ResultSet) ?? (page.ResultSet?.Rows ?? []).map(rowCells);
 }
 
 /**
@@ -15,22 +30,21 @@ export function columnsOf(page: GetQueryResultsOutput): ColumnInfo[] {
  * A data row that happens to equal the labels on page 1 of a header-less statement would be taken for
  * the header; Athena gives no other signal, so this is the best test available.
  */
-export function isHeaderRow(row: Row, columns: readonly ColumnInfo[]): boolean {
-  const data = row.Data ?? [];
-  if (columns.length === 0 || data.length !== columns.length) return false;
+export function isHeaderRow(cells: Readonly<Cells>, columns: readonly ColumnInfo[]): boolean {
+  if (columns.length === 0 || cells.length !== columns.length) return false;
   for (let i = 0; i < columns.length; i++) {
-    const cell = data[i]?.VarCharValue;
+    const cell = cells[i];
     const c = columns[i]!;
-    if (cell === undefined || (cell !== c.Label && cell !== c.Name)) return false;
+    if (cell == null || (cell !== c.Label && cell !== c.Name)) return false;
   }
   return true;
 }
 
-/** The data rows of one page: the header row is dropped only on the first page and only if it is one. */
-export function dataRows(page: GetQueryResultsOutput, isFirstPage: boolean): Row[] {
-  const rows = page.ResultSet?.Rows ?? [];
+/** The data rows of one page, as cells: the header row is dropped only on the first page and only if it is one. */
+export function dataRows(page: GetQueryResultsOutput, isFirstPage: boolean): Cells[] {
+  const rows = pageCells(page);
   if (isFirstPage && rows.length > 0 && isHeaderRow(rows[0]!, columnsOf(page))) return rows.slice(1);
-  return rows.slice();
+  return rows;
 }
 
 export interface DecodedPages {
@@ -51,7 +65,7 @@ export function decodePages(
   const decoder = createDecoder(first === undefined ? [] : columnsOf(first), hints);
   const rows: TypedValue[][] = [];
   pages.forEach((page, i) => {
-    for (const row of dataRows(page, i === 0)) rows.push(decoder.decodeRow(row));
+    for (const cells of dataRows(page, i === 0)) rows.push(decoder.decodeRow(cells));
   });
   return { columns: decoder.columns, rows, decoder };
 }

@@ -27,7 +27,7 @@ function corrupt(random: () => number, s: string): string {
 /** Decodes `cells` as one column, all in one decodeRows call, so each cell follows the one before it. */
 function decodeColumn(type: string, cells: readonly string[], extra: Partial<ColumnInfo> = {}): TypedValue[] {
   const d = createDecoder([{ ...extra, Name: 'c', Type: type, Nullable: 'UNKNOWN' }]);
-  return d.decodeRows(cells.map((c) => ({ Data: [{ VarCharValue: c }] }))).map((r) => r[0]!);
+  return d.decodeRows(cells.map((c) => [c])).map((r) => r[0]!);
 }
 
 /** Every cell's decoded value against the oracle's, reporting the first disagreements in full. */
@@ -239,7 +239,7 @@ describe('generated row functions', () => {
     const a = createDecoder([col('timestamp'), col('bigint'), col('decimal', { Precision: 5, Scale: 2 })]);
     const b = createDecoder([col('decimal', { Precision: 5, Scale: 2 }), col('timestamp'), col('bigint')]);
     const c = createDecoder([col('decimal'), col('varchar'), col('double')]);
-    const row = (...cells: string[]) => ({ Data: cells.map((VarCharValue) => ({ VarCharValue })) });
+    const row = (...cells: string[]) => cells;
     const out: TypedValue[][] = [];
     for (let i = 0; i < 3; i++) {
       out.push(a.decodeRow(row('2020-06-18 16:00:00.000', '54', '123.45')));
