@@ -14,41 +14,38 @@ import {
 import type { Services } from '../services';
 import type { Execution } from '../services/athena/athena.service';
 import type { TypedValue } from '../services/athena/decode';
-import type { RowNode } from '../services/athena/rows';
+import type { RowRef } from '../services/athena/rows';
 
 function hintsOf(types: ColumnTypeHint[] | undefined | null): Record<string, string> | undefined {
   return types && types.length > 0 ? Object.fromEntries(types.map((t) => [t.column, t.type])) : undefined;
 }
 
 /**
- * An edge whose cursor, values object and cells are built only if the client selected them: a page is a
- * thousand rows, and most clients want either `values` or `cells`, rarely both, often no cursors. Prototype
- * getters rather than object-literal ones, so a thousand edges cost a thousand small allocations.
+ * An edge and its node in one object (the node is the edge itself): a page is a thousand rows, so a row
+ * costs one small object here, and its cursor, values object and cells are built only if the client
+ * selected them; most clients want either `values` or `cells`, rarely both, often no cursors.
  */
-class LazyRowEdge {
-  constructor(
-    private readonly makeCursor: () => string,
-    readonly node: LazyRow,
-  ) {}
+class LazyRowEdge implements ResultRow {
+  constructor(private readonly row: RowRef) {}
 
   get cursor(): string {
-    return this.makeCursor();
+    return this.row.cursor();
   }
-}
 
-class LazyRow implements ResultRow {
-  constructor(private readonly row: RowNode) {}
+  get node(): ResultRow {
+    return this;
+  }
 
   get values(): Record<string, TypedValue> {
     const { columns, values } = this.row;
     const out: Record<string, TypedValue> = {};
-    for (const c of columns) out[c.key] = values[c.index]!;
+    for (let i = 0; i < columns.length; i++) out[columns[i]!.key] = values[i]!;
     return out;
   }
 
   get cells() {
     const { columns, values, raw } = this.row;
-    return columns.map((c) => ({ column: c.key, type: c.type, raw: raw[c.index]!, value: values[c.index]! }));
+    return columns.map((c, i) => ({ column: c.key, type: c.type, raw: raw[i]!, value: values[i]! }));
   }
 }
 
@@ -88,12 +85,12 @@ export class QueryExecutionResolver {
     const page = await this.services.queries.rows(execution, first, after, hintsOf(types));
     return {
       columns: [...page.columns],
-      edges: page.edges.map((edge) => new LazyRowEdge(edge.cursor, new LazyRow(edge.node))),
+      edges: page.rows.map((row) => new LazyRowEdge(row)),
       pageInfo: {
         hasNextPage: page.hasNextPage,
         hasPreviousPage: page.hasPreviousPage,
-        startCursor: page.edges[0]?.cursor() ?? null,
-        endCursor: page.edges.at(-1)?.cursor() ?? null,
+        startCursor: page.rows[0]?.cursor() ?? null,
+        endCursor: page.rows.at(-1)?.cursor() ?? null,
       },
     };
   }

@@ -271,11 +271,19 @@ export class AthenaService {
   }
 
   /**
-   * Starts fetching a page that is likely to be asked for next, without waiting for it, so Athena's latency
-   * overlaps the client's handling of the rows it already has. A failure here is left for the real request.
+   * Starts fetching pages likely to be asked for next, without waiting for them, so Athena's latency
+   * overlaps the client's handling of the rows it already has: the page at `token` and, as each arrives,
+   * the one after it, `depth` pages in all. Pages come one after another (each NextToken is in the page
+   * before), so only a chain running ahead of the reader keeps it from waiting. Pages already cached or on
+   * their way cost nothing. A failure here is left for the real request.
    */
-  prefetch(id: string, token: string, hints?: Readonly<Record<string, string>>): void {
-    this.page(id, token, hints).catch(() => {});
+  prefetch(id: string, token: string, hints?: Readonly<Record<string, string>>, depth = 1): void {
+    this.page(id, token, hints).then(
+      (page) => {
+        if (depth > 1 && page.nextToken) this.prefetch(id, page.nextToken, hints, depth - 1);
+      },
+      () => {},
+    );
   }
 
   private async fetchPage(id: string, token: string | null, hints?: Readonly<Record<string, string>>): Promise<ResultPage> {

@@ -28,21 +28,47 @@ export function decodeCursor(text: string): RowCursor {
   throw badInput('after', `'${text}' is not a cursor from this API; pass an endCursor or an edge's cursor`);
 }
 
-export interface RowNode {
-  values: readonly TypedValue[];
-  raw: readonly (string | null)[];
-  columns: readonly DecodedColumn[];
+/**
+ * One row of a page, by reference: a page is a thousand rows, so a row costs one small object, and its
+ * cursor is encoded only when asked for (most clients ask for few or none).
+ */
+export class RowRef {
+  constructor(
+    private readonly page: ResultPage,
+    private readonly token: string | null,
+    private readonly index: number,
+  ) {}
+
+  get columns(): readonly DecodedColumn[] {
+    return this.page.columns;
+  }
+
+  /** Positional typed values, one per column. */
+  get values(): readonly TypedValue[] {
+    return this.page.values[this.index]!;
+  }
+
+  /** The text Athena sent per column, null for NULL. */
+  get raw(): readonly (string | null)[] {
+    return this.page.raw[this.index]!;
+  }
+
+  cursor(): string {
+    return encodeCursor({ token: this.token, index: this.index });
+  }
 }
 
 export interface RowsPage {
   columns: readonly DecodedColumn[];
-  /** Cursors are made on demand: encoding one per row costs more than most clients need. */
-  edges: { cursor: () => string; node: RowNode }[];
+  rows: RowRef[];
   hasNextPage: boolean;
   hasPreviousPage: boolean;
 }
 
 export const MAX_FIRST = 1000;
+
+/** Pages fetched ahead of a reader that is paging through a result. */
+const PREFETCH_PAGES = 2;
 
 export async function rowsPage(
   athena: AthenaService,
@@ -56,30 +82,24 @@ export async function rowsPage(
   let token = start?.token ?? null;
   let index = start ? start.index + 1 : 0;
   let page: ResultPage = await athena.page(id, token, hints);
-  const edges: RowsPage['edges'] = [];
+  const rows: RowRef[] = [];
   for (;;) {
-    while (index < page.values.length && edges.length < first) {
-      const at: RowCursor = { token, index };
-      edges.push({
-        cursor: () => encodeCursor(at),
-        node: { values: page.values[index]!, raw: page.raw[index]!, columns: page.columns },
-      });
-      index++;
-    }
-    if (edges.length === first || !page.nextToken) break;
+    while (index < page.values.length && rows.length < first) rows.push(new RowRef(page, token, index++));
+    if (rows.length === first || !page.nextToken) break;
     token = page.nextToken;
     index = 0;
     page = await athena.page(id, token, hints);
   }
   if (page.nextToken && page.values.length - index < first) {
     // The client will most likely ask for as many rows again, which this page cannot fill: have the next
-    // page on its way meanwhile. (Page 1 holds 999 rows, Athena counting the header in MaxResults, so
-    // pages of `first: 1000` never end on a page boundary.)
-    athena.prefetch(id, page.nextToken, hints);
+    // pages on their way meanwhile. (Page 1 holds 999 rows, Athena counting the header in MaxResults, so
+    // pages of `first: 1000` never end on a page boundary.) Two pages, because the page asked for next is
+    // already the one after this: with one, the reader's next request waits for a fetch it only just began.
+    athena.prefetch(id, page.nextToken, hints, PREFETCH_PAGES);
   }
   return {
     columns: page.columns,
-    edges,
+    rows,
     // Athena's NextToken means more rows may follow; rarely the page it leads to is empty, and Relay
     // allows a last request that returns no edges.
     hasNextPage: index < page.values.length || page.nextToken !== null,
