@@ -117,6 +117,28 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     expect(calls('GetQueryResults') - before).toBe(1);
   });
 
+  it('has the next two pages on their way while a reader pages with first: 1000, and no more', async () => {
+    const run = await t.gql(`mutation { runSql(sql: "SELECT range AS n FROM range(5000) ORDER BY n") { id } }`);
+    const id = run.data.runSql.id;
+    const before = calls('GetQueryResults');
+    const fetched = async (expected: number): Promise<number> => {
+      for (let i = 0; i < 250 && calls('GetQueryResults') - before < expected; i++) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 150)); // long enough for a fetch beyond the bound to show
+      return calls('GetQueryResults') - before;
+    };
+    const read = (after: string | null) =>
+      t.gql(`query ($id: ID!, $after: String) { queryExecution(id: $id) { rows(first: 1000, after: $after) { pageInfo { endCursor } } } }`, {
+        id,
+        after,
+      });
+    // Rows 0-999 sit on pages 1 (999 rows) and 2; pages 3 and 4 are fetched ahead.
+    const first = await read(null);
+    expect(await fetched(4)).toBe(4);
+    // Rows 1000-1999 are on pages 2 and 3, both at hand; pages 4 (on hand) and 5 are fetched ahead.
+    await read(first.data.queryExecution.rows.pageInfo.endCursor);
+    expect(await fetched(5)).toBe(5);
+  });
+
   it('batches queryExecutions through DataLoader: 120 ids → 3 BatchGetQueryExecution calls, a repeated id fetched once', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 120; i++) ids.push(await t.app.services.athena.start({ sql: `SELECT ${i} AS i` }));
