@@ -43,6 +43,12 @@ export interface ResultPage {
   nextToken: string | null;
 }
 
+interface PendingPage {
+  page: Promise<ResultPage>;
+  /** The page's NextToken (null on the last page), known as soon as Athena has answered. */
+  next: Promise<string | null>;
+}
+
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;
@@ -111,7 +117,7 @@ export function notFound(id: string): CodedError {
  */
 export class AthenaService {
   private readonly pages: ByteBoundedLru<ResultPage>;
-  private readonly inflight = new Map<string, Promise<ResultPage>>();
+  private readonly inflight = new Map<string, PendingPage>();
   /** Executions that have ended never change again: kept so paging a result does not re-ask for its state. */
   private readonly ended = new ByteBoundedLru<Execution>(8 * 1024 * 1024);
 
@@ -247,14 +253,38 @@ export class AthenaService {
    * One page of a SUCCEEDED query's results, decoded; `token` null is the first page. Cached by execution,
    * token and hints, since such results never change.
    */
-  async page(id: string, token: string | null, hints?: Readonly<Record<string, string>>): Promise<ResultPage> {
+  page(id: string, token: string | null, hints?: Readonly<Record<string, string>>): Promise<ResultPage> {
+    return this.pending(id, token, hints).page;
+  }
+
+  /**
+   * Starts fetching pages likely to be asked for next, without waiting for them, so Athena's latency
+   * overlaps the client's handling of the rows it already has: the page at `token` and, as soon as Athena
+   * has answered for each (before it is read), the one after it, `depth` pages in all. Pages come one
+   * after another (each NextToken is in the page before), so only a chain running ahead of the reader keeps
+   * it from waiting. Pages already cached or on their way cost nothing. A failure is left for the real
+   * request.
+   */
+  prefetch(id: string, token: string, hints?: Readonly<Record<string, string>>, depth = 1): void {
+    const pending = this.pending(id, token, hints);
+    pending.page.catch(() => {});
+    if (depth > 1) {
+      void pending.next.then((next) => {
+        if (next) this.prefetch(id, next, hints, depth - 1);
+      });
+    }
+  }
+
+  /** The page, and its NextToken as soon as Athena has answered. A page on its way is never fetched twice. */
+  private pending(id: string, token: string | null, hints?: Readonly<Record<string, string>>): PendingPage {
     const key = `${id}\u0000${token ?? ''}\u0000${hints ? JSON.stringify(hints) : ''}`;
     const cached = this.pages.get(key);
-    if (cached) return cached;
-    // A page already on its way (a prefetch, or another request) is awaited rather than fetched twice.
+    if (cached) return { page: Promise.resolve(cached), next: Promise.resolve(cached.nextToken) };
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.fetchPage(id, token, hints).then(
+      let announce!: (next: string | null) => void;
+      const next = new Promise<string | null>((resolve) => (announce = resolve));
+      const page = this.fetchPage(id, token, hints, announce).then(
         (page) => {
           this.inflight.delete(key);
           this.pages.set(key, page, estimateBytes(page.raw));
@@ -262,31 +292,22 @@ export class AthenaService {
         },
         (err: unknown) => {
           this.inflight.delete(key);
+          announce(null);
           throw err;
         },
       );
+      pending = { page, next };
       this.inflight.set(key, pending);
     }
     return pending;
   }
 
-  /**
-   * Starts fetching pages likely to be asked for next, without waiting for them, so Athena's latency
-   * overlaps the client's handling of the rows it already has: the page at `token` and, as each arrives,
-   * the one after it, `depth` pages in all. Pages come one after another (each NextToken is in the page
-   * before), so only a chain running ahead of the reader keeps it from waiting. Pages already cached or on
-   * their way cost nothing. A failure here is left for the real request.
-   */
-  prefetch(id: string, token: string, hints?: Readonly<Record<string, string>>, depth = 1): void {
-    this.page(id, token, hints).then(
-      (page) => {
-        if (depth > 1 && page.nextToken) this.prefetch(id, page.nextToken, hints, depth - 1);
-      },
-      () => {},
-    );
-  }
-
-  private async fetchPage(id: string, token: string | null, hints?: Readonly<Record<string, string>>): Promise<ResultPage> {
+  private async fetchPage(
+    id: string,
+    token: string | null,
+    hints: Readonly<Record<string, string>> | undefined,
+    announce: (next: string | null) => void,
+  ): Promise<ResultPage> {
     let out;
     try {
       out = await this.client.send(
@@ -299,8 +320,19 @@ export class AthenaService {
       }
       throw backendError(err, 'GetQueryResults');
     }
-    const decoder = createDecoder(columnsOf(out), hints);
-    const rows = dataRows(out, token === null);
+    // The rows are read below, on first use (protocol.ts); the token is known now. Whoever waits on it
+    // (a prefetch chain) starts the next call, and that request goes out before this page is read.
+    announce(out.NextToken ?? null);
+    await new Promise((resolve) => setImmediate(resolve));
+    let columns;
+    let rows;
+    try {
+      columns = columnsOf(out);
+      rows = dataRows(out, token === null);
+    } catch (err) {
+      throw backendError(err, 'GetQueryResults'); // a body whose inside is not JSON (protocol.ts)
+    }
+    const decoder = createDecoder(columns, hints);
     return { columns: decoder.columns, values: decoder.decodeRows(rows), raw: rows, nextToken: out.NextToken ?? null };
   }
 

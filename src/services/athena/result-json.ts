@@ -216,7 +216,94 @@ export function setCells(resultSet: ResultSetLike, rows: Cells[]): void {
   });
 }
 
+/**
+ * A result set read only when one of its members (or its cells) is first asked for: `read` makes the real
+ * one. Lets a page be handed on, and the next one asked for, before the rows are read. Assigning a member
+ * reads it first, then replaces that member.
+ */
+export function lazyResultSet(read: () => ResultSetLike & { ResultSetMetadata?: unknown }): ResultSetLike {
+  let real: (ResultSetLike & Record<string, unknown>) | undefined;
+  const get = () => (real ??= read() as ResultSetLike & Record<string, unknown>);
+  const lazy: ResultSetLike = {};
+  for (const member of ['Rows', 'ResultSetMetadata']) {
+    Object.defineProperty(lazy, member, {
+      enumerable: true,
+      configurable: true,
+      get: () => get()[member],
+      set: (value: unknown) => {
+        get()[member] = value;
+      },
+    });
+  }
+  Object.defineProperty(lazy, CELLS, { get: () => cellsOf(get()) });
+  return lazy;
+}
+
 /** The rows as cells, if the result set came through setCells. */
 export function cellsOf(resultSet: object | undefined): Cells[] | undefined {
   return resultSet === undefined ? undefined : (resultSet as Record<symbol, Cells[] | undefined>)[CELLS];
+}
+
+const SPACE_BYTES = new Set([32, 10, 13, 9]);
+
+function skipSpaceBytes(body: Uint8Array, pos: number): number {
+  while (pos < body.length && SPACE_BYTES.has(body[pos]!)) pos++;
+  return pos;
+}
+
+/** Offset of the value of the only `"key"` key in the body, -1 when there is none, -2 when unsure. */
+function keyValueAt(body: Buffer, key: string): number {
+  const quoted = `"${key}"`;
+  const at = body.indexOf(quoted);
+  if (at < 0) return -1;
+  if (body.indexOf(quoted, at + quoted.length) >= 0) return -2;
+  // A key (not text inside a string: there a quote is escaped) sits after `{` or `,` and before `:`.
+  let before = at - 1;
+  while (before >= 0 && SPACE_BYTES.has(body[before]!)) before--;
+  if (body[before] !== OPEN_BRACE && body[before] !== COMMA) return -2;
+  const colon = skipSpaceBytes(body, at + quoted.length);
+  return body[colon] === COLON ? skipSpaceBytes(body, colon + 1) : -2;
+}
+
+export interface Peeked {
+  /** NextToken, or undefined when the body has none. */
+  nextToken?: string;
+  /** UpdateCount, or undefined when the body has none. */
+  updateCount?: number;
+}
+
+/**
+ * The small top-level members of a GetQueryResults body, read from its bytes without parsing the rows, so
+ * the next page can be asked for before this one is read. Null when the body is not plainly an object
+ * with one ResultSet and at most one of each member in simple form (escapes, odd numbers): the caller
+ * then parses it whole at once.
+ */
+export function peekResults(body: Buffer): Peeked | null {
+  const first = skipSpaceBytes(body, 0);
+  let last = body.length - 1;
+  while (last > first && SPACE_BYTES.has(body[last]!)) last--;
+  if (body[first] !== OPEN_BRACE || body[last] !== CLOSE_BRACE) return null;
+  if (keyValueAt(body, 'ResultSet') < 0) return null;
+  const peeked: Peeked = {};
+  const token = keyValueAt(body, 'NextToken');
+  if (token === -2) return null;
+  if (token >= 0) {
+    if (body[token] === QUOTE) {
+      const end = body.indexOf(QUOTE, token + 1);
+      const slash = body.indexOf(BACKSLASH, token + 1);
+      if (end < 0 || (slash >= 0 && slash < end)) return null;
+      peeked.nextToken = body.toString('utf8', token + 1, end);
+    } else if (body.toString('latin1', token, token + 4) !== 'null') {
+      return null;
+    }
+  }
+  const count = keyValueAt(body, 'UpdateCount');
+  if (count === -2) return null;
+  if (count >= 0) {
+    let end = count;
+    while (body[end]! >= 48 && body[end]! <= 57) end++;
+    if (end === count || end - count > 15) return null;
+    peeked.updateCount = Number(body.toString('latin1', count, end));
+  }
+  return peeked;
 }

@@ -14,7 +14,10 @@ import {
 import { createDecoder } from '../../../src/services/athena/decode';
 import { columnsOf, dataRows, pageCells } from '../../../src/services/athena/pages';
 import { cellsOf } from '../../../src/services/athena/result-json';
+import { ErrorCode } from '../../../src/errors';
+import { AthenaService } from '../../../src/services/athena/athena.service';
 import { AthenaProtocol } from '../../../src/services/athena/protocol';
+import { ATHENA_DEFAULTS } from '../../../src/services/athena/settings';
 import { HOURLY_COUNTS, readFixture } from '../../support/fixtures';
 
 interface Reply {
@@ -153,6 +156,21 @@ describe('AthenaProtocol', () => {
     const badB = (await ours.send(results()).catch((e: Error) => e)) as Error;
     expect(badB).toBeInstanceOf(Error);
     expect(badB.name).toBe(badA.name);
+  });
+
+  it('returns NextToken at once and reads the rows on first use: a body whose inside is not JSON fails there', async () => {
+    endpoint.reply('GetQueryResults', { status: 200, body: '{"ResultSet":{"Rows":[{"Data":[{"VarCharValue":"x"}]},]},"NextToken":"next"}' });
+    const out = await ours.send(results());
+    expect(out.NextToken).toBe('next');
+    expect(() => out.ResultSet!.Rows).toThrow(SyntaxError);
+    // The SDK reads it before returning, and fails there.
+    await expect(sdk.send(results())).rejects.toThrow();
+    // gapwatch's service turns the late failure into a coded error, like any other failed call.
+    const athena = new AthenaService(ours, ATHENA_DEFAULTS);
+    await expect(athena.page('q', null)).rejects.toMatchObject({
+      extensions: { code: ErrorCode.BACKEND_UNAVAILABLE },
+      message: expect.stringContaining('Athena GetQueryResults failed: SyntaxError'),
+    });
   });
 
   it('leaves every other operation to the SDK', async () => {

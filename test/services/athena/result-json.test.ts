@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { cellsOf, scanResultRows, setCells, type Cells } from '../../../src/services/athena/result-json';
+import { cellsOf, lazyResultSet, peekResults, scanResultRows, setCells, type Cells } from '../../../src/services/athena/result-json';
 import { mulberry32 } from '../../../src/services/random';
 import { fixturePath, HOURLY_COUNTS, readFixture } from '../../support/fixtures';
 
@@ -112,5 +112,56 @@ describe('setCells', () => {
     resultSet.Rows = [];
     expect(resultSet.Rows).toStrictEqual([]);
     expect(cellsOf(resultSet)).toBeUndefined();
+  });
+});
+
+describe('peekResults', () => {
+  const peek = (text: string) => peekResults(Buffer.from(text));
+
+  test('NextToken and UpdateCount from the bytes, wherever they sit, whatever the spacing', () => {
+    expect(peek(JSON.stringify({ ...body([['a']]), NextToken: 'AQ/x+y==' }))).toStrictEqual({ nextToken: 'AQ/x+y==', updateCount: 0 });
+    expect(peek('{ "NextToken" : "t/+=" ,\n "ResultSet": {"Rows": []}, "UpdateCount": 12 }')).toStrictEqual({ nextToken: 't/+=', updateCount: 12 });
+    expect(peek('{"ResultSet":{"Rows":[]}}')).toStrictEqual({});
+    expect(peek('{"ResultSet":{"Rows":[]},"NextToken":null}')).toStrictEqual({});
+    expect(peek(readFileSync(fixturePath(HOURLY_COUNTS), 'utf8'))).toStrictEqual({ updateCount: 0 });
+  });
+
+  test.each([
+    ['no ResultSet', '{"UpdateCount":0}'],
+    ['not an object', '[{"ResultSet":{}}]'],
+    ['a body cut short', '{"ResultSet":{"Rows":[{"Data":[{"VarCharValue":"x'],
+    ['an escaped token', JSON.stringify(body([['a']]))],
+    ['NextToken also as a value', '{"ResultSet":{"Rows":[{"Data":[{"VarCharValue":"NextToken"}]}]},"NextToken":"t"}'],
+    ['NextToken only as a value', '{"ResultSet":{"Rows":[{"Data":[{"VarCharValue":"NextToken"}]}]}}'],
+    ['a NextToken that is not text', '{"ResultSet":{},"NextToken":7}'],
+    ['a negative UpdateCount', '{"ResultSet":{},"UpdateCount":-1}'],
+  ])('%s: null, so the caller reads the body at once', (_, text) => {
+    expect(peek(text)).toBeNull();
+  });
+});
+
+describe('lazyResultSet', () => {
+  test('reads the body once, on first use, and shows the real members and cells', () => {
+    let reads = 0;
+    const real = { Rows: undefined as unknown, ResultSetMetadata: { ColumnInfo: [] } };
+    setCells(real, [['x']]);
+    const lazy = lazyResultSet(() => {
+      reads++;
+      return real;
+    }) as { Rows?: unknown; ResultSetMetadata?: unknown };
+    expect(reads).toBe(0);
+    expect(Object.keys(lazy)).toStrictEqual(['Rows', 'ResultSetMetadata']);
+    expect(cellsOf(lazy)).toStrictEqual([['x']]);
+    expect(lazy.Rows).toStrictEqual([{ Data: [{ VarCharValue: 'x' }] }]);
+    expect(lazy.ResultSetMetadata).toStrictEqual({ ColumnInfo: [] });
+    expect(reads).toBe(1);
+  });
+
+  test('a read that fails fails each use, and never half-way', () => {
+    const lazy = lazyResultSet(() => {
+      throw new SyntaxError('not JSON');
+    }) as { Rows?: unknown };
+    expect(() => lazy.Rows).toThrow(SyntaxError);
+    expect(() => cellsOf(lazy)).toThrow(SyntaxError);
   });
 });
