@@ -16,13 +16,15 @@
  * beforehand, athena-express on pages parsed beforehand), gapwatch with every row made a keyed object
  * (athena-express's output shape), and the scanner alone against JSON.parse alone.
  */
-import type { GetQueryResultsOutput } from '@aws-sdk/client-athena';
+import { GetQueryResultsOutput$, type GetQueryResultsOutput } from '@aws-sdk/client-athena';
+import { JsonCodec2 } from '@aws-sdk/core/protocols';
 import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { runInThisContext } from 'node:vm';
 import { createDecoder } from '../src/services/athena/decode';
 import { columnsOf, dataRows } from '../src/services/athena/pages';
+import { JSON_SETTINGS, ResultsCodec } from '../src/services/athena/protocol';
 import { scanResultRows, setCells } from '../src/services/athena/result-json';
 import { mulberry32 } from '../src/services/random';
 import { athenaPages } from './pages';
@@ -219,6 +221,33 @@ export async function run(options: DecodeBenchOptions = {}): Promise<BenchResult
     ],
   ]);
 
+  // As deployed: the same response bytes through each side's SDK deserializer, the SDK's own (JSON.parse
+  // and a copy of every Row and Datum) in front of athena-express, gapwatch's protocol in front of the
+  // decoder. Its own phase for the same reason as above.
+  const bodies = texts.map((t) => Buffer.from(t));
+  const sdkReader = new JsonCodec2(JSON_SETTINGS).createDeserializer();
+  const ourReader = new ResultsCodec(JSON_SETTINGS).createDeserializer();
+  await measure(times, warmup, repetitions, [
+    [
+      'gapwatchDeployed',
+      async () => {
+        for (let p = 0; p < bodies.length; p++) {
+          const page = (await ourReader.read(GetQueryResultsOutput$, bodies[p]! as never)) as GetQueryResultsOutput;
+          sink += createDecoder(columnsOf(page)).decodeRows(dataRows(page, p === 0)).length;
+        }
+      },
+    ],
+    [
+      'athenaExpressDeployed',
+      async () => {
+        for (let p = 0; p < bodies.length; p++) {
+          const page = (await sdkReader.read(GetQueryResultsOutput$, bodies[p]! as never)) as GetQueryResultsOutput;
+          sink += (await aeConvert(page, p === 0 ? 1 : 0)).length;
+        }
+      },
+    ],
+  ]);
+
   const rate = (name: string): number => rowCount / (median(times.get(name)!) / 1e9);
   const ours = rate('gapwatch');
   const ae = rate('athenaExpress');
@@ -227,6 +256,8 @@ export async function run(options: DecodeBenchOptions = {}): Promise<BenchResult
   const oursConversion = rate('gapwatchConversion');
   const aeConversion = rate('athenaExpressConversion');
   const scan = rate('scanner');
+  const oursDeployed = rate('gapwatchDeployed');
+  const aeDeployed = rate('athenaExpressDeployed');
   const parse = rate('jsonParse');
   const nsPerRow = (r: number): string => `${Math.round(1e9 / r)} ns/row`;
   const fmt = (r: number): string => `${Math.round(r).toLocaleString('en-US')} rows/s (${nsPerRow(r)})`;
@@ -246,7 +277,9 @@ export async function run(options: DecodeBenchOptions = {}): Promise<BenchResult
         `${fmt(oursObjects)}, ${x(oursObjects, ae)}; conversion alone, gapwatch on pre-scanned cells ` +
         `${fmt(oursConversion)} vs athena-express on pre-parsed pages ${fmt(aeConversion)}, ` +
         `${x(oursConversion, aeConversion)}; reading the text alone, scanResultRows ${fmt(scan)} vs JSON.parse ` +
-        `${fmt(parse)}, ${x(scan, parse)}; ${setup}`,
+        `${fmt(parse)}, ${x(scan, parse)}; as deployed, the same response bytes through each side's SDK ` +
+        `deserializer (gapwatch's protocol vs the SDK's own) and conversion: gapwatch ${fmt(oursDeployed)} vs ` +
+        `athena-express ${fmt(aeDeployed)}, ${x(oursDeployed, aeDeployed)}; ${setup}`,
     },
     {
       name: 'decode vs floor (JSON.parse + read every cell)',

@@ -26,7 +26,7 @@ type Schema = Parameters<JsonShapeDeserializer2['read']>[0];
 type ProtocolSettings = ConstructorParameters<typeof AwsJson1_1Protocol>[0];
 
 /** What AwsJsonRpcProtocol uses when it is given no codec. */
-const JSON_SETTINGS = { timestampFormat: { useTrait: true, default: 7 as const }, jsonName: false };
+export const JSON_SETTINGS = { timestampFormat: { useTrait: true, default: 7 as const }, jsonName: false };
 
 type Parsed = { ResultSet?: { Rows?: unknown } } | null;
 type Output = { ResultSet: object; [member: string]: unknown };
@@ -86,7 +86,8 @@ function parseOrNull(text: string): Parsed {
   }
 }
 
-class ResultsCodec extends JsonCodec2 {
+/** The SDK's JSON codec with gapwatch's GetQueryResults reading (exported for bench/decode.bench.ts). */
+export class ResultsCodec extends JsonCodec2 {
   override createDeserializer(): ResultsDeserializer {
     const deserializer = new ResultsDeserializer(this.settings);
     if (this.serdeContext) deserializer.setSerdeContext(this.serdeContext);
