@@ -223,7 +223,14 @@ export function setCells(resultSet: ResultSetLike, rows: Cells[]): void {
  */
 export function lazyResultSet(read: () => ResultSetLike & { ResultSetMetadata?: unknown }): ResultSetLike {
   let real: (ResultSetLike & Record<string, unknown>) | undefined;
-  const get = () => (real ??= read() as ResultSetLike & Record<string, unknown>);
+  let pending: typeof read | undefined = read; // dropped once used, and with it the body it holds
+  const get = () => {
+    if (real === undefined) {
+      real = pending!() as ResultSetLike & Record<string, unknown>;
+      pending = undefined;
+    }
+    return real;
+  };
   const lazy: ResultSetLike = {};
   for (const member of ['Rows', 'ResultSetMetadata']) {
     Object.defineProperty(lazy, member, {
