@@ -103,8 +103,12 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     }
     expect(pages).toBe(4);
     expect(seen).toStrictEqual(Array.from({ length: 2500 }, (_, i) => i));
-    // 3 Athena pages (1000 + 1000 + 500), each fetched once and then served from the cache.
+    // 3 Athena pages (1000 + 1000 + 500), each fetched once and then served from the cache, all decoded
+    // by the one decoder built for the result (its columns are the same object on every page).
     expect(calls('GetQueryResults') - before).toBe(3);
+    const first = await t.app.services.athena.page(id, null);
+    const second = await t.app.services.athena.page(id, first.nextToken);
+    expect(second.columns).toBe(first.columns);
   });
 
   it('fetches only the page the asked-for rows sit on', async () => {

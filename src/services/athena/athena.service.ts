@@ -6,10 +6,11 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
+  type ColumnInfo,
   type QueryExecution,
 } from '@aws-sdk/client-athena';
 import { CodedError, ErrorCode } from '../../errors';
-import { createDecoder, type DecodedColumn, type TypedValue } from './decode';
+import { createDecoder, type DecodedColumn, type ResultDecoder, type TypedValue } from './decode';
 import { columnsOf, dataRows } from './pages';
 import { ByteBoundedLru } from './result-cache';
 import type { AthenaSettings } from './settings';
@@ -61,6 +62,10 @@ export const realClock: Clock = {
 
 /** Athena's largest page; pages are always fetched at this size so their tokens are stable cache keys. */
 export const PAGE_SIZE = 1000;
+
+/** Results whose decoders are kept (a decoder is small: a function per column). */
+const MAX_DECODERS = 256;
+
 const BATCH_GET_MAX = 50;
 const POLL_FIRST_MS = 100;
 const POLL_MAX_MS = 5000;
@@ -118,6 +123,8 @@ export function notFound(id: string): CodedError {
 export class AthenaService {
   private readonly pages: ByteBoundedLru<ResultPage>;
   private readonly inflight = new Map<string, PendingPage>();
+  /** Decoders of recently read results, oldest first. */
+  private readonly decoders = new Map<string, ResultDecoder>();
   /** Executions that have ended never change again: kept so paging a result does not re-ask for its state. */
   private readonly ended = new ByteBoundedLru<Execution>(8 * 1024 * 1024);
 
@@ -302,6 +309,21 @@ export class AthenaService {
     return pending;
   }
 
+  /**
+   * The decoder of a result, built once: every page of a result carries the same ColumnInfo, and the
+   * decoders keep per-column memos (the last date seen) that serve every page alike.
+   */
+  private decoderFor(id: string, columns: ColumnInfo[], hints?: Readonly<Record<string, string>>): ResultDecoder {
+    const key = `${id}\u0000${hints ? JSON.stringify(hints) : ''}`;
+    let decoder = this.decoders.get(key);
+    if (decoder === undefined) {
+      decoder = createDecoder(columns, hints);
+      if (this.decoders.size >= MAX_DECODERS) this.decoders.delete(this.decoders.keys().next().value!);
+      this.decoders.set(key, decoder);
+    }
+    return decoder;
+  }
+
   private async fetchPage(
     id: string,
     token: string | null,
@@ -332,7 +354,7 @@ export class AthenaService {
     } catch (err) {
       throw backendError(err, 'GetQueryResults'); // a body whose inside is not JSON (protocol.ts)
     }
-    const decoder = createDecoder(columns, hints);
+    const decoder = this.decoderFor(id, columns, hints);
     return { columns: decoder.columns, values: decoder.decodeRows(rows), raw: rows, nextToken: out.NextToken ?? null };
   }
 
