@@ -26,14 +26,28 @@ interface Reply {
   type?: string;
 }
 
-/** A loopback endpoint answering every request with the next reply queued for its X-Amz-Target. */
-function cannedEndpoint(): { url: Promise<string>; reply(target: string, r: Reply): void; close(): Promise<void>; server: Server } {
-  const replies = new Map<string, Reply>();
+/**
+ * A loopback endpoint answering each request with the reply set for its X-Amz-Target (a fixed reply, or
+ * one made from the request's JSON body), and keeping the bodies it was sent.
+ */
+function cannedEndpoint(): {
+  url: Promise<string>;
+  reply(target: string, r: Reply | ((request: Record<string, unknown>) => Reply)): void;
+  requests: { target: string; body: Record<string, unknown> }[];
+  close(): Promise<void>;
+  server: Server;
+} {
+  const replies = new Map<string, Reply | ((request: Record<string, unknown>) => Reply)>();
+  const requests: { target: string; body: Record<string, unknown> }[] = [];
   const server = createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const target = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-      const r = replies.get(target) ?? { status: 400, body: '{"__type":"InvalidRequestException","Message":"no canned reply"}' };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      requests.push({ target, body });
+      const set = replies.get(target);
+      const r = (typeof set === 'function' ? set(body) : set) ?? { status: 400, body: '{"__type":"InvalidRequestException","Message":"no canned reply"}' };
       res.writeHead(r.status, { 'content-type': r.type ?? 'application/x-amz-json-1.1' });
       res.end(r.body);
     });
@@ -44,6 +58,7 @@ function cannedEndpoint(): { url: Promise<string>; reply(target: string, r: Repl
   return {
     url,
     server,
+    requests,
     reply: (target, r) => replies.set(target, r),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -171,6 +186,28 @@ describe('AthenaProtocol', () => {
       extensions: { code: ErrorCode.BACKEND_UNAVAILABLE },
       message: expect.stringContaining('Athena GetQueryResults failed: SyntaxError'),
     });
+  });
+
+  it('lets a prefetch chain ask for the next page before this one is read', async () => {
+    // Page p1 answers with a NextToken but rows that cannot be read; p2 is fine. The chain learns p2's
+    // token from p1's bytes and asks for p2 even though p1 itself then fails.
+    const page = (token: string | null, rows: string) =>
+      `{"UpdateCount":0,"ResultSet":{"Rows":${rows},"ResultSetMetadata":{"ColumnInfo":[{"Name":"n","Label":"n","Type":"integer"}]}}${token ? `,"NextToken":"${token}"` : ''}}`;
+    endpoint.reply('GetQueryResults', (request) =>
+      request['NextToken'] === 'p1'
+        ? { status: 200, body: page('p2', '[{"Data":[{"VarCharValue":"1"}]},]') }
+        : { status: 200, body: page(null, '[{"Data":[{"VarCharValue":"2"}]}]') },
+    );
+    const athena = new AthenaService(ours, ATHENA_DEFAULTS);
+    const from = endpoint.requests.length;
+    athena.prefetch('q', 'p1', undefined, 2);
+    await expect(athena.page('q', 'p1')).rejects.toMatchObject({ extensions: { code: ErrorCode.BACKEND_UNAVAILABLE } });
+    const asked = () => endpoint.requests.slice(from).map((r) => r.body['NextToken']);
+    for (let i = 0; i < 100 && asked().length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(asked()).toStrictEqual(['p1', 'p2']);
+    // p2 came from the chain: reading it asks Athena nothing more.
+    expect((await athena.page('q', 'p2')).values).toStrictEqual([[2]]);
+    expect(asked()).toStrictEqual(['p1', 'p2']);
   });
 
   it('leaves every other operation to the SDK', async () => {
