@@ -45,7 +45,7 @@ class ResultsDeserializer extends JsonShapeDeserializer2 {
     out['ResultSet'] = lazyResultSet(() => {
       const read = this.readResults(schema, body);
       if (read === null) throw new SyntaxError('GetQueryResults: the response body is not the JSON document Athena sends');
-      return read.ResultSet as never;
+      return (read.ResultSet ?? {}) as never; // a "ResultSet" key not at the top: no members
     });
     if (peeked.nextToken !== undefined) out['NextToken'] = peeked.nextToken;
     return out;
