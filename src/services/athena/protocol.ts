@@ -1,7 +1,7 @@
 /**
  * The Athena client's wire protocol (awsJson1_1, the SDK's own class) with one change, made through the
  * SDK's own extension point (the protocol's `jsonCodec`): a GetQueryResults body's rows are read straight
- * from its text into cells (result-json.ts) instead of being parsed into Row and Datum objects and then
+ * from its bytes into cells (result-json.ts) instead of being parsed into Row and Datum objects and then
  * copied, object by object, by the SDK's schema-driven deserializer; and they are read when first asked
  * for, not before the call returns.
  *
@@ -53,8 +53,7 @@ class ResultsDeserializer extends JsonShapeDeserializer2 {
 
   /** The whole output, rows as cells where the scanner reads them; null when the body is not JSON. */
   private readResults(schema: Schema, body: Buffer): Output | null {
-    const text = body.toString('utf8');
-    const scanned = scanResultRows(text);
+    const scanned = scanResultRows(body);
     if (scanned !== null) {
       const rest = parseOrNull(scanned.rest);
       const rows = rest?.ResultSet?.Rows;
@@ -65,7 +64,7 @@ class ResultsDeserializer extends JsonShapeDeserializer2 {
         return out;
       }
     }
-    const parsed = parseOrNull(text);
+    const parsed = parseOrNull(body.toString('utf8'));
     if (parsed === null) return null;
     const resultSet = parsed.ResultSet;
     const rows = resultSet?.Rows;

@@ -1,8 +1,10 @@
 /**
- * Reads the rows of a GetQueryResults response body straight from its JSON text into rows of cells
- * (`string`, or `null` for SQL NULL), without building the Row and Datum objects `JSON.parse` would:
- * a page of 1,000 rows × 7 columns is 8,000 such objects, and making them is most of what parsing the page
- * costs. The rest of the body (metadata, NextToken) is small and left to `JSON.parse`.
+ * Reads the rows of a GetQueryResults response body straight from its bytes into rows of cells
+ * (`string`, or `null` for SQL NULL), without turning the whole body into a string and without building
+ * the Row and Datum objects `JSON.parse` would: a page of 1,000 rows × 7 columns is ~220 KB and 8,000 such
+ * objects, and decoding the text and making the objects is most of what parsing the page costs. Only each
+ * cell's bytes become a string. The rest of the body (metadata, NextToken) is small and left to
+ * `JSON.parse`.
  *
  * The grammar read is Athena's, in full JSON syntax (any whitespace between tokens):
  *
@@ -10,10 +12,11 @@
  *     Row   = "{" [ "\"Data\"" ":" "[" [ Datum { "," Datum } ] "]" ] "}"
  *     Datum = "{" [ "\"VarCharValue\"" ":" ( string | null ) ] "}"
  *
- * Anything else (another member, another order, a syntax error) makes `scanResultRows` return null and the
- * caller parses the whole body the ordinary way, so an unexpected body costs time, never correctness.
- * Strings are taken as they are when they hold no backslash and decoded by `JSON.parse` when they do.
- * One leniency: raw control characters inside a string, which strict JSON forbids, are kept as they are.
+ * Anything else (another member, another order, a raw control character in a string, a syntax error)
+ * makes `scanResultRows` return null and the caller parses the whole body the ordinary way, so an
+ * unexpected body costs time, never correctness. A string without escapes is decoded from its bytes as
+ * UTF-8 (a quote or backslash byte is never part of a multi-byte character, so cutting there is safe); one
+ * with escapes is decoded by `JSON.parse`.
  */
 
 export type Cells = (string | null)[];
@@ -21,9 +24,11 @@ export type Cells = (string | null)[];
 export interface ScannedResult {
   /** The rows in order, each a cell per Datum (null where the Datum has no VarCharValue). */
   rows: Cells[];
-  /** The body with `[]` in place of the rows, for JSON.parse to read the rest. */
+  /** The body with `[]` in place of the rows, as text for JSON.parse to read the rest. */
   rest: string;
 }
+
+type Bytes = Buffer;
 
 const QUOTE = 34;
 const BACKSLASH = 92;
@@ -33,56 +38,65 @@ const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
+const DATA = Buffer.from('"Data"');
+const VARCHAR_VALUE = Buffer.from('"VarCharValue"');
+const NULL = Buffer.from('null');
 
-function skipSpace(text: string, pos: number): number {
-  let c = text.charCodeAt(pos);
-  while (c === 32 || c === 10 || c === 13 || c === 9) c = text.charCodeAt(++pos);
+function isSpace(c: number | undefined): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+function skipSpace(body: Bytes, pos: number): number {
+  while (isSpace(body[pos])) pos++;
   return pos;
 }
 
-/** Index of the value of the first `"Rows"` key at or after `from` (after its colon), or -1. */
-function findRowsKey(text: string, from: number): number {
-  for (let at = text.indexOf('"Rows"', from); at >= 0; at = text.indexOf('"Rows"', at + 6)) {
-    // A key: after `{` or `,` and before `:`. In valid JSON a quote inside a string is escaped, so these
-    // characters around `"Rows"` mean a key, never text inside a value.
+function startsWithAt(body: Bytes, pos: number, word: Bytes): boolean {
+  for (let i = 0; i < word.length; i++) if (body[pos + i] !== word[i]) return false;
+  return true;
+}
+
+/**
+ * Offset of the value of the first `"key"` key at or after `from` (after its colon), or -1. A key sits after
+ * `{` or `,` and before `:`; in valid JSON a quote inside a string is escaped, so these bytes around
+ * `"key"` mean a key, never text inside a value.
+ */
+function findKey(body: Bytes, key: string, from: number): number {
+  const quoted = `"${key}"`;
+  for (let at = body.indexOf(quoted, from); at >= 0; at = body.indexOf(quoted, at + quoted.length)) {
     let before = at - 1;
-    let c = text.charCodeAt(before);
-    while (c === 32 || c === 10 || c === 13 || c === 9) c = text.charCodeAt(--before);
-    if (c !== OPEN_BRACE && c !== COMMA) continue;
-    const colon = skipSpace(text, at + 6);
-    if (text.charCodeAt(colon) === COLON) return skipSpace(text, colon + 1);
+    while (isSpace(body[before])) before--;
+    if (body[before] !== OPEN_BRACE && body[before] !== COMMA) continue;
+    const colon = skipSpace(body, at + quoted.length);
+    if (body[colon] === COLON) return skipSpace(body, colon + 1);
   }
   return -1;
 }
 
 class Scanner {
   pos = 0;
-  /** The next backslash at or after pos (text.length when none): strings before it need no decoding. */
-  private backslash = -1;
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly body: Bytes) {}
 
-  /** The rows of the array opening at `pos`; pos is left on its closing bracket. Null when off-grammar. */
+  /** The rows of the array opening at `open`; pos is left on its closing bracket. Null when off-grammar. */
   rows(open: number): Cells[] | null {
-    const text = this.text;
-    this.backslash = text.indexOf('\\', open);
-    if (this.backslash < 0) this.backslash = text.length;
+    const body = this.body;
     const rows: Cells[] = [];
-    let p = skipSpace(text, open + 1);
-    if (text.charCodeAt(p) === CLOSE_BRACKET) {
+    let p = skipSpace(body, open + 1);
+    if (body[p] === CLOSE_BRACKET) {
       this.pos = p;
       return rows;
     }
     for (;;) {
-      if (text.charCodeAt(p) !== OPEN_BRACE) return null;
+      if (body[p] !== OPEN_BRACE) return null;
       this.pos = p + 1;
       const cells = this.row();
       if (cells === null) return null;
       rows.push(cells);
-      p = skipSpace(text, this.pos);
-      const c = text.charCodeAt(p);
+      p = skipSpace(body, this.pos);
+      const c = body[p];
       if (c === COMMA) {
-        p = skipSpace(text, p + 1);
+        p = skipSpace(body, p + 1);
         continue;
       }
       if (c !== CLOSE_BRACKET) return null;
@@ -93,88 +107,84 @@ class Scanner {
 
   /** After a row's `{`: its cells; pos is left after its `}`. */
   private row(): Cells | null {
-    const text = this.text;
-    let p = skipSpace(text, this.pos);
+    const body = this.body;
+    let p = skipSpace(body, this.pos);
     const cells: Cells = [];
-    if (text.charCodeAt(p) === CLOSE_BRACE) {
+    if (body[p] === CLOSE_BRACE) {
       this.pos = p + 1;
       return cells;
     }
-    if (!text.startsWith('"Data"', p)) return null;
-    p = skipSpace(text, p + 6);
-    if (text.charCodeAt(p) !== COLON) return null;
-    p = skipSpace(text, p + 1);
-    if (text.charCodeAt(p) !== OPEN_BRACKET) return null;
-    p = skipSpace(text, p + 1);
-    if (text.charCodeAt(p) !== CLOSE_BRACKET) {
+    if (!startsWithAt(body, p, DATA)) return null;
+    p = skipSpace(body, p + DATA.length);
+    if (body[p] !== COLON) return null;
+    p = skipSpace(body, p + 1);
+    if (body[p] !== OPEN_BRACKET) return null;
+    p = skipSpace(body, p + 1);
+    if (body[p] !== CLOSE_BRACKET) {
       for (;;) {
-        if (text.charCodeAt(p) !== OPEN_BRACE) return null;
-        p = skipSpace(text, p + 1);
-        if (text.charCodeAt(p) === CLOSE_BRACE) {
+        if (body[p] !== OPEN_BRACE) return null;
+        p = skipSpace(body, p + 1);
+        if (body[p] === CLOSE_BRACE) {
           cells.push(null);
         } else {
-          if (!text.startsWith('"VarCharValue"', p)) return null;
-          p = skipSpace(text, p + 14);
-          if (text.charCodeAt(p) !== COLON) return null;
-          p = skipSpace(text, p + 1);
-          if (text.charCodeAt(p) === QUOTE) {
+          if (!startsWithAt(body, p, VARCHAR_VALUE)) return null;
+          p = skipSpace(body, p + VARCHAR_VALUE.length);
+          if (body[p] !== COLON) return null;
+          p = skipSpace(body, p + 1);
+          if (body[p] === QUOTE) {
             this.pos = p + 1;
             const value = this.string();
             if (value === null) return null;
             cells.push(value);
-            p = skipSpace(text, this.pos);
-          } else if (text.startsWith('null', p)) {
+            p = skipSpace(body, this.pos);
+          } else if (startsWithAt(body, p, NULL)) {
             cells.push(null);
-            p = skipSpace(text, p + 4);
+            p = skipSpace(body, p + NULL.length);
           } else {
             return null;
           }
-          if (text.charCodeAt(p) !== CLOSE_BRACE) return null;
+          if (body[p] !== CLOSE_BRACE) return null;
         }
-        p = skipSpace(text, p + 1);
-        const c = text.charCodeAt(p);
+        p = skipSpace(body, p + 1);
+        const c = body[p];
         if (c === COMMA) {
-          p = skipSpace(text, p + 1);
+          p = skipSpace(body, p + 1);
           continue;
         }
         if (c !== CLOSE_BRACKET) return null;
         break;
       }
     }
-    p = skipSpace(text, p + 1);
-    if (text.charCodeAt(p) !== CLOSE_BRACE) return null;
+    p = skipSpace(body, p + 1);
+    if (body[p] !== CLOSE_BRACE) return null;
     this.pos = p + 1;
     return cells;
   }
 
   /** After a string's opening quote: its value; pos is left after the closing quote. */
   private string(): string | null {
-    const text = this.text;
+    const body = this.body;
     const start = this.pos;
-    let end = text.indexOf('"', start);
-    if (end < 0) return null;
-    if (this.backslash > end) {
-      this.pos = end + 1;
-      return text.slice(start, end);
-    }
-    // Escapes: the closing quote is the first one preceded by an even number of backslashes.
+    let end = start;
+    let escaped = false;
     for (;;) {
-      let n = 0;
-      while (text.charCodeAt(end - 1 - n) === BACKSLASH) n++;
-      if ((n & 1) === 0) break;
-      end = text.indexOf('"', end + 1);
-      if (end < 0) return null;
+      const c = body[end];
+      if (c === QUOTE) break;
+      if (c === undefined || c < 32) return null; // the end of the body, or a raw control character
+      if (c === BACKSLASH) {
+        escaped = true;
+        end += 2;
+      } else {
+        end++;
+      }
     }
-    let value: unknown;
+    this.pos = end + 1;
+    if (!escaped) return body.toString('utf8', start, end);
     try {
-      value = JSON.parse(text.slice(start - 1, end + 1));
+      return JSON.parse(body.toString('utf8', start - 1, end + 1)) as string;
     } catch {
       return null;
     }
-    this.pos = end + 1;
-    this.backslash = text.indexOf('\\', this.pos);
-    if (this.backslash < 0) this.backslash = text.length;
-    return value as string;
   }
 }
 
@@ -182,15 +192,15 @@ class Scanner {
  * The rows of a GetQueryResults body, and the body without them; null when the body is not in the shape
  * above or has more than one `"Rows"` key (the caller then parses it whole).
  */
-export function scanResultRows(text: string): ScannedResult | null {
-  const open = findRowsKey(text, 0);
-  if (open < 0 || text.charCodeAt(open) !== OPEN_BRACKET) return null;
-  const scanner = new Scanner(text);
+export function scanResultRows(body: Bytes): ScannedResult | null {
+  const open = findKey(body, 'Rows', 0);
+  if (open < 0 || body[open] !== OPEN_BRACKET) return null;
+  const scanner = new Scanner(body);
   const rows = scanner.rows(open);
   if (rows === null) return null;
   const close = scanner.pos;
-  if (findRowsKey(text, close + 1) >= 0) return null;
-  return { rows, rest: text.slice(0, open) + '[]' + text.slice(close + 1) };
+  if (findKey(body, 'Rows', close + 1) >= 0) return null;
+  return { rows, rest: body.toString('utf8', 0, open) + '[]' + body.toString('utf8', close + 1) };
 }
 
 /** Where a deserialized GetQueryResults output keeps the rows as cells (protocol.ts puts them there). */
@@ -251,25 +261,11 @@ export function cellsOf(resultSet: object | undefined): Cells[] | undefined {
   return resultSet === undefined ? undefined : (resultSet as Record<symbol, Cells[] | undefined>)[CELLS];
 }
 
-const SPACE_BYTES = new Set([32, 10, 13, 9]);
-
-function skipSpaceBytes(body: Uint8Array, pos: number): number {
-  while (pos < body.length && SPACE_BYTES.has(body[pos]!)) pos++;
-  return pos;
-}
-
 /** Offset of the value of the only `"key"` key in the body, -1 when there is none, -2 when unsure. */
-function keyValueAt(body: Buffer, key: string): number {
-  const quoted = `"${key}"`;
-  const at = body.indexOf(quoted);
-  if (at < 0) return -1;
-  if (body.indexOf(quoted, at + quoted.length) >= 0) return -2;
-  // A key (not text inside a string: there a quote is escaped) sits after `{` or `,` and before `:`.
-  let before = at - 1;
-  while (before >= 0 && SPACE_BYTES.has(body[before]!)) before--;
-  if (body[before] !== OPEN_BRACE && body[before] !== COMMA) return -2;
-  const colon = skipSpaceBytes(body, at + quoted.length);
-  return body[colon] === COLON ? skipSpaceBytes(body, colon + 1) : -2;
+function onlyKeyValueAt(body: Bytes, key: string): number {
+  const at = findKey(body, key, 0);
+  if (at < 0) return body.indexOf(`"${key}"`) < 0 ? -1 : -2;
+  return body.indexOf(`"${key}"`, body.indexOf(`"${key}"`) + key.length + 2) >= 0 ? -2 : at;
 }
 
 export interface Peeked {
@@ -286,13 +282,13 @@ export interface Peeked {
  * then parses it whole at once.
  */
 export function peekResults(body: Buffer): Peeked | null {
-  const first = skipSpaceBytes(body, 0);
+  const first = skipSpace(body, 0);
   let last = body.length - 1;
-  while (last > first && SPACE_BYTES.has(body[last]!)) last--;
+  while (last > first && isSpace(body[last])) last--;
   if (body[first] !== OPEN_BRACE || body[last] !== CLOSE_BRACE) return null;
-  if (keyValueAt(body, 'ResultSet') < 0) return null;
+  if (onlyKeyValueAt(body, 'ResultSet') < 0) return null;
   const peeked: Peeked = {};
-  const token = keyValueAt(body, 'NextToken');
+  const token = onlyKeyValueAt(body, 'NextToken');
   if (token === -2) return null;
   if (token >= 0) {
     if (body[token] === QUOTE) {
@@ -304,7 +300,7 @@ export function peekResults(body: Buffer): Peeked | null {
       return null;
     }
   }
-  const count = keyValueAt(body, 'UpdateCount');
+  const count = onlyKeyValueAt(body, 'UpdateCount');
   if (count === -2) return null;
   if (count >= 0) {
     let end = count;

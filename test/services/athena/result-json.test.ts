@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { cellsOf, lazyResultSet, peekResults, scanResultRows, setCells, type Cells } from '../../../src/services/athena/result-json';
+import { cellsOf, lazyResultSet, peekResults, scanResultRows as scanBytes, setCells, type Cells } from '../../../src/services/athena/result-json';
 import { mulberry32 } from '../../../src/services/random';
 import { fixturePath, HOURLY_COUNTS, readFixture } from '../../support/fixtures';
+
+/** The scanner reads bytes, as they arrive; the texts here are what an endpoint would send. */
+const scanResultRows = (text: string) => scanBytes(Buffer.from(text));
 
 /** What JSON.parse makes of the rows: the reference the scanner must match. */
 function parsedCells(text: string): Cells[] {
@@ -86,6 +89,7 @@ describe('scanResultRows', () => {
     ['a truncated body', '{"ResultSet":{"Rows":[{"Data":[{"VarCharValue":"x"}'],
     ['an unterminated string', '{"ResultSet":{"Rows":[{"Data":[{"VarCharValue":"x'],
     ['a bad escape', '{"ResultSet":{"Rows":[{"Data":[{"VarCharValue":"\\q"}]}]}}'],
+    ['a raw control character in a string', '{"ResultSet":{"Rows":[{"Data":[{"VarCharValue":"a\tb"}]}]}}'],
   ])('%s: null, so the caller parses the body whole', (_, text) => {
     expect(scanResultRows(text)).toBeNull();
   });
