@@ -1,18 +1,20 @@
 /**
- * Decoder throughput: Athena GetQueryResults page *bytes* (what arrives on the wire) → typed rows, each
- * library on its own production path, on the same generated pages. Measured in one run:
- *  - gapwatch: scanResultRows on the bytes + JSON.parse of the rest (every page, as the protocol does),
- *    then per page the header rule (dataRows) + decodeRows with the result's one decoder, as AthenaService
- *    does. The SDK is not called here; its remaining work on the small rest is left out, as the SDK's copy
- *    of every Row is left out for athena-express. The as-deployed pair in the detail puts both back.
- *  - athena-express: the bytes as text and JSON.parse (the least the SDK does before handing it the page),
- *    then its own conversion (cleanUpPaginatedDML → addDataType), called as the library calls it.
- *  - the floor: the same JSON.parse plus reading every VarCharValue, the least any decoder built on
- *    JSON.parse does. gapwatch does not JSON.parse the rows, so it can beat the floor.
- * The detail gives, for judging fairness both ways: the conversions alone (gapwatch on cells scanned
- * beforehand, athena-express on pages parsed beforehand), gapwatch with every row made a keyed object
- * (athena-express's output shape), reading the bytes alone (scanner against text + JSON.parse), and both
- * as deployed behind their SDK codecs.
+ * Decoder throughput: Athena GetQueryResults page *bytes* (what arrives on the wire) → typed rows, on the
+ * same generated pages, measured in one run. The headline is each library as deployed: the same response
+ * bytes through the SDK's JSON codec (JSON.parse, then a copy of every Row and Datum) and athena-express's
+ * own conversion (cleanUpPaginatedDML → addDataType, loaded unmodified and called as the library calls it),
+ * against gapwatch's protocol codec (protocol.ts: rows scanned from the bytes into cells, read on first use)
+ * and the decoder. athena-express takes a v2 SDK; the v3 SDK's codec stands in for it here. The HTTP call
+ * and the SDK's middleware are left out on both sides.
+ * The detail gives the other readings, for judging fairness both ways:
+ *  - from the bytes with a bare JSON.parse in front of athena-express (cheaper than any SDK gives it):
+ *    gapwatch scanResultRows + JSON.parse of the rest + decodeRows with the result's one decoder;
+ *  - the same with every gapwatch row made a keyed object (athena-express's output shape);
+ *  - the conversions alone: gapwatch on cells scanned beforehand, athena-express on pages parsed
+ *    beforehand (measured in a phase of their own);
+ *  - reading the bytes alone: the scanner against text + JSON.parse.
+ * The floor is JSON.parse plus reading every VarCharValue, the least any decoder built on JSON.parse does;
+ * gapwatch (from the bytes, no SDK) does not JSON.parse the rows, so it can beat the floor.
  */
 import { GetQueryResultsOutput$, type GetQueryResultsOutput } from '@aws-sdk/client-athena';
 import { JsonCodec2 } from '@aws-sdk/core/protocols';
@@ -199,6 +201,34 @@ export async function run(options: DecodeBenchOptions = {}): Promise<BenchResult
     ['jsonParse', jsonParse],
   ]);
 
+  // As deployed: the same response bytes through each side's SDK deserializer, the SDK's own (JSON.parse
+  // and a copy of every Row and Datum) in front of athena-express, gapwatch's protocol in front of the
+  // decoder. Its own phase, before the one below, whose kept pages would slow every GC.
+  const sdkReader = new JsonCodec2(JSON_SETTINGS).createDeserializer();
+  const ourReader = new ResultsCodec(JSON_SETTINGS).createDeserializer();
+  await measure(times, warmup, repetitions, [
+    [
+      'gapwatchDeployed',
+      async () => {
+        let decoder: ResultDecoder | undefined;
+        for (let p = 0; p < bodies.length; p++) {
+          const page = (await ourReader.read(GetQueryResultsOutput$, bodies[p]! as never)) as GetQueryResultsOutput;
+          decoder ??= createDecoder(columnsOf(page));
+          sink += decoder.decodeRows(dataRows(page, p === 0)).length;
+        }
+      },
+    ],
+    [
+      'athenaExpressDeployed',
+      async () => {
+        for (let p = 0; p < bodies.length; p++) {
+          const page = (await sdkReader.read(GetQueryResultsOutput$, bodies[p]! as never)) as GetQueryResultsOutput;
+          sink += (await aeConvert(page, p === 0 ? 1 : 0)).length;
+        }
+      },
+    ],
+  ]);
+
   // The conversions alone, gapwatch on cells scanned beforehand and athena-express on pages parsed
   // beforehand, measured after the rest: the pages they keep (about 300,000 objects) would otherwise make
   // every major GC in the contenders above slower than it is in production.
@@ -226,34 +256,6 @@ export async function run(options: DecodeBenchOptions = {}): Promise<BenchResult
     ],
   ]);
 
-  // As deployed: the same response bytes through each side's SDK deserializer, the SDK's own (JSON.parse
-  // and a copy of every Row and Datum) in front of athena-express, gapwatch's protocol in front of the
-  // decoder. Its own phase for the same reason as above.
-  const sdkReader = new JsonCodec2(JSON_SETTINGS).createDeserializer();
-  const ourReader = new ResultsCodec(JSON_SETTINGS).createDeserializer();
-  await measure(times, warmup, repetitions, [
-    [
-      'gapwatchDeployed',
-      async () => {
-        let decoder: ResultDecoder | undefined;
-        for (let p = 0; p < bodies.length; p++) {
-          const page = (await ourReader.read(GetQueryResultsOutput$, bodies[p]! as never)) as GetQueryResultsOutput;
-          decoder ??= createDecoder(columnsOf(page));
-          sink += decoder.decodeRows(dataRows(page, p === 0)).length;
-        }
-      },
-    ],
-    [
-      'athenaExpressDeployed',
-      async () => {
-        for (let p = 0; p < bodies.length; p++) {
-          const page = (await sdkReader.read(GetQueryResultsOutput$, bodies[p]! as never)) as GetQueryResultsOutput;
-          sink += (await aeConvert(page, p === 0 ? 1 : 0)).length;
-        }
-      },
-    ],
-  ]);
-
   const rate = (name: string): number => rowCount / (median(times.get(name)!) / 1e9);
   const ours = rate('gapwatch');
   const ae = rate('athenaExpress');
@@ -269,23 +271,24 @@ export async function run(options: DecodeBenchOptions = {}): Promise<BenchResult
   const fmt = (r: number): string => `${Math.round(r).toLocaleString('en-US')} rows/s (${nsPerRow(r)})`;
   const x = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
   const setup = `${pageCount} pages × ${generated.rowsPerPage} rows, 7 mixed columns, median of ${repetitions} after ${warmup} warm-up`;
-  const vsAe = ours / ae;
+  const vsAe = oursDeployed / aeDeployed;
   const vsFloor = ours / floorRate;
   return [
     {
-      name: 'decode vs athena-express (page bytes → typed rows, each side\'s production path)',
+      name: 'decode vs athena-express (the same response bytes → typed rows, each side as deployed behind the SDK)',
       ratio: vsAe,
       target: '≥ 3×',
       pass: vsAe >= 3,
       detail:
-        `gapwatch scanResultRows+JSON.parse(rest)+decodeRows ${fmt(ours)} vs athena-express ` +
-        `toString+JSON.parse+cleanUpPaginatedDML ${fmt(ae)}; gapwatch with every row made an object (toObject) ` +
-        `${fmt(oursObjects)}, ${x(oursObjects, ae)}; conversion alone, gapwatch on pre-scanned cells ` +
-        `${fmt(oursConversion)} vs athena-express on pre-parsed pages ${fmt(aeConversion)}, ` +
-        `${x(oursConversion, aeConversion)}; reading the bytes alone, scanResultRows ${fmt(scan)} vs text + JSON.parse ` +
-        `${fmt(parse)}, ${x(scan, parse)}; as deployed, the same response bytes through each side's SDK ` +
-        `deserializer (gapwatch's protocol vs the SDK's own) and conversion: gapwatch ${fmt(oursDeployed)} vs ` +
-        `athena-express ${fmt(aeDeployed)}, ${x(oursDeployed, aeDeployed)}; ${setup}`,
+        `gapwatch's protocol codec + decodeRows ${fmt(oursDeployed)} vs the SDK's own JSON codec + athena-express ` +
+        `cleanUpPaginatedDML ${fmt(aeDeployed)} (the v3 SDK's codec stands in for the v2 SDK athena-express ` +
+        `takes); other readings: from the bytes with a bare JSON.parse for athena-express (no SDK copy), ` +
+        `gapwatch scanResultRows+JSON.parse(rest)+decodeRows ${fmt(ours)} vs toString+JSON.parse+` +
+        `cleanUpPaginatedDML ${fmt(ae)}, ${x(ours, ae)}; the same with every gapwatch row made an object ` +
+        `(toObject) ${fmt(oursObjects)}, ${x(oursObjects, ae)}; the conversions alone, gapwatch on pre-scanned ` +
+        `cells ${fmt(oursConversion)} vs athena-express on pre-parsed pages ${fmt(aeConversion)}, ` +
+        `${x(oursConversion, aeConversion)}; reading the bytes alone, scanResultRows ${fmt(scan)} vs text + ` +
+        `JSON.parse ${fmt(parse)}, ${x(scan, parse)}; ${setup}`,
     },
     {
       name: 'decode vs floor (JSON.parse + read every cell)',

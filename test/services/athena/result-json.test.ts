@@ -63,6 +63,12 @@ describe('scanResultRows', () => {
     expect(JSON.parse(scanned!.rest).ResultSet.ResultSetMetadata).toStrictEqual(readFixture(HOURLY_COUNTS).ResultSet.ResultSetMetadata);
   });
 
+  test('ASCII cells of every length around the short-cell path, and non-ASCII ones', () => {
+    const cells = Array.from({ length: 31 }, (_, n) => 'abcdefghijklmnopqrstuvwxyz0123456789'.slice(0, n));
+    const wide = cells.map((c) => `é${c}`);
+    expect(scanResultRows(JSON.stringify(body([cells, wide])))!.rows).toStrictEqual([cells, wide]);
+  });
+
   test('escapes: quotes, backslashes before a closing quote, unicode escapes', () => {
     const cells = ['a"b', 'ends with \\', '\\\\', '\\"', 'é', '"', '\\'];
     const text = JSON.stringify(body([cells])).replace('é', '\\u00e9');
