@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** The shared fixtures sit beside the repository (../shared/fixtures), on developer machines and in CI alike. */
-export const FIXTURES_DIR = path.resolve(__dirname, '../../../shared/fixtures');
+/** Recorded AWS responses the tests replay, kept in the repository (test/fixtures) so a bare clone can run them. */
+export const FIXTURES_DIR = path.resolve(__dirname, '../fixtures');
 
 export function fixturePath(name: string): string {
   return path.join(FIXTURES_DIR, name);
