@@ -10,7 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { loadSettings, type EnvConfig } from './config';
 import type { EmbeddedEndpoint } from './embedded/server';
-import { realClock, type Clock } from './services/athena/athena.service';
+import { realClock, type Clock } from './services/clock/clock';
 import type { GapScheduler } from './services/gaps/scheduler';
 import { createContext, type AppScope, type Context } from './context';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';

@@ -4,7 +4,7 @@ import { connectBackends, type Backends } from '../backends';
 import { loadEnvConfig, loadSettings, type Env, type Settings } from '../config';
 import { CodedError, ConfigError } from '../errors';
 import type { Logger } from '../logger';
-import { realClock } from '../services/athena/athena.service';
+import { realClock } from '../services/clock/clock';
 import { windowProblem } from '../services/gaps/compute';
 import type { CheckArgs } from './args';
 import { CliError, oneLine } from './errors';

@@ -10,6 +10,7 @@ import {
   type QueryExecution,
 } from '@aws-sdk/client-athena';
 import { CodedError, ErrorCode } from '../../errors';
+import { realClock, type Clock } from '../clock/clock';
 import { createDecoder, type DecodedColumn, type ResultDecoder, type TypedValue } from './decode';
 import { columnsOf, dataRows } from './pages';
 import { ByteBoundedLru } from './result-cache';
@@ -49,16 +50,6 @@ interface PendingPage {
   /** The page's NextToken (null on the last page), known as soon as Athena has answered. */
   next: Promise<string | null>;
 }
-
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const realClock: Clock = {
-  now: Date.now,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
 
 /** Athena's largest page; pages are always fetched at this size so their tokens are stable cache keys. */
 export const PAGE_SIZE = 1000;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { badInput, CodedError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
-import type { AthenaService, Clock } from '../athena/athena.service';
+import type { AthenaService } from '../athena/athena.service';
+import type { Clock } from '../clock/clock';
 import type { QueriesService } from '../athena/queries.service';
 import type { TypedValue } from '../athena/decode';
 import { alignWindow, computeGaps, windowProblem, type GapReport } from './compute';

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger';
-import type { Clock } from '../athena/athena.service';
+import type { Clock } from '../clock/clock';
 import { alignWindow } from './compute';
 import type { Dataset } from './dataset';
 import type { GapCheck, GapsService } from './gaps.service';
