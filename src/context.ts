@@ -11,11 +11,13 @@ export interface Loaders {
   execution: DataLoader<string, Execution>;
 }
 
-/** What every resolver gets: the services of this app, this request's logger, and the clock. */
+/**
+ * What every resolver gets per request: its id, a logger tagged with it, its batching loaders, and the clock.
+ * Services are not here: a resolver receives the ones it uses through its constructor (resolvers/uses.ts).
+ */
 export interface Context {
   requestId: string;
   logger: Logger;
-  services: Services;
   loaders: Loaders;
   now(): number;
 }
@@ -30,7 +32,6 @@ export function createContext(scope: AppScope, requestId: string): Context {
   return {
     requestId,
     logger: scope.logger.child({ requestId }),
-    services: scope.services,
     loaders: {
       execution: new DataLoader<string, Execution>((ids) => scope.services.athena.getMany(ids), { maxBatchSize: 50 }),
     },

@@ -3,11 +3,11 @@ import { Arg, Args, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from 
 import type { Context } from '../context';
 import { ChecksArgs, DatasetInfo, GapReport, GapsArgs } from '../schema/gaps.type';
 import { QueryExecution } from '../schema/query-execution.type';
-import type { Services } from '../services';
 import type { Execution } from '../services/athena/athena.service';
 import type { Dataset } from '../services/gaps/dataset';
 import { formatDuration } from '../services/time/duration';
-import type { GapCheck } from '../services/gaps/gaps.service';
+import type { GapCheck, GapsService } from '../services/gaps/gaps.service';
+import { Uses } from './uses';
 
 function toInfo(d: Dataset): DatasetInfo {
   return {
@@ -43,24 +43,25 @@ function selects(info: GraphQLResolveInfo, field: string): boolean {
   return info.fieldNodes.some((n) => n.selectionSet !== undefined && visit(n.selectionSet.selections));
 }
 
+@Uses('gaps')
 @Resolver(() => DatasetInfo)
 export class DatasetResolver {
-  constructor(private readonly services: Services) {}
+  constructor(private readonly gapsService: GapsService) {}
 
   @Query(() => [DatasetInfo], { description: 'Every configured dataset.' })
   datasets(): DatasetInfo[] {
-    return this.services.gaps.datasets().map(toInfo);
+    return this.gapsService.datasets().map(toInfo);
   }
 
   @Query(() => DatasetInfo, { nullable: true })
   dataset(@Arg('name') name: string): DatasetInfo | null {
-    const d = this.services.gaps.dataset(name);
+    const d = this.gapsService.dataset(name);
     return d ? toInfo(d) : null;
   }
 
   @FieldResolver(() => GapReport, { nullable: true, description: 'The newest check of this dataset.' })
   lastCheck(@Root() d: DatasetInfo): GapCheck | null {
-    return this.services.gaps.lastCheck(d.name) ?? null;
+    return this.gapsService.lastCheck(d.name) ?? null;
   }
 
   @FieldResolver(() => GapReport, {
@@ -68,24 +69,25 @@ export class DatasetResolver {
     description: 'The newest check that found no gaps: the last time clients could be told the data is good.',
   })
   lastReadySignal(@Root() d: DatasetInfo): GapCheck | null {
-    return this.services.gaps.lastReadySignal(d.name) ?? null;
+    return this.gapsService.lastReadySignal(d.name) ?? null;
   }
 
   @FieldResolver(() => [GapReport], { description: 'Past checks, newest first (bounded history).' })
   checks(@Root() d: DatasetInfo, @Arg('first', () => Int, { defaultValue: 20 }) first: number): GapCheck[] {
-    return this.services.gaps.checks(d.name, first);
+    return this.gapsService.checks(d.name, first);
   }
 }
 
+@Uses('gaps')
 @Resolver(() => GapReport)
 export class GapReportResolver {
-  constructor(private readonly services: Services) {}
+  constructor(private readonly gapsService: GapsService) {}
 
   @Query(() => GapReport, {
     description: 'Checks a window [from, to) of a dataset now: missing and under-filled buckets per group, merged into ranges.',
   })
   gaps(@Args() { dataset, from, to, groups }: GapsArgs, @Info() info: GraphQLResolveInfo): Promise<GapCheck> {
-    return this.services.gaps.check(dataset, {
+    return this.gapsService.check(dataset, {
       // The DateTime scalar has already refused anything that is not an RFC 3339 date-time.
       from: from.getTime(),
       to: to.getTime(),
@@ -97,7 +99,7 @@ export class GapReportResolver {
 
   @Query(() => [GapReport], { description: 'Past checks of a dataset, newest first.' })
   checks(@Args() { dataset, first }: ChecksArgs): GapCheck[] {
-    return this.services.gaps.checks(dataset, first);
+    return this.gapsService.checks(dataset, first);
   }
 
   @FieldResolver(() => QueryExecution, { nullable: true })

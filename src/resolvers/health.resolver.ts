@@ -1,19 +1,21 @@
 import { Arg, Int, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { badInput } from '../errors';
 import { Health, HealthStatus, Heartbeat } from '../schema/health.type';
-import type { Services } from '../services';
 import { ticker } from '../services/clock/ticker';
+import type { HealthService } from '../services/health/health.service';
+import { Uses } from './uses';
 
 const HEARTBEAT_MIN_MS = 100;
 const HEARTBEAT_MAX_MS = 60_000;
 
+@Uses('health')
 @Resolver()
 export class HealthResolver {
-  constructor(private readonly services: Services) {}
+  constructor(private readonly healthService: HealthService) {}
 
   @Query(() => Health, { description: 'Is gapwatch up, and does every backend it depends on answer?' })
   async health(): Promise<Health> {
-    const report = await this.services.health.report();
+    const report = await this.healthService.report();
     return { ...report, status: HealthStatus[report.status] };
   }
 

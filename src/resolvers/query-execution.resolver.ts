@@ -11,10 +11,11 @@ import {
   RunQueryArgs,
   RunSqlArgs,
 } from '../schema/query-execution.type';
-import type { Services } from '../services';
-import type { Execution } from '../services/athena/athena.service';
+import type { AthenaService, Execution } from '../services/athena/athena.service';
 import type { TypedValue } from '../services/athena/decode';
+import type { QueriesService } from '../services/athena/queries.service';
 import type { RowRef } from '../services/athena/rows';
+import { Uses } from './uses';
 
 function hintsOf(types: ColumnTypeHint[] | undefined | null): Record<string, string> | undefined {
   return types && types.length > 0 ? Object.fromEntries(types.map((t) => [t.column, t.type])) : undefined;
@@ -56,9 +57,13 @@ function nullIfNotFound<T>(value: T | Error): T | null {
   return value;
 }
 
+@Uses('queries', 'athena')
 @Resolver(() => QueryExecution)
 export class QueryExecutionResolver {
-  constructor(private readonly services: Services) {}
+  constructor(
+    private readonly queriesService: QueriesService,
+    private readonly athenaService: AthenaService,
+  ) {}
 
   @Query(() => QueryExecution, { nullable: true, description: 'Any Athena execution by id; null when Athena does not know it.' })
   async queryExecution(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Execution | null> {
@@ -75,14 +80,14 @@ export class QueryExecutionResolver {
 
   @FieldResolver(() => [ResultColumn], { nullable: true, description: 'The result columns; null until the query has SUCCEEDED.' })
   columns(@Root() execution: Execution) {
-    return this.services.queries.columns(execution);
+    return this.queriesService.columns(execution);
   }
 
   @FieldResolver(() => RowConnection, {
     description: 'Typed rows. Fetches only the Athena pages the asked-for rows sit on (1,000 rows a page).',
   })
   async rows(@Root() execution: Execution, @Args() { first, after, types }: RowsArgs): Promise<RowConnection> {
-    const page = await this.services.queries.rows(execution, first, after, hintsOf(types));
+    const page = await this.queriesService.rows(execution, first, after, hintsOf(types));
     return {
       columns: [...page.columns],
       edges: page.rows.map((row) => new LazyRowEdge(row)),
@@ -97,17 +102,17 @@ export class QueryExecutionResolver {
 
   @Mutation(() => QueryExecution, { description: 'Runs a named query from the config file.' })
   runQuery(@Args() { name, parameters, wait, clientRequestToken }: RunQueryArgs): Promise<Execution> {
-    return this.services.queries.runNamed(name, { parameters: parameters ?? [], wait, clientRequestToken: clientRequestToken ?? undefined });
+    return this.queriesService.runNamed(name, { parameters: parameters ?? [], wait, clientRequestToken: clientRequestToken ?? undefined });
   }
 
   @Mutation(() => QueryExecution, { description: 'Runs raw SQL; FORBIDDEN unless GAPWATCH_ALLOW_RAW_SQL=true.' })
   runSql(@Args() { sql, parameters, wait }: RunSqlArgs): Promise<Execution> {
-    return this.services.queries.runSql(sql, { parameters: parameters ?? [], wait });
+    return this.queriesService.runSql(sql, { parameters: parameters ?? [], wait });
   }
 
   @Mutation(() => QueryExecution, { description: 'Asks Athena to stop a query; it ends CANCELLED.' })
   async stopQuery(@Arg('id', () => ID) id: string): Promise<Execution> {
-    await this.services.queries.athena.stop(id);
-    return this.services.queries.athena.get(id);
+    await this.athenaService.stop(id);
+    return this.athenaService.get(id);
   }
 }

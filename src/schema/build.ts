@@ -5,13 +5,12 @@ import { buildSchema } from 'type-graphql';
 import { HealthResolver } from '../resolvers/health.resolver';
 import { DatasetResolver, GapReportResolver } from '../resolvers/gaps.resolver';
 import { QueryExecutionResolver } from '../resolvers/query-execution.resolver';
+import { construct } from '../resolvers/uses';
 import type { Services } from '../services';
 import { createEvents } from '../services/events';
 
-/** Every resolver class of the API; a resolver gets the app's services through its constructor. */
+/** Every resolver class of the API; each gets the services it declares with `@Uses` (resolvers/uses.ts). */
 export const RESOLVERS = [HealthResolver, QueryExecutionResolver, DatasetResolver, GapReportResolver] as const;
-
-type ResolverClass = new (services: Services) => object;
 
 /**
  * Builds the executable schema over one app's services. Without services it builds the schema only to print
@@ -20,12 +19,12 @@ type ResolverClass = new (services: Services) => object;
 export async function buildGapwatchSchema(services?: Services): Promise<GraphQLSchema> {
   const instances = new Map<unknown, object>();
   return buildSchema({
-    resolvers: [...RESOLVERS] as [ResolverClass, ...ResolverClass[]],
+    resolvers: RESOLVERS,
     container: {
-      get(cls: ResolverClass) {
+      get(cls: Function) {
         if (!services) throw new Error('this schema was built for printing only');
         let instance = instances.get(cls);
-        if (!instance) instances.set(cls, (instance = new cls(services)));
+        if (!instance) instances.set(cls, (instance = construct(cls, services)));
         return instance;
       },
     },
