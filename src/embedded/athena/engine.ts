@@ -8,17 +8,14 @@
  * stays responsive while a query runs.
  */
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { DuckDBInstance, DuckDBTypeId, DuckDBIntervalValue, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { EmbeddedTable } from '../tables';
-import { createTableViews, ensureSampleTable } from './catalog';
-import { columnInfo, intervalKindOf, renderCell, type Cell, type IntervalKind } from './render';
+import { ResultReturnType } from '@duckdb/node-api';
+import { classifyDuckError, connectAthenaLike, estimateScan, openDuckDB, serializeSql, writeResultRows } from './duckdb';
 import { athenaColumnNames, bindParameters, isBlank, SqlTextError, statementType } from './sql';
 import { ExecutionStore, ResultWriter, type AthenaErrorInfo, type ExecutionRecord, type StoreLimits, type StoredResult } from './store';
 
-/** DuckDB's catalog is named after the file, so `awsdatacatalog.market.ticks` resolves as in Athena. */
-export const CATALOG_FILE = 'awsdatacatalog.duckdb';
 export const ENGINE_VERSION = { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' } as const;
 export const DEFAULT_OUTPUT_LOCATION = 's3://gapwatch-embedded/results/';
 
@@ -73,22 +70,6 @@ const failed = (code: string, message: string, category: number, type: number, r
   return { state: 'FAILED', reason, error: { ErrorCategory: category, ErrorType: type, Retryable: retryable, ErrorMessage: reason } };
 };
 
-/** Trino error names for the DuckDB error classes a user can cause, so StateChangeReason reads like Athena's. */
-export function classifyDuckError(message: string): { code: string; category: number; type: number } {
-  const user = (code: string, type = 1000) => ({ code, category: 2, type });
-  if (/^Parser Error/.test(message)) return user('SYNTAX_ERROR');
-  if (/Table with name .* does not exist/.test(message)) return user('TABLE_NOT_FOUND');
-  if (/Schema with name .* does not exist/.test(message)) return user('SCHEMA_NOT_FOUND');
-  if (/Referenced column .* not found/.test(message)) return user('COLUMN_NOT_FOUND');
-  if (/Function with name .* does not exist/.test(message)) return user('FUNCTION_NOT_FOUND');
-  if (/^Conversion Error/.test(message)) return user('INVALID_CAST_ARGUMENT', 1001);
-  if (/Division by zero|division by zero/.test(message)) return user('DIVISION_BY_ZERO', 1001);
-  if (/^Out of Range Error/.test(message)) return user('NUMERIC_VALUE_OUT_OF_RANGE', 1001);
-  if (/^(Binder|Catalog|Constraint|Invalid Input|Not implemented|Dependency) Error/.test(message)) return user('GENERIC_USER_ERROR');
-  if (/^IO Error/.test(message)) return user('HIVE_CANNOT_OPEN_SPLIT', 1001);
-  return { code: 'GENERIC_INTERNAL_ERROR', category: 1, type: 200 };
-}
-
 /** First line of a DuckDB error (the rest is a caret diagram of the query). */
 const firstLine = (s: string): string => s.split('\n')[0].trim();
 
@@ -113,20 +94,7 @@ export class AthenaEngine {
     const now = opts.now ?? Date.now;
     const store = new ExecutionStore(opts.dataDir, opts.limits);
     store.load(now());
-    const instance = await DuckDBInstance.create(join(opts.dataDir, CATALOG_FILE));
-    try {
-      const conn = await connectAthenaLike(instance);
-      try {
-        const created = await ensureSampleTable(conn);
-        if (created) opts.logger?.info('created the sample table market.ticks');
-        await createTableViews(conn, opts.tables);
-      } finally {
-        conn.closeSync();
-      }
-    } catch (err) {
-      instance.closeSync();
-      throw err;
-    }
+    const instance = await openDuckDB(opts.dataDir, opts.tables, opts.logger);
     return new AthenaEngine(instance, store, opts.logger, opts);
   }
 
@@ -284,7 +252,7 @@ export class AthenaEngine {
       });
       checkpoint();
       if (statements.count !== 1) return failed('INVALID_INPUT', `Only one sql statement is allowed. Got: ${rec.query}`, 2, 1000);
-      rec.dataScannedInBytes = await this.estimateScan(conn, sql);
+      rec.dataScannedInBytes = await estimateScan(conn, sql);
       checkpoint();
       const serialized = await serializeSql(conn, sql);
       checkpoint();
@@ -295,59 +263,22 @@ export class AthenaEngine {
       if (run.stop) conn.interrupt();
       const result = await pending.getResult();
       checkpoint();
-      const names = athenaColumnNames(serialized, result.columnNames());
-      const types = result.columnTypes();
-      if (result.returnType !== 3) {
-        // Not DuckDB's QUERY_RESULT (INSERT / CTAS / DDL): no rows, the changed-row count goes to
-        // UpdateCount as in Athena.
+      if (result.returnType !== ResultReturnType.QUERY_RESULT) {
+        // INSERT / CTAS / DDL: no rows, the changed-row count goes to UpdateCount as in Athena.
         return { state: 'SUCCEEDED', result: { columns: [], rowCount: 0, header: false, updateCount: Number(result.rowsChanged), bytes: 0 } };
       }
       const writer = await ResultWriter.create(this.store.resultPaths(rec.id));
       resultFiles.writer = writer;
-      const kinds: (IntervalKind | undefined)[] = types.map(() => undefined);
-      for (;;) {
-        checkpoint();
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        const rows = chunk.getRows();
-        decideIntervalKinds(types, rows, kinds);
-        const cells: Cell[][] = rows.map((row) => row.map((v, c) => renderCell(v, types[c], kinds[c])));
-        await writer.append(cells);
-      }
+      const columns = await writeResultRows(result, athenaColumnNames(serialized, result.columnNames()), writer, checkpoint);
       const bytes = await writer.finish();
       return {
         state: 'SUCCEEDED',
-        result: {
-          columns: names.map((n, c) => columnInfo(n, types[c], kinds[c])),
-          rowCount: writer.rowCount,
-          header: rec.statementType === 'DML',
-          updateCount: 0,
-          bytes,
-        },
+        result: { columns, rowCount: writer.rowCount, header: rec.statementType === 'DML', updateCount: 0, bytes },
       };
     } finally {
       run.conn = undefined;
       conn.closeSync();
     }
-  }
-
-  /**
-   * Athena bills bytes scanned; DuckDB does not report them. We estimate from the base tables the
-   * query names (estimated rows × columns × 8 bytes) so Statistics are plausible and grow with the data.
-   */
-  private async estimateScan(conn: DuckDBConnection, sql: string): Promise<number> {
-    let names: readonly string[];
-    try {
-      names = conn.getTableNames(sql, false);
-    } catch {
-      return 0;
-    }
-    if (names.length === 0) return 0;
-    const list = names.map((n) => `'${n.split('.').pop()!.replace(/"/g, '').replace(/'/g, "''")}'`).join(', ');
-    const r = await conn.runAndReadAll(
-      `SELECT coalesce(sum(estimated_size * column_count * 8), 0) FROM duckdb_tables() WHERE table_name IN (${list})`,
-    );
-    return Number(r.getRows()[0][0]);
   }
 
   /** Stops accepting work, interrupts running queries (they end FAILED, retryable) and closes DuckDB. */
@@ -366,38 +297,3 @@ export class AthenaEngine {
   }
 }
 
-/**
- * A connection that evaluates like Athena where a setting can make it so: integer `/` truncates (DuckDB
- * divides as float by default) and timestamps with time zone are shown in UTC. TimeZone needs the ICU
- * extension; without it DuckDB already works in UTC, so a failure there is not an error.
- */
-async function connectAthenaLike(instance: DuckDBInstance): Promise<DuckDBConnection> {
-  const conn = await instance.connect();
-  await conn.run('SET integer_division = true');
-  try {
-    await conn.run("SET TimeZone = 'UTC'");
-  } catch {
-    // no ICU: TIMESTAMPTZ arithmetic is UTC already
-  }
-  return conn;
-}
-
-/** DuckDB's own parse tree of the statement (json_serialize_sql takes a constant), or null if unavailable. */
-async function serializeSql(conn: DuckDBConnection, sql: string): Promise<string | null> {
-  try {
-    const r = await conn.runAndReadAll(`SELECT json_serialize_sql('${sql.replace(/'/g, "''")}')`);
-    const v = r.getRows()[0][0];
-    return typeof v === 'string' ? v : null;
-  } catch {
-    return null;
-  }
-}
-
-/** Fixes each INTERVAL column's Athena kind from its first non-null value (see render.ts). */
-function decideIntervalKinds(types: readonly DuckDBType[], rows: readonly unknown[][], kinds: (IntervalKind | undefined)[]): void {
-  types.forEach((t, c) => {
-    if (t.typeId !== DuckDBTypeId.INTERVAL || kinds[c] !== undefined) return;
-    const first = rows.find((r) => r[c] instanceof DuckDBIntervalValue)?.[c];
-    if (first instanceof DuckDBIntervalValue) kinds[c] = intervalKindOf(first);
-  });
-}
