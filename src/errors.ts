@@ -21,6 +21,8 @@ export const ErrorCode = {
   QUERY_NOT_READY: 'athena/query_not_ready',
   /** A backend (Athena, Step Functions) could not be reached or answered unexpectedly. */
   BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
+  /** A subscriber fell too far behind; `extensions.limit`/`value` name the bound, `lastEventId` where to resume. */
+  SUBSCRIPTION_OVERFLOW: 'SUBSCRIPTION_OVERFLOW',
   /** Anything unexpected: details are logged with the request id, never sent to clients. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;

@@ -1,0 +1,339 @@
+import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import type { Logger } from '../../logger';
+import type { RateBudget } from './budget';
+import type { Leases } from './leases';
+import type { Events } from './pubsub';
+
+/** The events that end an execution's history. */
+export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionAborted',
+  'ExecutionTimedOut',
+]);
+
+/** Step Functions keeps at most 25,000 events of one execution; so does a watch. */
+const MAX_EVENTS = 25_000;
+const BUS_TOPIC = 'RUN_EVENT';
+
+export interface RunWatcherOptions {
+  /** Poll interval while a run moves (new events on the last poll). Default 250 ms. */
+  minIntervalMs?: number;
+  /** Poll interval a quiet run backs off to. Default 5 s. */
+  maxIntervalMs?: number;
+  /** How long a poller's lease lasts unless renewed; a dead poller's run is taken over after this. Default 10 s. */
+  leaseTtlMs?: number;
+}
+
+export interface RunEventsListener {
+  /** Each new event once, in id order, contiguous from the watch's first event. */
+  event(event: HistoryEvent): void;
+  /** The watch cannot go on (the execution does not exist, or the watcher closed). */
+  error(err: Error): void;
+}
+
+export interface WatchHandle {
+  /** Resolves once the history up to now is loaded; rejects when the execution cannot be read. */
+  readonly loaded: Promise<void>;
+  /** Every event seen so far, ids 1..n without holes. */
+  events(): readonly HistoryEvent[];
+  /** True once the terminal event is among `events()`. */
+  finished(): boolean;
+  /** This holder no longer needs the run watched. */
+  release(): void;
+}
+
+/** Fetched events, handed to whoever acts on a run's progress (status changes, ready signals). */
+export type PolledHook = (executionArn: string, events: readonly HistoryEvent[]) => void;
+
+export class ExecutionNotFoundError extends Error {
+  override name = 'ExecutionNotFoundError';
+}
+
+interface Watch {
+  arn: string;
+  refs: number;
+  listeners: Set<RunEventsListener>;
+  events: HistoryEvent[];
+  /** Events from the bus that arrived ahead of a hole, kept until the hole is filled. */
+  ahead: Map<number, HistoryEvent>;
+  loaded: Promise<void>;
+  stop: AbortController;
+  wake?: () => void;
+  holding: boolean;
+}
+
+/**
+ * One poller per execution however many subscribers it has: every subscriber of a run on this instance
+ * shares one watch, and across a fleet one instance at a time holds the run's lease and polls
+ * `GetExecutionHistory` (incrementally, from the newest event back to the last one seen), publishing what
+ * it finds on the event bus; the others read the bus. A hole in what the bus delivered (Redis was down, a
+ * message was lost) is filled from the history before anything after it is passed on, so every listener
+ * sees ids 1..n exactly once, in order.
+ *
+ * Polling adapts — quick while a run moves, backing off while it is quiet — and every call, polls and
+ * hole-filling alike, draws on one RateBudget so the instance stays under Step Functions' quota. A watch
+ * ends at the terminal event or when its last holder releases it.
+ */
+export class RunWatcher {
+  private readonly watches = new Map<string, Watch>();
+  private readonly hooks = new Set<PolledHook>();
+  private readonly minMs: number;
+  private readonly maxMs: number;
+  private readonly ttlMs: number;
+  private leaseTrouble = false;
+  private closed = false;
+
+  constructor(
+    private readonly deps: { sfn: SFNClient; pubSub: Events; leases: Leases; budget: RateBudget; logger: Logger },
+    options: RunWatcherOptions = {},
+  ) {
+    this.minMs = options.minIntervalMs ?? 250;
+    this.maxMs = options.maxIntervalMs ?? 5_000;
+    this.ttlMs = options.leaseTtlMs ?? 10_000;
+  }
+
+  /** Runs `hook` with every batch of events this instance fetched from Step Functions itself. */
+  onPolled(hook: PolledHook): () => void {
+    this.hooks.add(hook);
+    return () => this.hooks.delete(hook);
+  }
+
+  /** Executions watched right now (for metrics and tests). */
+  get active(): number {
+    return this.watches.size;
+  }
+
+  watch(executionArn: string, listener?: RunEventsListener): WatchHandle {
+    if (this.closed) throw new Error('the run watcher is closed');
+    let w = this.watches.get(executionArn);
+    if (!w) w = this.start(executionArn);
+    w.refs += 1;
+    if (listener) w.listeners.add(listener);
+    const watch = w;
+    let released = false;
+    return {
+      loaded: watch.loaded,
+      events: () => watch.events,
+      finished: () => isFinished(watch),
+      release: () => {
+        if (released) return;
+        released = true;
+        if (listener) watch.listeners.delete(listener);
+        watch.refs -= 1;
+        if (watch.refs === 0) this.end(watch);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of [...this.watches.values()]) {
+      for (const l of w.listeners) l.error(new Error('gapwatch is shutting down'));
+      this.end(w);
+    }
+  }
+
+  private start(arn: string): Watch {
+    const w: Watch = {
+      arn,
+      refs: 0,
+      listeners: new Set(),
+      events: [],
+      ahead: new Map(),
+      loaded: Promise.resolve(),
+      stop: new AbortController(),
+      holding: false,
+    };
+    this.watches.set(arn, w);
+    this.listenToBus(w);
+    w.loaded = (async () => {
+      w.holding = await this.tryHold(w);
+      await this.fetch(w, w.holding || this.leaseTrouble);
+    })();
+    // A failed first load is reported through `loaded` and the listeners; the loop does not start.
+    w.loaded.then(
+      () => void this.loop(w),
+      (err: Error) => {
+        for (const l of w.listeners) l.error(err);
+        this.end(w);
+      },
+    );
+    return w;
+  }
+
+  private end(w: Watch): void {
+    if (this.watches.get(w.arn) !== w) return;
+    this.watches.delete(w.arn);
+    w.stop.abort();
+    w.wake?.();
+    if (w.holding) this.deps.leases.release(w.arn).catch(() => {});
+  }
+
+  private listenToBus(w: Watch): void {
+    const sub = this.deps.pubSub.subscribe(BUS_TOPIC, w.arn) as AsyncIterableIterator<unknown>;
+    w.stop.signal.addEventListener('abort', () => void sub.return?.(), { once: true });
+    void (async () => {
+      try {
+        for await (const message of sub) this.fromBus(w, revive(message));
+      } catch (err) {
+        this.deps.logger.warn({ err, executionArn: w.arn }, 'run event bus subscription ended');
+      }
+    })();
+  }
+
+  private fromBus(w: Watch, e: HistoryEvent | undefined): void {
+    if (!e || typeof e.id !== 'number' || e.id <= w.events.length) return;
+    if (e.id === w.events.length + 1) this.append(w, [e]);
+    else {
+      if (w.ahead.size < MAX_EVENTS) w.ahead.set(e.id, e);
+      w.wake?.(); // a hole: fetch it now rather than at the next poll
+    }
+  }
+
+  /** Appends events continuing the contiguous history and passes them on; drains what arrived ahead. */
+  private append(w: Watch, batch: readonly HistoryEvent[]): HistoryEvent[] {
+    const added: HistoryEvent[] = [];
+    const take = (e: HistoryEvent) => {
+      if (e.id !== w.events.length + 1 || w.events.length >= MAX_EVENTS || isFinished(w)) return;
+      w.events.push(e);
+      added.push(e);
+    };
+    for (const e of batch) take(e);
+    for (let next = w.ahead.get(w.events.length + 1); next; next = w.ahead.get(w.events.length + 1)) {
+      w.ahead.delete(next.id!);
+      take(next);
+    }
+    for (const id of w.ahead.keys()) if (id <= w.events.length) w.ahead.delete(id);
+    for (const e of added) for (const l of w.listeners) l.event(e);
+    if (isFinished(w) && w.holding) {
+      w.holding = false;
+      this.deps.leases.release(w.arn).catch(() => {});
+    }
+    return added;
+  }
+
+  private async loop(w: Watch): Promise<void> {
+    let interval = this.minMs;
+    while (!w.stop.signal.aborted && !isFinished(w)) {
+      // Not the poller: try for the lease now and then, to take the run over when its poller dies.
+      await this.sleep(w, w.holding || this.leaseTrouble ? interval : this.ttlMs / 3);
+      if (w.stop.signal.aborted || isFinished(w)) break;
+      const holder = await this.tryHold(w);
+      w.holding = holder && !this.leaseTrouble;
+      const hole = w.ahead.size > 0;
+      if (!holder && !hole) continue;
+      try {
+        const added = await this.fetch(w, holder);
+        interval = added > 0 ? this.minMs : Math.min(this.maxMs, Math.ceil(interval * 1.6));
+      } catch (err) {
+        if (w.stop.signal.aborted) break;
+        if (err instanceof ExecutionNotFoundError) {
+          for (const l of w.listeners) l.error(err);
+          this.end(w);
+          break;
+        }
+        this.deps.logger.warn({ err: (err as Error).message, executionArn: w.arn }, 'GetExecutionHistory failed; retrying');
+        interval = Math.min(this.maxMs, interval * 2);
+      }
+    }
+  }
+
+  /**
+   * Reads the events after the last one seen: the first time forward from the start, afterwards from the
+   * newest back to the last seen, so a poll of a moving run is one call. Publishes what it read when this
+   * instance is the run's poller.
+   */
+  private async fetch(w: Watch, publish: boolean): Promise<number> {
+    const after = w.events.length;
+    const fresh: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      await this.deps.budget.take(w.stop.signal);
+      let page;
+      try {
+        page = await this.deps.sfn.send(
+          new GetExecutionHistoryCommand({
+            executionArn: w.arn,
+            includeExecutionData: true,
+            reverseOrder: after > 0,
+            maxResults: after > 0 ? 100 : 1000,
+            nextToken,
+          }),
+          { abortSignal: w.stop.signal },
+        );
+      } catch (err) {
+        const name = (err as { name?: string }).name;
+        if (name === 'ExecutionDoesNotExist' || name === 'InvalidArn') throw new ExecutionNotFoundError((err as Error).message);
+        throw err;
+      }
+      const events = page.events ?? [];
+      if (after > 0) {
+        let reached = false;
+        for (const e of events) {
+          if ((e.id ?? 0) <= after) {
+            reached = true;
+            break;
+          }
+          fresh.push(e);
+        }
+        nextToken = reached ? undefined : page.nextToken;
+      } else {
+        fresh.push(...events);
+        nextToken = page.nextToken;
+      }
+    } while (nextToken && !w.stop.signal.aborted);
+    if (after > 0) fresh.reverse();
+    const added = this.append(w, fresh);
+    if (publish && added.length > 0) {
+      for (const e of added) this.deps.pubSub.publish(BUS_TOPIC, w.arn, e as never);
+      for (const hook of this.hooks) {
+        try {
+          hook(w.arn, added);
+        } catch (err) {
+          this.deps.logger.error({ err, executionArn: w.arn }, 'run event hook failed');
+        }
+      }
+    }
+    return added.length;
+  }
+
+  /** Takes or renews the run's lease. Without leases (Redis down) every instance that needs a run polls it. */
+  private async tryHold(w: Watch): Promise<boolean> {
+    try {
+      const held = await this.deps.leases.hold(w.arn, this.ttlMs);
+      if (this.leaseTrouble) this.deps.logger.info('leases answer again: one instance polls each run');
+      this.leaseTrouble = false;
+      return held;
+    } catch (err) {
+      if (!this.leaseTrouble) this.deps.logger.warn({ err: (err as Error).message }, 'leases unavailable: polling runs locally');
+      this.leaseTrouble = true;
+      return true;
+    }
+  }
+
+  private sleep(w: Watch, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        w.wake = undefined;
+        resolve();
+      }
+      w.wake = done;
+    });
+  }
+}
+
+function isFinished(w: Watch): boolean {
+  const last = w.events[w.events.length - 1];
+  return last !== undefined && TERMINAL_EVENT_TYPES.has(last.type ?? '');
+}
+
+/** Events cross Redis as JSON: the timestamp comes back as a string. */
+function revive(message: unknown): HistoryEvent | undefined {
+  if (!message || typeof message !== 'object') return undefined;
+  const e = message as HistoryEvent & { timestamp?: unknown };
+  if (typeof e.timestamp === 'string') return { ...e, timestamp: new Date(e.timestamp) };
+  return e;
+}

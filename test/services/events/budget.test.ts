@@ -1,0 +1,29 @@
+import { RateBudget } from '../../../src/services/events';
+
+describe('RateBudget', () => {
+  it('lets a burst through at once, then spaces calls at the refill rate, in order', async () => {
+    const budget = new RateBudget(50, 5);
+    const start = performance.now();
+    const done: number[] = [];
+    await Promise.all(Array.from({ length: 15 }, (_, i) => budget.take().then(() => done.push(i))));
+    const elapsed = performance.now() - start;
+    expect(done).toEqual([...Array(15).keys()]);
+    // 10 calls past the burst of 5 at 50/s need at least ~200 ms.
+    expect(elapsed).toBeGreaterThanOrEqual(180);
+  });
+
+  it('drops a waiter whose signal aborts, without taking its token', async () => {
+    const budget = new RateBudget(10, 1);
+    await budget.take();
+    const ac = new AbortController();
+    const waiting = budget.take(ac.signal);
+    ac.abort(new Error('gone'));
+    await expect(waiting).rejects.toThrow('gone');
+    expect(budget.waiting).toBe(0);
+    await budget.take(); // the next token is still there for someone else
+  });
+
+  it('refuses a non-positive rate', () => {
+    expect(() => new RateBudget(0)).toThrow(RangeError);
+  });
+});
