@@ -2,6 +2,7 @@ import { AthenaClient, ListQueryExecutionsCommand } from '@aws-sdk/client-athena
 import type { Settings } from './config';
 import { startEmbedded, type EmbeddedEndpoint } from './embedded/server';
 import type { Logger } from './logger';
+import { adoptSdkNodeNotice } from './node-notice';
 import type { Services } from './services';
 import { AthenaService } from './services/athena/athena.service';
 import { realClock, type Clock } from './services/clock/clock';
@@ -45,6 +46,7 @@ export async function connectBackends(
   clock: Clock = realClock,
   options: BackendOptions = {},
 ): Promise<Backends> {
+  adoptSdkNodeNotice(logger);
   const { env } = settings;
   let embedded: EmbeddedEndpoint | undefined;
   let athenaClient: AthenaClient;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -36,6 +36,52 @@ it('serves on the configured port and exits 0 on SIGTERM', async () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * `npm start` as a person runs it: npm 11 runs the script through `sh -c`, which does not pass a SIGTERM on
+ * to node, so a server left behind would keep the port and the DuckDB lock. The start script execs node.
+ * Its prestart build must not rewrite dist when nothing changed (the suite built it just before).
+ */
+it('npm start stops on SIGTERM to npm, and its build leaves an unchanged dist alone', async () => {
+  const root = path.resolve(__dirname, '..');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'gapwatch-npm-start-'));
+  const built = path.join(root, 'dist/src/main.js');
+  const builtAt = statSync(built).mtimeMs;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: '0',
+    GAPWATCH_EMBEDDED_PORT: '0',
+    GAPWATCH_DATA_DIR: dataDir,
+  };
+  const child = spawn('npm', ['start', '--silent'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /serving GraphQL and the explorer at (http:\/\/[^\s"]+)\/graphql/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}${err}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // npm has gone; the server must have gone with it rather than keep the port.
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    expect(out).toContain('"msg":"stopped"');
+    expect(statSync(built).mtimeMs).toBe(builtAt);
+    // The AWS SDK's Node-version notice is at most one of gapwatch's log lines, never its own stderr print.
+    expect(err).not.toContain('NodeVersionSupportWarning');
+    expect(out.match(/AWS SDK for JavaScript versions published/g)?.length ?? 0).toBe(Number(process.versions.node.split('.')[0]) < 22 ? 1 : 0);
   } finally {
     child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
