@@ -1,5 +1,6 @@
 import { createApp } from './app';
 import { loadEnvConfig } from './config';
+import { DataDirInUseError } from './embedded/server';
 import { ConfigError } from './errors';
 import { createLogger } from './logger';
 
@@ -36,6 +37,10 @@ main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`gapwatch: configuration error: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof DataDirInUseError) {
+    process.stderr.write(`gapwatch: ${err.message}: stop it, or set GAPWATCH_DATA_DIR to another directory\n`);
+    process.exit(1);
   }
   process.stderr.write(`gapwatch: failed to start: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);

@@ -4,6 +4,7 @@ import { connectBackends, type Backends } from '../backends';
 import { loadEnvConfig, loadSettings, type Env, type Settings } from '../config';
 import { CodedError, ConfigError } from '../errors';
 import type { Logger } from '../logger';
+import { DataDirInUseError } from '../embedded/server';
 import { realClock } from '../services/clock/clock';
 import { windowProblem } from '../services/gaps/compute';
 import type { CheckArgs } from './args';
@@ -69,9 +70,10 @@ export async function checkLocal(args: CheckArgs, env: Env, now: number): Promis
     // A CLI run is one check: a dataset's schedule must not fire a second, unasked-for query.
     backends = await connectBackends(settings, stderrLogger(settings.env.logLevel), realClock, { schedule: false });
   } catch (err) {
-    // The embedded DuckDB file admits one process: a service on the same data dir holds it.
-    const hint = /lock/i.test(oneLine(err)) ? '; is a gapwatch service using this GAPWATCH_DATA_DIR? ask it with --url instead' : '';
-    throw new CliError(`cannot start the ${settings.env.backend} backend: ${oneLine(err)}${hint}`);
+    if (err instanceof DataDirInUseError) {
+      throw new CliError(`${err.message}: ask it with --url (e.g. --url http://127.0.0.1:4000), stop it, or set GAPWATCH_DATA_DIR to another directory`);
+    }
+    throw new CliError(`cannot start the ${settings.env.backend} backend: ${oneLine(err)}`);
   }
   try {
     const check = await backends.services.gaps.check(args.dataset, {

@@ -9,7 +9,7 @@
 import { loadEnvConfig, loadSettings, type Env } from '../config';
 import { ConfigError } from '../errors';
 import { createLogger, type Logger } from '../logger';
-import { startEmbedded, type EmbeddedEndpoint } from './server';
+import { DataDirInUseError, startEmbedded, type EmbeddedEndpoint } from './server';
 
 export interface StartedEmbedded {
   endpoint: EmbeddedEndpoint;
@@ -51,6 +51,13 @@ export async function startEmbeddedFromEnv(env: Env, out: { write(text: string):
  */
 export function startupFailure(err: unknown): { exitCode: number; line: string } {
   if (err instanceof ConfigError) return { exitCode: 2, line: `gapwatch embedded: configuration error: ${err.message}\n` };
+  if (err instanceof DataDirInUseError) {
+    // Usually `npm start`, whose own embedded endpoint is already there to use.
+    return {
+      exitCode: 1,
+      line: `gapwatch embedded: ${err.message}: use the endpoint that gapwatch serves (port GAPWATCH_EMBEDDED_PORT, 4566 by default), stop it, or set GAPWATCH_DATA_DIR to another directory\n`,
+    };
+  }
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return { exitCode: 1, line: `gapwatch embedded: failed to start: ${message}\n` };
 }

@@ -34,6 +34,18 @@ export interface EmbeddedOptions {
   services?: ServiceRoute[];
 }
 
+/**
+ * The data dir's DuckDB file is held by another process: DuckDB admits one writer process per file, so a
+ * second gapwatch (service, `npm run embedded` or an in-process CLI check) on the same GAPWATCH_DATA_DIR
+ * cannot start. Each entry point turns this into its own one-line remedy.
+ */
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+  constructor(readonly dataDir: string) {
+    super(`another gapwatch is using the data dir ${dataDir}`);
+  }
+}
+
 export interface FaultSpec {
   rate: number;
   code?: 'ThrottlingException' | 'TooManyRequestsException';
@@ -93,7 +105,10 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
   checkTableLocations(tables);
   mkdirSync(opts.dataDir, { recursive: true });
 
-  const engine = await AthenaEngine.open({ dataDir: opts.dataDir, tables, logger, limits: opts.limits });
+  const engine = await AthenaEngine.open({ dataDir: opts.dataDir, tables, logger, limits: opts.limits }).catch((err: unknown) => {
+    // DuckDB's words for it: `IO Error: Could not set lock on file "…": Conflicting lock is held in … (PID …)`.
+    throw err instanceof Error && /Could not set lock on file/.test(err.message) ? new DataDirInUseError(opts.dataDir) : err;
+  });
   const registry = new ServiceRegistry();
   registry.register({ prefix: 'AmazonAthena.', handler: athenaHandler(engine), close: () => engine.close() });
   for (const s of opts.services ?? []) registry.register(s);
