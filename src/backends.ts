@@ -9,6 +9,8 @@ import { realClock, type Clock } from './services/clock/clock';
 import { AthenaProtocol } from './services/athena/protocol';
 import { QueriesService } from './services/athena/queries.service';
 import { createEvents } from './services/events';
+import path from 'node:path';
+import { FileCheckStore } from './services/gaps/check-store';
 import { GapsService } from './services/gaps/gaps.service';
 import { GapScheduler } from './services/gaps/scheduler';
 import { HealthService, type Probe } from './services/health/health.service';
@@ -80,7 +82,10 @@ export async function connectBackends(
     },
   ];
   const queries = new QueriesService(athena, settings.namedQueries, env.allowRawSql);
-  const gaps = new GapsService(athena, queries, settings.datasets, clock, logger.child({ component: 'gaps' }));
+  const gapsLogger = logger.child({ component: 'gaps' });
+  // Check history, ready signals and series starts outlive a restart (embedded and aws alike).
+  const checkStore = new FileCheckStore(path.join(env.dataDir, 'gaps'), gapsLogger);
+  const gaps = new GapsService(athena, queries, settings.datasets, clock, gapsLogger, checkStore);
   const services: Services = {
     health: new HealthService(env.backend, probes, clock.now),
     events: createEvents(),
@@ -96,6 +101,7 @@ export async function connectBackends(
     scheduler,
     async close() {
       await scheduler.stop();
+      await checkStore.flush();
       athenaClient.destroy();
       await embedded?.close();
     },

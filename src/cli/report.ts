@@ -1,4 +1,4 @@
-import type { GapCheck } from '../services/gaps/gaps.service';
+import type { CheckStatus, GapCheck } from '../services/gaps/gaps.service';
 
 /**
  * The report `gapwatch check` prints, the same in-process and over --url: the GraphQL GapReport's scalar
@@ -20,7 +20,7 @@ export interface CliRange {
 export interface CliReport {
   id: string;
   dataset: string;
-  status: 'OK' | 'GAPS';
+  status: CheckStatus;
   from: string;
   to: string;
   bucket: string;
@@ -30,7 +30,7 @@ export interface CliReport {
   durationMs: number;
   checkedBuckets: number;
   noData: boolean;
-  queryExecutionId: string;
+  queryExecutionId: string | null;
   nullTimestampRows: number;
   nullGroupRows: number;
   outsideCalendarRows: number;

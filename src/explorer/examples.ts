@@ -42,7 +42,7 @@ query Datasets {
   datasets {
     name bucket expectedPerBucket minRatio timezone groups schedule
     lastCheck { status checkedAt ranges { group kind start } }
-    lastReadySignal { checkedAt from to }
+    lastReadySignal { at from to source { kind checkId runId } }
   }
 }
 `,

@@ -1,13 +1,14 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
-import { ChecksArgs, DatasetInfo, GapReport, GapsArgs } from '../schema/gaps.type';
+import { ChecksArgs, DatasetInfo, GapReport, GapsArgs, ReadySignal } from '../schema/gaps.type';
 import { QueryExecution } from '../schema/query-execution.type';
 import type { Execution } from '../services/athena/athena.service';
 import type { Dataset } from '../services/gaps/dataset';
 import { formatDuration } from '../services/time/duration';
 import type { GapCheck, GapsService } from '../services/gaps/gaps.service';
 import { Uses } from './uses';
+import type { ReadySignal as ReadySignalRecord } from '../services/gaps/check-store';
 
 function toInfo(d: Dataset): DatasetInfo {
   return {
@@ -59,21 +60,21 @@ export class DatasetResolver {
     return d ? toInfo(d) : null;
   }
 
-  @FieldResolver(() => GapReport, { nullable: true, description: 'The newest check of this dataset.' })
-  lastCheck(@Root() d: DatasetInfo): GapCheck | null {
-    return this.gapsService.lastCheck(d.name) ?? null;
+  @FieldResolver(() => GapReport, { nullable: true, description: 'The newest check of this dataset, failed ones included.' })
+  async lastCheck(@Root() d: DatasetInfo): Promise<GapCheck | null> {
+    return (await this.gapsService.lastCheck(d.name)) ?? null;
   }
 
-  @FieldResolver(() => GapReport, {
+  @FieldResolver(() => ReadySignal, {
     nullable: true,
-    description: 'The newest check that found no gaps: the last time clients could be told the data is good.',
+    description: 'The newest ready signal (an OK check of every group, or a pipeline run): the last time clients could be told the data is good.',
   })
-  lastReadySignal(@Root() d: DatasetInfo): GapCheck | null {
-    return this.gapsService.lastReadySignal(d.name) ?? null;
+  async lastReadySignal(@Root() d: DatasetInfo): Promise<ReadySignalRecord | null> {
+    return (await this.gapsService.lastReadySignal(d.name)) ?? null;
   }
 
-  @FieldResolver(() => [GapReport], { description: 'Past checks, newest first (bounded history).' })
-  checks(@Root() d: DatasetInfo, @Arg('first', () => Int, { defaultValue: 20 }) first: number): GapCheck[] {
+  @FieldResolver(() => [GapReport], { description: 'Past checks, newest first (bounded history, failed ones included).' })
+  checks(@Root() d: DatasetInfo, @Arg('first', () => Int, { defaultValue: 20 }) first: number): Promise<GapCheck[]> {
     return this.gapsService.checks(d.name, first);
   }
 }
@@ -98,12 +99,13 @@ export class GapReportResolver {
   }
 
   @Query(() => [GapReport], { description: 'Past checks of a dataset, newest first.' })
-  checks(@Args() { dataset, first }: ChecksArgs): GapCheck[] {
+  checks(@Args() { dataset, first }: ChecksArgs): Promise<GapCheck[]> {
     return this.gapsService.checks(dataset, first);
   }
 
   @FieldResolver(() => QueryExecution, { nullable: true })
   async queryExecution(@Root() report: GapCheck, @Ctx() ctx: Context): Promise<Execution | null> {
+    if (report.queryExecutionId === null) return null;
     return ctx.loaders.execution.load(report.queryExecutionId);
   }
 }

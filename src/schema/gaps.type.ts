@@ -6,8 +6,12 @@ import { QueryExecution } from './query-execution.type';
 export enum GapStatus {
   OK = 'OK',
   GAPS = 'GAPS',
+  FAILED = 'FAILED',
 }
-registerEnumType(GapStatus, { name: 'GapStatus', description: 'OK: no MISSING or UNDERFILLED range in the window.' });
+registerEnumType(GapStatus, {
+  name: 'GapStatus',
+  description: 'OK: no MISSING or UNDERFILLED range in the window; GAPS: at least one; FAILED: the check could not be completed (`error` says why).',
+});
 
 export enum GapKind {
   MISSING = 'MISSING',
@@ -90,6 +94,15 @@ export class GroupSeries {
   buckets!: SeriesBucket[];
 }
 
+@ObjectType({ description: 'Why a check failed: the code and message a client saw.' })
+export class CheckError {
+  @Field({ description: 'A code from the error registry (extensions.code).' })
+  code!: string;
+
+  @Field()
+  message!: string;
+}
+
 @ObjectType({ description: 'Where data is missing or thin in one window of a dataset, per group and bucket.' })
 export class GapReport {
   @Field(() => ID)
@@ -125,6 +138,12 @@ export class GapReport {
   @Field(() => Int, { description: 'Expected buckets judged, over all groups.' })
   checkedBuckets!: number;
 
+  @Field({ description: 'Every group of the dataset was judged (no narrower `groups` restriction): only such a check can be a ready signal.' })
+  allGroups!: boolean;
+
+  @Field(() => CheckError, { nullable: true, description: 'FAILED checks only.' })
+  error?: CheckError;
+
   @Field({ description: 'The query returned no rows at all: never a pass.' })
   noData!: boolean;
 
@@ -143,14 +162,53 @@ export class GapReport {
   @Field(() => GraphQLSafeInt, { description: 'Rows of groups not judged (not in `groups`).' })
   unlistedGroupRows!: number;
 
-  @Field(() => ID, { description: 'The Athena execution behind this report: `queryExecution(id)` shows its raw typed rows.' })
-  queryExecutionId!: string;
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The Athena execution behind this report: `queryExecution(id)` shows its raw typed rows. Null when a check failed before running one.',
+  })
+  queryExecutionId?: string | null;
 
   @Field(() => QueryExecution, { nullable: true })
   queryExecution?: QueryExecution;
 
   @Field(() => [GroupSeries], { description: 'Per-group buckets for plotting; built only when selected, and not kept in `checks` history.' })
   series!: GroupSeries[];
+}
+
+export enum ReadySignalKind {
+  CHECK = 'CHECK',
+  PIPELINE = 'PIPELINE',
+}
+registerEnumType(ReadySignalKind, { name: 'ReadySignalKind', description: 'CHECK: an OK check of every group; PIPELINE: a pipeline run\'s Initiate step.' });
+
+@ObjectType({ description: 'What declared the window ready.' })
+export class ReadySignalSource {
+  @Field(() => ReadySignalKind)
+  kind!: ReadySignalKind;
+
+  @Field(() => ID, { nullable: true, description: 'CHECK: the check (see `check`).' })
+  checkId?: string;
+
+  @Field(() => ID, { nullable: true, description: 'PIPELINE: the pipeline run.' })
+  runId?: string;
+}
+
+@ObjectType({ description: 'A window of a dataset declared complete: the last time clients could be told the data is good.' })
+export class ReadySignal {
+  @Field()
+  dataset!: string;
+
+  @Field(() => Date, { description: 'The window declared complete, aligned to buckets.' })
+  from!: string;
+
+  @Field(() => Date)
+  to!: string;
+
+  @Field(() => Date, { description: 'When it was declared.' })
+  at!: Date;
+
+  @Field(() => ReadySignalSource, { description: 'A CHECK signal\'s check is in `checks` while the history keeps it.' })
+  source!: ReadySignalSource;
 }
 
 @ObjectType()

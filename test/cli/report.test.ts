@@ -10,6 +10,7 @@ const CHECK: GapCheck = {
   to: '2024-03-06T00:00:00.000Z',
   status: 'GAPS',
   noData: false,
+  allGroups: true,
   checkedBuckets: 144,
   ranges: [
     { group: 'AMZN', kind: 'MISSING', start: '2024-03-05T13:00:00.000Z', end: '2024-03-05T14:00:00.000Z', buckets: 1, expected: 60, observed: 0, absent: false },

@@ -10,6 +10,14 @@ const CONFIG = `${STOCK_TICKS_YAML}  - name: any_symbol
     groupColumn: symbol
     bucket: 1d
     expectedPerBucket: 1000
+  - name: broken
+    database: market
+    table: no_such_table
+    timestampColumn: capture_datetime
+    groupColumn: symbol
+    groups: [AMZN]
+    bucket: 1h
+    expectedPerBucket: 60
 `;
 
 const GAPS = /* GraphQL */ `
@@ -78,18 +86,70 @@ describe('gaps over GraphQL on the sample data lake', () => {
   it('reports a clean day as OK, and keeps it as the last ready signal', async () => {
     const body = await t.gql(GAPS, { dataset: 'stock_ticks', from: '2024-03-10T00:00:00Z', to: '2024-03-11T00:00:00Z' });
     expect(body.data.gaps).toMatchObject({ status: 'OK', ranges: [], checkedBuckets: 72 });
-    const ds = await t.gql(`{ dataset(name: "stock_ticks") { name bucket groups schedule lastCheck { id status } lastReadySignal { id status from } checks(first: 5) { status } } }`);
+    const ds = await t.gql(`{ dataset(name: "stock_ticks") { name bucket groups schedule lastCheck { id status allGroups } lastReadySignal { from to source { kind checkId runId } } checks(first: 5) { status } } }`);
     expect(ds.data.dataset).toMatchObject({
       name: 'stock_ticks',
       bucket: '1h',
       groups: ['AMZN', 'GOOG', 'WORK'],
       schedule: '1h',
-      lastCheck: { status: 'OK' },
-      lastReadySignal: { status: 'OK', from: '2024-03-10T00:00:00.000Z' },
+      lastCheck: { status: 'OK', allGroups: true },
+      lastReadySignal: {
+        from: '2024-03-10T00:00:00.000Z',
+        to: '2024-03-11T00:00:00.000Z',
+        source: { kind: 'CHECK', checkId: ds.data.dataset.lastCheck.id, runId: null },
+      },
     });
     expect(ds.data.dataset.checks.length).toBeGreaterThanOrEqual(1);
     const history = await t.gql(`{ checks(dataset: "stock_ticks", first: 100) { status from } }`);
     expect(history.data.checks[0]).toStrictEqual({ status: 'OK', from: '2024-03-10T00:00:00.000Z' });
+  });
+
+  it('takes only an OK check of every group as a ready signal, and a pipeline run through recordReadySignal', async () => {
+    const ready = `{ dataset(name: "stock_ticks") { lastCheck { id status allGroups } lastReadySignal { from to at source { kind checkId runId } } } }`;
+    const all = await t.gql(GAPS, { dataset: 'stock_ticks', from: '2024-03-10T00:00:00Z', to: '2024-03-10T06:00:00Z' });
+    expect(all.data.gaps.status).toBe('OK');
+    const before = (await t.gql(ready)).data.dataset.lastReadySignal;
+    expect(before).toMatchObject({ from: '2024-03-10T00:00:00.000Z', to: '2024-03-10T06:00:00.000Z', source: { kind: 'CHECK' } });
+
+    // OK, but over one group only: GOOG may be absent that day, so the data is not known to be ready.
+    const one = await t.gql(GAPS, { dataset: 'stock_ticks', from: '2024-03-09T00:00:00Z', to: '2024-03-10T00:00:00Z', groups: ['AMZN'] });
+    expect(one.data.gaps.status).toBe('OK');
+    const after = (await t.gql(ready)).data.dataset;
+    expect(after.lastCheck).toMatchObject({ status: 'OK', allGroups: false });
+    expect(after.lastReadySignal).toStrictEqual(before);
+
+    // The pipeline's Initiate step records its own signal, with its run as the source.
+    const signal = await t.app.services.gaps.recordReadySignal({
+      dataset: 'stock_ticks',
+      from: Date.parse('2024-03-11T00:00:00Z'),
+      to: Date.parse('2024-03-12T00:00:00Z'),
+      source: { runId: 'run-42' },
+    });
+    expect(signal.source).toStrictEqual({ kind: 'PIPELINE', runId: 'run-42' });
+    expect((await t.gql(ready)).data.dataset.lastReadySignal).toMatchObject({
+      from: '2024-03-11T00:00:00.000Z',
+      to: '2024-03-12T00:00:00.000Z',
+      source: { kind: 'PIPELINE', checkId: null, runId: 'run-42' },
+    });
+    // A check that is not a ready signal on its own cannot be named as one.
+    await expect(
+      t.app.services.gaps.recordReadySignal({ dataset: 'stock_ticks', from: Date.parse('2024-03-09T00:00:00Z'), to: Date.parse('2024-03-10T00:00:00Z'), source: { checkId: after.lastCheck.id } }),
+    ).rejects.toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('over some groups only') });
+  });
+
+  it('records a failed check with its error, so lastCheck shows the failure', async () => {
+    const body = await t.gql(GAPS, { dataset: 'broken', from: '2024-03-10T00:00:00Z', to: '2024-03-10T06:00:00Z' });
+    expect(body.errors[0].extensions.code).toBe('athena/query_failed');
+    const ds = await t.gql(`{ dataset(name: "broken") { lastCheck { status from to allGroups queryExecutionId error { code message } } lastReadySignal { at } } }`);
+    expect(ds.data.dataset.lastCheck).toMatchObject({
+      status: 'FAILED',
+      from: '2024-03-10T00:00:00.000Z',
+      to: '2024-03-10T06:00:00.000Z',
+      allGroups: true,
+      queryExecutionId: expect.any(String),
+      error: { code: 'athena/query_failed', message: body.errors[0].message },
+    });
+    expect(ds.data.dataset.lastReadySignal).toBeNull();
   });
 
   it('marks a listed group with no rows as absent: silence is never a pass', async () => {
@@ -123,7 +183,7 @@ describe('gaps over GraphQL on the sample data lake', () => {
   it('rejects bad input with coded errors that name the argument', async () => {
     const unknown = await t.gql(GAPS, { dataset: 'nope', from: '2024-03-10T00:00:00Z', to: '2024-03-11T00:00:00Z' });
     expect(unknown.errors[0]).toMatchObject({
-      message: "dataset: no dataset 'nope'; configured: stock_ticks, any_symbol",
+      message: "dataset: no dataset 'nope'; configured: stock_ticks, any_symbol, broken",
       extensions: { code: 'NOT_FOUND', argument: 'dataset' },
     });
     const backwards = await t.gql(GAPS, { dataset: 'stock_ticks', from: '2024-03-11T00:00:00Z', to: '2024-03-10T00:00:00Z' });

@@ -9,17 +9,46 @@ import { alignWindow, computeGaps, windowProblem, type GapReport } from './compu
 import type { Dataset } from './dataset';
 import { completenessQuery, seriesStartQuery } from './query';
 import { toCountRows, toSeriesStarts, type DecodedRow } from './rows';
+import { HISTORY_PER_DATASET, type CheckStore, type ReadySignal, type SeriesStartMemo } from './check-store';
+
+export { HISTORY_PER_DATASET };
 
 export type CheckTrigger = 'API' | 'SCHEDULE' | 'CLI';
 
-/** One completed check: the report plus where it came from. */
-export interface GapCheck extends GapReport {
+/** A report's status, or FAILED: the check could not be completed (`error` says why). */
+export type CheckStatus = GapReport['status'] | 'FAILED';
+
+/** Why a check failed: the code and message a client would have seen (internal details stay in the logs). */
+export interface CheckFailure {
+  code: string;
+  message: string;
+}
+
+/** One check, completed or failed: the report plus where it came from. */
+export interface GapCheck extends Omit<GapReport, 'status'> {
   id: string;
+  status: CheckStatus;
   checkedAt: Date;
   trigger: CheckTrigger;
-  /** The Athena execution whose rows the report was computed from. */
-  queryExecutionId: string;
+  /** Every group of the dataset was judged (no `groups` restriction narrower than the configured groups). */
+  allGroups: boolean;
+  /** The Athena execution whose rows the report was computed from; null when the check failed before one. */
+  queryExecutionId: string | null;
   durationMs: number;
+  /** FAILED checks only. */
+  error?: CheckFailure;
+}
+
+/** Input of recordReadySignal: a window of a dataset declared complete, and by what. */
+export interface ReadySignalInput {
+  dataset: string;
+  /** Epoch ms; aligned outward to the dataset's buckets. */
+  from: number;
+  to: number;
+  /** When; default now. */
+  at?: number;
+  /** A pipeline run (its Initiate step), or a check that may be a ready signal (OK over every group). */
+  source: { runId: string } | { checkId: string };
 }
 
 export interface CheckRequest {
@@ -31,25 +60,13 @@ export interface CheckRequest {
   trigger?: CheckTrigger;
 }
 
-/** Checks kept per dataset, newest first; series are not kept (they are rebuilt by asking again). */
-export const HISTORY_PER_DATASET = 100;
-
-interface Memo {
-  /** Group → earliest timestamp seen by a series-start lookup; a series' start never moves later. */
-  starts: Map<string, number>;
-  /** The window start the memo is known to cover: lookups for windows at or after it are not needed. */
-  coversFrom: number;
-}
-
 /**
  * Runs gap checks: the completeness query through Athena, its rows decoded generically, the pure engine on
  * top. Knows nothing of GraphQL; expected failures are coded errors for the edge to pass on.
  */
 export class GapsService {
   private readonly byName: ReadonlyMap<string, Dataset>;
-  private readonly history = new Map<string, GapCheck[]>();
   private readonly inflight = new Map<string, Promise<GapCheck>>();
-  private readonly memo = new Map<string, Memo>();
 
   constructor(
     private readonly athena: AthenaService,
@@ -57,6 +74,8 @@ export class GapsService {
     datasets: readonly Dataset[],
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** Check history, ready signals and series starts (kept across restarts by the file store). */
+    private readonly store: CheckStore,
   ) {
     this.byName = new Map(datasets.map((d) => [d.name, d]));
   }
@@ -80,22 +99,57 @@ export class GapsService {
     return dataset;
   }
 
-  /** Past checks of a dataset, newest first. */
-  checks(name: string, first = 20): GapCheck[] {
+  /** Past checks of a dataset (failed ones included), newest first. */
+  async checks(name: string, first = 20): Promise<GapCheck[]> {
     this.require(name);
     if (!Number.isInteger(first) || first < 1 || first > HISTORY_PER_DATASET) {
       throw badInput('first', `expected 1 to ${HISTORY_PER_DATASET}, got ${first}`);
     }
-    return (this.history.get(name) ?? []).slice(0, first);
+    return this.store.checks(name, first);
   }
 
-  lastCheck(name: string): GapCheck | undefined {
-    return this.history.get(name)?.[0];
+  /** The newest check of a dataset, failed or not. */
+  async lastCheck(name: string): Promise<GapCheck | undefined> {
+    return (await this.store.checks(name, 1))[0];
   }
 
-  /** The newest check that found the data complete: the last time clients could be told it is good. */
-  lastReadySignal(name: string): GapCheck | undefined {
-    return this.history.get(name)?.find((c) => c.status === 'OK');
+  /** The newest ready signal: the last time clients could be told the data is good, and what said so. */
+  lastReadySignal(name: string): Promise<ReadySignal | undefined> {
+    return this.store.lastReadySignal(name);
+  }
+
+  /**
+   * Declares a window of a dataset complete. A check does this itself when it is OK over every group; a
+   * pipeline's Initiate step calls it with its run id. A `checkId` source must name a kept check that could
+   * be a ready signal on its own (OK, every group).
+   */
+  async recordReadySignal(input: ReadySignalInput): Promise<ReadySignal> {
+    const dataset = this.require(input.dataset);
+    const problem = windowProblem(dataset, input.from, input.to);
+    if (problem) throw badInput(input.from >= input.to ? 'to' : 'from', problem);
+    let source: ReadySignal['source'];
+    if ('checkId' in input.source) {
+      const check = await this.store.check(dataset.name, input.source.checkId);
+      if (!check) throw badInput('checkId', `no kept check '${input.source.checkId}' of dataset ${dataset.name}`);
+      if (check.status !== 'OK' || !check.allGroups) {
+        throw badInput('checkId', `check ${check.id} is ${check.status}${check.allGroups ? '' : ' over some groups only'}: only an OK check of every group is a ready signal`);
+      }
+      source = { kind: 'CHECK', checkId: check.id };
+    } else {
+      if (typeof input.source.runId !== 'string' || input.source.runId === '') throw badInput('runId', 'expected a non-empty run id');
+      source = { kind: 'PIPELINE', runId: input.source.runId };
+    }
+    const window = alignWindow(dataset, input.from, input.to);
+    const signal: ReadySignal = {
+      dataset: dataset.name,
+      from: new Date(window.from).toISOString(),
+      to: new Date(window.to).toISOString(),
+      at: new Date(input.at ?? this.clock.now()),
+      source,
+    };
+    await this.store.addReadySignal(signal);
+    this.logger.info({ dataset: dataset.name, from: signal.from, to: signal.to, source }, 'ready signal recorded');
+    return signal;
   }
 
   /** Is a check of this dataset running now (any window)? The scheduler never starts a second one. */
@@ -116,10 +170,54 @@ export class GapsService {
     const key = [name, request.from, request.to, groups?.join(',') ?? '*', request.series ? 'series' : ''].join('\u0000');
     let pending = this.inflight.get(key);
     if (!pending) {
-      pending = this.run(dataset, { ...request, groups }).finally(() => this.inflight.delete(key));
+      pending = this.run(dataset, { ...request, groups })
+        .catch((err: unknown) => this.recordFailure(dataset, { ...request, groups }, err))
+        .finally(() => this.inflight.delete(key));
       this.inflight.set(key, pending);
     }
     return pending;
+  }
+
+  /** Keeps a failed check in the history with its error (so lastCheck shows it), then rethrows. */
+  private async recordFailure(dataset: Dataset, request: CheckRequest, err: unknown): Promise<never> {
+    const now = this.clock.now();
+    const window = alignWindow(dataset, request.from, request.to);
+    // A client sees a coded error as is; anything else is masked, so the record carries no more than that.
+    const error: CheckFailure =
+      err instanceof CodedError ? { code: err.code, message: err.message } : { code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'internal error (details in the logs)' };
+    const check: GapCheck = {
+      id: randomUUID(),
+      dataset: dataset.name,
+      bucket: dataset.bucket,
+      timezone: dataset.timezone,
+      from: new Date(window.from).toISOString(),
+      to: new Date(window.to).toISOString(),
+      status: 'FAILED',
+      error,
+      noData: false,
+      checkedBuckets: 0,
+      ranges: [],
+      nullTimestampRows: 0,
+      nullGroupRows: 0,
+      outsideCalendarRows: 0,
+      unlistedGroupRows: 0,
+      series: [],
+      checkedAt: new Date(now),
+      trigger: request.trigger ?? 'API',
+      allGroups: this.coversAllGroups(dataset, request.groups),
+      queryExecutionId: err instanceof CodedError && typeof err.extensions.queryExecutionId === 'string' ? err.extensions.queryExecutionId : null,
+      durationMs: 0,
+    };
+    await this.store.addCheck(check);
+    this.logger.warn({ err, dataset: dataset.name, checkId: check.id, trigger: check.trigger }, 'gap check failed');
+    throw err;
+  }
+
+  /** Whether a check with this `groups` restriction judges every group of the dataset. */
+  private coversAllGroups(dataset: Dataset, groups: readonly string[] | undefined): boolean {
+    if (groups === undefined) return true;
+    // Without configured groups the restriction may leave out groups nobody named.
+    return dataset.groups !== undefined && dataset.groups.every((g) => groups.includes(g));
   }
 
   private async run(dataset: Dataset, request: CheckRequest): Promise<GapCheck> {
@@ -140,7 +238,7 @@ export class GapsService {
     return this.record(dataset, request, started, execution.id, rows, undefined, seriesStarts);
   }
 
-  private record(
+  private async record(
     dataset: Dataset,
     request: CheckRequest,
     started: number,
@@ -148,7 +246,7 @@ export class GapsService {
     rows: DecodedRow[],
     columns: string[] | undefined,
     seriesStarts: ReadonlyMap<string, number> | undefined,
-  ): GapCheck {
+  ): Promise<GapCheck> {
     const now = this.clock.now();
     const report = computeGaps({
       dataset,
@@ -165,13 +263,15 @@ export class GapsService {
       id: randomUUID(),
       checkedAt: new Date(now),
       trigger: request.trigger ?? 'API',
+      allGroups: this.coversAllGroups(dataset, request.groups),
       queryExecutionId,
       durationMs: now - started,
     };
-    const kept = this.history.get(dataset.name) ?? [];
-    kept.unshift({ ...check, series: [] });
-    kept.length = Math.min(kept.length, HISTORY_PER_DATASET);
-    this.history.set(dataset.name, kept);
+    await this.store.addCheck({ ...check, series: [] });
+    // Only a check that judged every group and found every settled bucket complete says the data is ready.
+    if (check.status === 'OK' && check.allGroups) {
+      await this.store.addReadySignal({ dataset: dataset.name, from: check.from, to: check.to, at: check.checkedAt, source: { kind: 'CHECK', checkId: check.id } });
+    }
     this.logger.info(
       { dataset: dataset.name, status: check.status, ranges: check.ranges.length, queryExecutionId, trigger: check.trigger, durationMs: check.durationMs },
       'gap check done',
@@ -203,7 +303,7 @@ export class GapsService {
     if (dataset.startsAtMs !== undefined && (dataset.startsAtMs.all !== undefined || dataset.groups?.every((g) => dataset.startsAtMs!.byGroup[g] !== undefined))) {
       return undefined;
     }
-    const known = this.memo.get(dataset.name);
+    const known = await this.store.seriesStarts(dataset.name);
     // Every configured group already known to have begun before this window: nothing to look up.
     if (known && dataset.groups && from >= known.coversFrom && dataset.groups.every((g) => (known.starts.get(g) ?? Infinity) <= from)) {
       return known.starts;
@@ -212,10 +312,10 @@ export class GapsService {
     const execution = await this.athena.run({ sql: query.sql, parameters: query.parameters, database: dataset.database });
     const { rows } = await this.readAll(execution.id);
     const found = toSeriesStarts(rows);
-    const memo = known ?? { starts: new Map<string, number>(), coversFrom: from };
-    for (const [group, at] of found) memo.starts.set(group, Math.min(at, memo.starts.get(group) ?? Infinity));
-    memo.coversFrom = Math.min(memo.coversFrom, from);
-    this.memo.set(dataset.name, memo);
+    const starts = new Map(known?.starts);
+    for (const [group, at] of found) starts.set(group, Math.min(at, starts.get(group) ?? Infinity));
+    const memo: SeriesStartMemo = { starts, coversFrom: Math.min(known?.coversFrom ?? from, from) };
+    await this.store.setSeriesStarts(dataset.name, memo);
     // The engine reads "absent from the map" as "began at its first row in this window", so pass only what
     // this lookup (or an earlier one) found before this window.
     return new Map([...memo.starts].filter(([, at]) => at < from));

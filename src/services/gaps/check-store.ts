@@ -1,0 +1,201 @@
+/**
+ * Where gap checks, ready signals and remembered series starts are kept, so a restart does not forget
+ * them. The service talks only to the `CheckStore` interface: every call is async and keyed by dataset,
+ * so a shared store (Redis, a database) for several instances can implement it without the service
+ * changing. `FileCheckStore` keeps one JSON file per dataset under GAPWATCH_DATA_DIR; `MemoryCheckStore`
+ * is the same without the files (tests, one-off runs).
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../../logger';
+import type { GapCheck } from './gaps.service';
+
+/** Checks kept per dataset, newest first; series are not kept (they are rebuilt by asking again). */
+export const HISTORY_PER_DATASET = 100;
+/** Ready signals kept per dataset, newest first: the newest is what clients read, the rest is an audit trail. */
+export const READY_SIGNALS_PER_DATASET = 100;
+
+/** What said the data of a window is ready: a complete check, or a pipeline run's Initiate step. */
+export type ReadySignalSource = { readonly kind: 'CHECK'; readonly checkId: string } | { readonly kind: 'PIPELINE'; readonly runId: string };
+
+export interface ReadySignal {
+  readonly dataset: string;
+  /** The window declared complete (ISO instants, aligned to buckets). */
+  readonly from: string;
+  readonly to: string;
+  readonly at: Date;
+  readonly source: ReadySignalSource;
+}
+
+/** Series starts found by lookups: group → earliest timestamp, and the window start the lookups covered. */
+export interface SeriesStartMemo {
+  readonly starts: ReadonlyMap<string, number>;
+  readonly coversFrom: number;
+}
+
+export interface CheckStore {
+  /** Adds a check as the newest of its dataset, dropping the oldest beyond HISTORY_PER_DATASET. */
+  addCheck(check: GapCheck): Promise<void>;
+  /** The newest `first` checks of a dataset, newest first. */
+  checks(dataset: string, first: number): Promise<GapCheck[]>;
+  check(dataset: string, id: string): Promise<GapCheck | undefined>;
+  addReadySignal(signal: ReadySignal): Promise<void>;
+  lastReadySignal(dataset: string): Promise<ReadySignal | undefined>;
+  seriesStarts(dataset: string): Promise<SeriesStartMemo | undefined>;
+  setSeriesStarts(dataset: string, memo: SeriesStartMemo): Promise<void>;
+  /** Waits for pending writes. */
+  flush(): Promise<void>;
+}
+
+interface DatasetState {
+  checks: GapCheck[];
+  readySignals: ReadySignal[];
+  seriesStarts?: SeriesStartMemo;
+}
+
+/** Everything in memory: lost on restart. The file store builds on it. */
+export class MemoryCheckStore implements CheckStore {
+  private readonly states = new Map<string, DatasetState>();
+
+  protected state(dataset: string): DatasetState {
+    let state = this.states.get(dataset);
+    if (state === undefined) {
+      state = this.load(dataset) ?? { checks: [], readySignals: [] };
+      this.states.set(dataset, state);
+    }
+    return state;
+  }
+
+  /** A dataset's state as last saved, read the first time the dataset is used; none in memory. */
+  protected load(_dataset: string): DatasetState | undefined {
+    return undefined;
+  }
+
+  /** Called after every change of a dataset's state. */
+  protected changed(_dataset: string, _state: DatasetState): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async addCheck(check: GapCheck): Promise<void> {
+    const state = this.state(check.dataset);
+    state.checks.unshift(check);
+    if (state.checks.length > HISTORY_PER_DATASET) state.checks.length = HISTORY_PER_DATASET;
+    await this.changed(check.dataset, state);
+  }
+
+  async checks(dataset: string, first: number): Promise<GapCheck[]> {
+    return this.state(dataset).checks.slice(0, first);
+  }
+
+  async check(dataset: string, id: string): Promise<GapCheck | undefined> {
+    return this.state(dataset).checks.find((c) => c.id === id);
+  }
+
+  async addReadySignal(signal: ReadySignal): Promise<void> {
+    const state = this.state(signal.dataset);
+    state.readySignals.unshift(signal);
+    if (state.readySignals.length > READY_SIGNALS_PER_DATASET) state.readySignals.length = READY_SIGNALS_PER_DATASET;
+    await this.changed(signal.dataset, state);
+  }
+
+  async lastReadySignal(dataset: string): Promise<ReadySignal | undefined> {
+    return this.state(dataset).readySignals[0];
+  }
+
+  async seriesStarts(dataset: string): Promise<SeriesStartMemo | undefined> {
+    return this.state(dataset).seriesStarts;
+  }
+
+  async setSeriesStarts(dataset: string, memo: SeriesStartMemo): Promise<void> {
+    const state = this.state(dataset);
+    state.seriesStarts = { starts: new Map(memo.starts), coversFrom: memo.coversFrom };
+    await this.changed(dataset, state);
+  }
+
+  async flush(): Promise<void> {}
+}
+
+/** On disk: dates as ISO strings, maps as entry lists. */
+interface StoredState {
+  dataset: string;
+  checks: (Omit<GapCheck, 'checkedAt'> & { checkedAt: string })[];
+  readySignals: (Omit<ReadySignal, 'at'> & { at: string })[];
+  seriesStarts?: { starts: [string, number][]; coversFrom: number };
+}
+
+/**
+ * One JSON file per dataset in `dir`, rewritten whole (temp file + rename, so a crash leaves the old or the
+ * new file, never half of one) after each change. Bounded: at most HISTORY_PER_DATASET checks and
+ * READY_SIGNALS_PER_DATASET signals per dataset. Files are named by a hash of the dataset name, which may
+ * hold any character; the name is kept inside.
+ */
+export class FileCheckStore extends MemoryCheckStore {
+  /** Per dataset, the write in progress; the next write waits for it so files are written in order. */
+  private readonly writes = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly logger: Logger,
+  ) {
+    super();
+    mkdirSync(dir, { recursive: true });
+  }
+
+  private file(dataset: string): string {
+    return path.join(this.dir, `${createHash('sha256').update(dataset).digest('hex').slice(0, 32)}.json`);
+  }
+
+  protected override load(dataset: string): DatasetState | undefined {
+    const file = this.file(dataset);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn({ err, file, dataset }, 'check history unreadable; starting empty');
+      return undefined;
+    }
+    try {
+      const stored = JSON.parse(text) as StoredState;
+      if (stored.dataset !== dataset) throw new Error(`file holds dataset ${JSON.stringify(stored.dataset)}`);
+      return {
+        checks: stored.checks.map((c) => ({ ...c, checkedAt: new Date(c.checkedAt) })).slice(0, HISTORY_PER_DATASET),
+        readySignals: stored.readySignals.map((s) => ({ ...s, at: new Date(s.at) })).slice(0, READY_SIGNALS_PER_DATASET),
+        ...(stored.seriesStarts ? { seriesStarts: { starts: new Map(stored.seriesStarts.starts), coversFrom: stored.seriesStarts.coversFrom } } : {}),
+      };
+    } catch (err) {
+      // A damaged file must not stop the service: history is a record, not configuration.
+      this.logger.warn({ err, file, dataset }, 'check history damaged; starting empty');
+      return undefined;
+    }
+  }
+
+  protected override changed(dataset: string, state: DatasetState): Promise<void> {
+    const stored: StoredState = {
+      dataset,
+      checks: state.checks.map((c) => ({ ...c, checkedAt: c.checkedAt.toISOString() })),
+      readySignals: state.readySignals.map((s) => ({ ...s, at: s.at.toISOString() })),
+      ...(state.seriesStarts ? { seriesStarts: { starts: [...state.seriesStarts.starts], coversFrom: state.seriesStarts.coversFrom } } : {}),
+    };
+    // Serialized now, so a later change cannot alter what this write saves.
+    const text = JSON.stringify(stored);
+    const file = this.file(dataset);
+    const previous = this.writes.get(dataset) ?? Promise.resolve();
+    const write = previous.then(async () => {
+      await writeFile(`${file}.tmp`, text);
+      await rename(`${file}.tmp`, file);
+    });
+    const settled = write.catch((err: unknown) => this.logger.error({ err, file, dataset }, 'check history not saved'));
+    this.writes.set(dataset, settled);
+    void settled.then(() => {
+      if (this.writes.get(dataset) === settled) this.writes.delete(dataset);
+    });
+    // A write that fails is logged, not thrown: the check it records has still happened.
+    return settled;
+  }
+
+  override async flush(): Promise<void> {
+    await Promise.all(this.writes.values());
+  }
+}
