@@ -209,7 +209,8 @@ export class GapsService {
       durationMs: 0,
     };
     await this.store.addCheck(check);
-    this.logger.warn({ err, dataset: dataset.name, checkId: check.id, trigger: check.trigger }, 'gap check failed');
+    // Info, like a completed check: the error itself reaches the caller, who reports it (or the edge logs it).
+    this.logger.info({ dataset: dataset.name, checkId: check.id, trigger: check.trigger, error }, 'gap check failed');
     throw err;
   }
 
