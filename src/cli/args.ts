@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../services/time/duration';
+import { INSTANT_FORMS, parseInstant as parseInstantText } from '../services/time/instant';
 import { CliError, messageOf } from './errors';
 
 export const USAGE = `Usage: gapwatch check --dataset NAME [window] [options]
@@ -50,19 +51,10 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-// A zone designator is required: a bare local time would mean whatever zone the CI runner happens to be in.
-const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/i;
-
-/** Epoch ms of an ISO-8601 instant (a date alone is midnight UTC); a CliError naming the option otherwise. */
+/** Epoch ms of an instant as the API reads one (services/time/instant.ts); a CliError naming the option otherwise. */
 export function parseInstant(option: string, text: string): number {
-  const m = ISO_INSTANT.exec(text);
-  const ms = m ? Date.parse(text) : NaN;
-  // Date.parse rolls 2024-02-30 over to March 1st; an impossible date is a typo, not a wish.
-  const [year, month, day] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
-  const real = m !== null && new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
-  if (Number.isNaN(ms) || !real) {
-    throw new CliError(`--${option}: expected an ISO-8601 instant with a zone such as 2024-03-04T00:00:00Z (or a date, 2024-03-04), got '${text}'`);
-  }
+  const ms = parseInstantText(text);
+  if (ms === undefined) throw new CliError(`--${option}: expected ${INSTANT_FORMS}, got '${text}'`);
   return ms;
 }
 

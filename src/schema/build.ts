@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { printSchema, type GraphQLSchema } from 'graphql';
-import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import { HealthResolver } from '../resolvers/health.resolver';
 import { DatasetResolver, GapReportResolver } from '../resolvers/gaps.resolver';
 import { QueryExecutionResolver } from '../resolvers/query-execution.resolver';
 import { construct } from '../resolvers/uses';
+import { DateTimeScalar } from './date-time.scalar';
 import type { Services } from '../services';
 import { createEvents } from '../services/events';
 
@@ -29,8 +29,8 @@ export async function buildGapwatchSchema(services?: Services): Promise<GraphQLS
       },
     },
     pubSub: services?.events ?? createEvents(),
-    // RFC 3339 date-times, named DateTime as clients of other GraphQL APIs expect.
-    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    // Instants, named DateTime as clients of other GraphQL APIs expect (a date alone is midnight UTC).
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: false },
   });
 }

@@ -78,7 +78,7 @@ describe('gapwatch command line', () => {
     expect(parseInstant('from', '2024-02-29')).toBe(Date.parse('2024-02-29T00:00:00Z'));
     for (const bad of ['yesterday', 'March 4 2024', '2024-03-04T00:00:00', '2024-02-30T00:00:00Z', '2023-02-29', '2024-13-01', '1709510400000']) {
       expect(() => parseInstant('to', bad)).toThrow(
-        new CliError(`--to: expected an ISO-8601 instant with a zone such as 2024-03-04T00:00:00Z (or a date, 2024-03-04), got '${bad}'`),
+        new CliError(`--to: expected an ISO-8601 instant with a zone such as 2024-03-04T00:00:00Z (or a date, 2024-03-04, meaning midnight UTC), got '${bad}'`),
       );
     }
   });

@@ -254,7 +254,7 @@ describe('gapwatch check errors', () => {
     expect(await gapwatch(['check', '--dataset', 'stock_ticks', '--from', 'last tuesday', '--to', '2024-03-11T00:00:00Z'])).toStrictEqual({
       code: 2,
       stdout: '',
-      stderr: "gapwatch: --from: expected an ISO-8601 instant with a zone such as 2024-03-04T00:00:00Z (or a date, 2024-03-04), got 'last tuesday'\n",
+      stderr: "gapwatch: --from: expected an ISO-8601 instant with a zone such as 2024-03-04T00:00:00Z (or a date, 2024-03-04, meaning midnight UTC), got 'last tuesday'\n",
     });
   });
 
