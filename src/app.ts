@@ -13,6 +13,7 @@ import type { EmbeddedEndpoint } from './embedded/server';
 import { realClock, type Clock } from './services/clock/clock';
 import type { GapScheduler } from './services/gaps/scheduler';
 import { createContext, type AppScope, type Context } from './context';
+import { ErrorCode } from './errors';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';
 import { BodyTooLargeError, handleGraphQL, MAX_BODY_BYTES, sendJson } from './http/apollo-handler';
 import { maskError } from './http/mask';
@@ -133,11 +134,11 @@ export async function createApp(options: AppOptions): Promise<App> {
         if (err instanceof BodyTooLargeError) {
           // The rest of the body is still on the wire: close the connection rather than reuse it.
           res.setHeader('connection', 'close');
-          if (!res.headersSent) sendJson(res, 413, { errors: [{ message: err.message, extensions: { code: 'BAD_REQUEST' } }] });
+          if (!res.headersSent) sendJson(res, 413, { errors: [{ message: err.message, extensions: { code: ErrorCode.BAD_REQUEST } }] });
           return;
         }
         logger.error({ err, requestId }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
         else res.destroy();
       });
     });

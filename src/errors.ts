@@ -1,8 +1,11 @@
 import { GraphQLError } from 'graphql';
 
 /**
- * The one registry of error codes gapwatch puts in GraphQL `extensions.code`.
- * Every code is documented here once; clients may switch on them.
+ * The one registry of error codes gapwatch puts in `extensions.code`, of GraphQL errors and of the HTTP-level
+ * JSON errors alike. Every code is documented here once; clients may switch on them. One convention, the one
+ * GraphQL servers already use (Apollo's BAD_USER_INPUT, GRAPHQL_VALIDATION_FAILED): UPPER_SNAKE_CASE, the key
+ * spelled as its value. Apollo Server's own codes (ApolloServerErrorCode: GRAPHQL_PARSE_FAILED,
+ * GRAPHQL_VALIDATION_FAILED, PERSISTED_QUERY_NOT_FOUND, …) reach clients unchanged beside these.
  */
 export const ErrorCode = {
   /** A GraphQL argument is malformed or out of range; `extensions.argument` names it. */
@@ -12,19 +15,24 @@ export const ErrorCode = {
   /** An operation is switched off in this deployment (e.g. raw SQL). */
   FORBIDDEN: 'FORBIDDEN',
   /** An Athena query ended FAILED; `extensions.reason` carries Athena's StateChangeReason. */
-  QUERY_FAILED: 'athena/query_failed',
+  QUERY_FAILED: 'QUERY_FAILED',
   /** An Athena query ended CANCELLED. */
-  QUERY_CANCELLED: 'athena/query_cancelled',
+  QUERY_CANCELLED: 'QUERY_CANCELLED',
   /** Waiting for an Athena query ran past the configured limit; the query is left running. */
-  QUERY_TIMEOUT: 'athena/query_timeout',
+  QUERY_TIMEOUT: 'QUERY_TIMEOUT',
   /** Results were asked for a query that has not succeeded (still running). */
-  QUERY_NOT_READY: 'athena/query_not_ready',
+  QUERY_NOT_READY: 'QUERY_NOT_READY',
   /** A backend (Athena, Step Functions) could not be reached or answered unexpectedly. */
   BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
   /** A subscriber fell too far behind; `extensions.limit`/`value` name the bound, `lastEventId` where to resume. */
   SUBSCRIPTION_OVERFLOW: 'SUBSCRIPTION_OVERFLOW',
   /** Anything unexpected: details are logged with the request id, never sent to clients. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  /**
+   * The HTTP request itself is unusable before any GraphQL is read: a body that is not JSON, or over the size
+   * limit. Apollo Server answers its own malformed requests (no query, wrong method) with the same code.
+   */
+  BAD_REQUEST: 'BAD_REQUEST',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

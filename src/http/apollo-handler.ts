@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
 import type { Context } from '../context';
+import { ErrorCode } from '../errors';
 
 /** Largest request body accepted; GraphQL documents are small, and this caps what one request can buffer. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -41,7 +42,7 @@ export async function handleGraphQL(
       body = JSON.parse(raw);
     } catch {
       return sendJson(res, 400, {
-        errors: [{ message: 'the request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+        errors: [{ message: 'the request body is not valid JSON', extensions: { code: ErrorCode.BAD_REQUEST } }],
       });
     }
   }

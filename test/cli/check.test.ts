@@ -233,7 +233,7 @@ describe('gapwatch check in-process on the embedded backend', () => {
   it('exits 2 when the Athena query fails, with Athena\'s reason and the execution id', async () => {
     const run = await gapwatch(['check', '--dataset', 'broken', ...CLEAN_WINDOW], env);
     expect([run.code, run.stdout]).toStrictEqual([2, '']);
-    expect(run.stderr).toMatch(/^gapwatch: query [\w-]+ failed: TABLE_NOT_FOUND: .*no_such_table.* \(athena\/query_failed\)\n$/);
+    expect(run.stderr).toMatch(/^gapwatch: query [\w-]+ failed: TABLE_NOT_FOUND: .*no_such_table.* \(QUERY_FAILED\)\n$/);
   });
 
   it('exits 2 on a window the dataset does not allow, before starting any backend', async () => {

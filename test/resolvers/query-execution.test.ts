@@ -164,17 +164,33 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     expect(body).toStrictEqual({ data: { queryExecution: null, queryExecutions: [null] } });
   });
 
+  it('knows an unknown id from results not yet there by asking Athena, not by reading its message', async () => {
+    // Athena refuses both with the same InvalidRequestException; only the execution's existence tells them apart.
+    const unknown = '00000000-0000-0000-0000-000000000000';
+    await expect(t.app.services.athena.page(unknown, null)).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    const stop = await t.gql(`mutation ($id: ID!) { stopQuery(id: $id) { id } }`, { id: unknown });
+    expect(stop.errors[0].extensions).toMatchObject({ code: 'NOT_FOUND', argument: 'id' });
+    const id = await t.app.services.athena.start({ sql: SLOW_QUERY });
+    try {
+      await expect(t.app.services.athena.page(id, null)).rejects.toMatchObject({
+        extensions: { code: 'QUERY_NOT_READY', queryExecutionId: id },
+      });
+    } finally {
+      await t.app.services.athena.stop(id);
+    }
+  });
+
   it('turns FAILED into a coded error carrying Athena\'s reason', async () => {
     const body = await t.gql(`mutation { runSql(sql: "SELEC 1") { id } }`);
     expect(body.data).toBeNull();
-    expect(body.errors[0].extensions).toMatchObject({ code: 'athena/query_failed', reason: expect.stringMatching(/syntax/i) });
+    expect(body.errors[0].extensions).toMatchObject({ code: 'QUERY_FAILED', reason: expect.stringMatching(/syntax/i) });
 
     const started = await t.gql(`mutation { runSql(sql: "SELECT * FROM no_such_table", wait: false) { id } }`);
     const id = started.data.runSql.id;
     await t.app.services.athena.wait(id).catch(() => undefined);
     const rows = await t.gql(`query ($id: ID!) { queryExecution(id: $id) { state stateChangeReason rows { edges { cursor } } } }`, { id });
     expect(rows.data.queryExecution).toBeNull();
-    expect(rows.errors[0].extensions).toMatchObject({ code: 'athena/query_failed', queryExecutionId: id });
+    expect(rows.errors[0].extensions).toMatchObject({ code: 'QUERY_FAILED', queryExecutionId: id });
   });
 
   it('turns CANCELLED into a coded error', async () => {
@@ -185,14 +201,14 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     expect(stopped.errors).toBeUndefined();
     await t.app.services.athena.wait(id).catch(() => undefined);
     const body = await t.gql(`query ($id: ID!) { queryExecution(id: $id) { state rows { edges { cursor } } } }`, { id });
-    expect(body.errors[0].extensions).toMatchObject({ code: 'athena/query_cancelled', queryExecutionId: id });
+    expect(body.errors[0].extensions).toMatchObject({ code: 'QUERY_CANCELLED', queryExecutionId: id });
   });
 
   it('stops waiting at the time limit with a coded error and leaves the query running', async () => {
     const id = await t.app.services.athena.start({ sql: SLOW_QUERY });
     try {
       await expect(t.app.services.athena.wait(id, 300)).rejects.toMatchObject({
-        extensions: { code: 'athena/query_timeout', queryExecutionId: id },
+        extensions: { code: 'QUERY_TIMEOUT', queryExecutionId: id },
       });
       expect(['QUEUED', 'RUNNING']).toContain((await t.app.services.athena.get(id)).state);
     } finally {

@@ -91,8 +91,13 @@ function toExecution(q: QueryExecution): Execution {
   };
 }
 
-function isNotFound(err: unknown): boolean {
-  return err instanceof AthenaServiceException && err.name === 'InvalidRequestException' && /was not found|not found/i.test(err.message);
+/**
+ * Athena has no not-found exception: it refuses an id it does not know (or that is malformed) with
+ * InvalidRequestException. Get- and StopQueryExecution take nothing but the id, so for them the exception's
+ * name alone means "no such execution"; its wording is never read.
+ */
+function isRefused(err: unknown): err is AthenaServiceException {
+  return err instanceof AthenaServiceException && err.name === 'InvalidRequestException';
 }
 
 /** SDK failures become coded errors; Athena's own words are kept, credentials and internals are not. */
@@ -154,7 +159,7 @@ export class AthenaService {
       const out = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
       return this.remember(toExecution(out.QueryExecution!));
     } catch (err) {
-      if (isNotFound(err)) throw notFound(id);
+      if (isRefused(err)) throw notFound(id);
       throw backendError(err, 'GetQueryExecution');
     }
   }
@@ -196,7 +201,7 @@ export class AthenaService {
   /**
    * Waits until the query ends, polling with capped, jittered exponential backoff. SUCCEEDED resolves;
    * FAILED and CANCELLED reject with coded errors carrying Athena's reason; past `timeoutMs` it rejects with
-   * athena/query_timeout and leaves the query running (the caller may stop it).
+   * QUERY_TIMEOUT and leaves the query running (the caller may stop it).
    */
   async wait(id: string, timeoutMs = this.settings.waitTimeoutMs): Promise<Execution> {
     const deadline = this.clock.now() + timeoutMs;
@@ -242,7 +247,7 @@ export class AthenaService {
     try {
       await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
     } catch (err) {
-      if (isNotFound(err)) throw notFound(id);
+      if (isRefused(err)) throw notFound(id);
       throw backendError(err, 'StopQueryExecution');
     }
   }
@@ -327,8 +332,10 @@ export class AthenaService {
         new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: PAGE_SIZE, ...(token ? { NextToken: token } : {}) }),
       );
     } catch (err) {
-      if (isNotFound(err)) throw notFound(id);
-      if (err instanceof AthenaServiceException && err.name === 'InvalidRequestException') {
+      if (isRefused(err)) {
+        // GetQueryResults refuses both an unknown id and one whose results do not exist (yet): which one,
+        // Athena says only in prose, so ask it about the execution instead (NOT_FOUND when it knows none).
+        await this.get(id);
         throw new CodedError(ErrorCode.QUERY_NOT_READY, `results of query ${id} are not available: ${err.message}`, { queryExecutionId: id });
       }
       throw backendError(err, 'GetQueryResults');

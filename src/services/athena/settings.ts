@@ -9,7 +9,7 @@ export interface AthenaSettings {
   workgroup: string;
   /** s3://bucket/prefix/ for results; omitted = the workgroup's setting. */
   outputLocation?: string;
-  /** Longest gapwatch waits for one query before answering athena/query_timeout (the query keeps running). */
+  /** Longest gapwatch waits for one query before answering QUERY_TIMEOUT (the query keeps running). */
   waitTimeoutMs: number;
   /** Bytes of decoded result pages kept in memory across requests (results of SUCCEEDED queries never change). */
   resultCacheBytes: number;
