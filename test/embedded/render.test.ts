@@ -1,4 +1,4 @@
-import { DOUBLE, FLOAT, INTERVAL, intervalValue, TIMESTAMP, timestampValue } from '@duckdb/node-api';
+import { BLOB, blobValue, DOUBLE, FLOAT, INTERVAL, intervalValue, TIMESTAMP, timestampValue } from '@duckdb/node-api';
 import {
   formatDate,
   formatDayToSecond,
@@ -54,5 +54,27 @@ describe('dates, times and intervals', () => {
     expect(intervalKindOf(intervalValue(14, 0, 0n))).toBe('year to month');
     expect(intervalKindOf(intervalValue(0, 2, 0n))).toBe('day to second');
     expect(renderCell(intervalValue(1, 0, 0n), INTERVAL, 'day to second')).toBe('30 00:00:00.000');
+  });
+});
+
+describe('varbinary', () => {
+  /** Trino's SqlVarbinary.toHexString, written independently: lines of 32 bytes, words of 8, bytes apart by one space. */
+  const trinoHex = (bytes: Uint8Array): string => {
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0'));
+    const chunk = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+    return chunk(hex, 32)
+      .map((line) => chunk(line, 8).map((word) => word.join(' ')).join('   '))
+      .join('\n');
+  };
+
+  it("prints Trino's layout: groups of 8 bytes apart by three spaces, a line break after every 32 bytes", () => {
+    expect(renderCell(blobValue(new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])), BLOB)).toBe('00 01 02 03 04 05 06 07   08 09');
+    for (const n of [0, 1, 8, 9, 32, 33, 100]) {
+      const bytes = new Uint8Array(Array.from({ length: n }, (_, i) => (i * 37 + 11) % 256));
+      expect(renderCell(blobValue(bytes), BLOB)).toBe(trinoHex(bytes));
+    }
+    expect(renderCell(blobValue(new Uint8Array(33)), BLOB)).toBe(
+      '00 00 00 00 00 00 00 00   00 00 00 00 00 00 00 00   00 00 00 00 00 00 00 00   00 00 00 00 00 00 00 00\n00',
+    );
   });
 });

@@ -14,7 +14,16 @@ namedQueries:
     sql: SELECT count(*) AS ticks FROM market.ticks WHERE symbol = ? AND capture_datetime >= ?
   - name: numbers
     sql: SELECT range AS n, CAST(range AS VARCHAR) AS s FROM range(2500) ORDER BY n
+  - name: nested
+    sql: SELECT [1, 2, NULL] AS xs, [3] AS ys
+    types: { xs: 'array(integer)' }
+  - name: mistyped
+    sql: SELECT [1, 2] AS xs
+    types: { nope: 'array(integer)' }
 `;
+
+/** A cursor in the API's form, for forging: base64url of the JSON array of its parts. */
+const cursorOf = (...parts: unknown[]): string => Buffer.from(JSON.stringify(parts)).toString('base64url');
 
 describe('typed rows over GraphQL, through the real SDK and the embedded endpoint', () => {
   let t: TestApp;
@@ -75,7 +84,7 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     });
     const unknown = await t.gql(`mutation { runQuery(name: "nope") { state } }`);
     expect(unknown.errors[0]).toMatchObject({
-      message: "name: no named query 'nope'; configured: ticks_per_symbol, ticks_of, numbers",
+      message: "name: no named query 'nope'; configured: ticks_per_symbol, ticks_of, numbers, nested, mistyped",
       extensions: { code: 'NOT_FOUND', argument: 'name' },
     });
   });
@@ -225,6 +234,94 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     expect(big.errors[0]).toMatchObject({ message: 'first: expected 0 to 1000, got 5000', extensions: { code: 'BAD_USER_INPUT', argument: 'first' } });
     const hint = await t.gql(`query ($id: ID!) { queryExecution(id: $id) { rows(types: [{ column: "nope", type: "array(integer)" }]) { edges { cursor } } } }`, { id });
     expect(hint.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argument: 'types' } });
+  });
+
+  it('refuses forged cursors, and nothing a client sends changes what another client reads', async () => {
+    const id = (await t.gql(`mutation { runQuery(name: "numbers") { id } }`)).data.runQuery.id;
+    const twin = (await t.gql(`mutation { runQuery(name: "numbers") { id } }`)).data.runQuery.id;
+    const read = (execution: string, after: string | null) =>
+      t.gql(`query ($id: ID!, $after: String) { queryExecution(id: $id) { rows(first: 5, after: $after) { edges { cursor node { values } } } } }`, {
+        id: execution,
+        after,
+      });
+    // A real cursor into the twin's second Athena page: its token is one Athena issued, for the twin only.
+    const twinPage2 = (await t.gql(`query ($id: ID!) { queryExecution(id: $id) { rows(first: 1000) { pageInfo { endCursor } } } }`, { id: twin }))
+      .data.queryExecution.rows.pageInfo.endCursor;
+    const [, twinToken] = JSON.parse(Buffer.from(twinPage2, 'base64url').toString('utf8'));
+    expect(typeof twinToken).toBe('string');
+
+    const forged = [
+      'WyIiLDBd', // ["",0]: an empty token, once read as "no token" with the header row kept
+      cursorOf(id, '', 0),
+      cursorOf(id, 'not-a-token', 0), // a token Athena rejects
+      cursorOf(id, twinToken, 0), // a token of another execution
+      cursorOf(id, null, 998 + 1), // past the 999 data rows of page 1
+      cursorOf(id, null, -1),
+      cursorOf(twin, null, 0), // a cursor of another execution
+      cursorOf(null, 0),
+    ];
+    for (const after of forged) {
+      const body = await read(id, after);
+      expect({ after, data: body.data, errors: body.errors?.map((e: any) => e.extensions) }).toStrictEqual({
+        after,
+        data: null,
+        errors: [{ code: 'BAD_USER_INPUT', argument: 'after' }],
+      });
+    }
+
+    const fresh = await read(id, null);
+    expect(fresh.data.queryExecution.rows.edges.map((e: any) => e.node.values.n)).toStrictEqual([0, 1, 2, 3, 4]);
+    const next = await read(id, fresh.data.queryExecution.rows.edges[4].cursor);
+    expect(next.data.queryExecution.rows.edges.map((e: any) => e.node.values.n)).toStrictEqual([5, 6, 7, 8, 9]);
+    const across = await read(twin, fresh.data.queryExecution.rows.edges[4].cursor);
+    expect(across.errors[0].extensions).toStrictEqual({ code: 'BAD_USER_INPUT', argument: 'after' });
+  });
+
+  it('decodes varbinary of any length as Athena prints it (Trino\'s layout), through the embedded endpoint', async () => {
+    const bytes = Buffer.from(Array.from({ length: 100 }, (_, i) => (i * 37 + 11) % 256));
+    const run = await t.gql(`mutation ($sql: String!) { runSql(sql: $sql) { rows { edges { node { values cells { raw } } } } } }`, {
+      sql: `SELECT from_hex('${bytes.toString('hex')}') AS b, from_hex('') AS e, from_hex('000102030405060708') AS nine`,
+    });
+    expect(run.errors).toBeUndefined();
+    const [node] = run.data.runSql.rows.edges.map((e: any) => e.node);
+    expect(node.values).toStrictEqual({ b: bytes.toString('base64'), e: '', nine: 'AAECAwQFBgcI' });
+    expect(node.cells[2].raw).toBe('00 01 02 03 04 05 06 07   08');
+    expect(node.cells[0].raw.split('\n')).toHaveLength(4);
+  });
+
+  it('keeps big numbers in json cells exact', async () => {
+    const run = await t.gql(`mutation { runSql(sql: "SELECT CAST('{\\"id\\": 9223372036854775807, \\"x\\": 1.5}' AS JSON) AS j") { rows { edges { node { values } } } } }`);
+    expect(run.errors).toBeUndefined();
+    expect(run.data.runSql.rows.edges[0].node.values).toStrictEqual({ j: { id: '9223372036854775807', x: 1.5 } });
+  });
+
+  it("decodes a named query's rows with its configured types; the client's types win per column", async () => {
+    const run = await t.gql(`mutation { runQuery(name: "nested") { id rows { edges { node { values } } } } }`);
+    expect(run.errors).toBeUndefined();
+    expect(run.data.runQuery.rows.edges[0].node.values).toStrictEqual({ xs: [1, 2, null], ys: ['3'] });
+    const body = await t.gql(
+      `query ($id: ID!) { queryExecution(id: $id) { rows(types: [{ column: "ys", type: "array(bigint)" }, { column: "xs", type: "array(varchar)" }]) { edges { node { values } } } } }`,
+      { id: run.data.runQuery.id },
+    );
+    expect(body.data.queryExecution.rows.edges[0].node.values).toStrictEqual({ xs: ['1', '2', null], ys: [3] });
+  });
+
+  it('refuses to decode a named query whose configured types name no column of its result', async () => {
+    const run = await t.gql(`mutation { runQuery(name: "mistyped") { state rows { edges { node { values } } } } }`);
+    expect(run.data).toBeNull();
+    expect(run.errors[0].extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
+    // The client's own types are not the problem: no BAD_USER_INPUT, and the reason is in the server's log.
+  });
+
+  it('answers a reused idempotency token with a different request as BAD_USER_INPUT, not BACKEND_UNAVAILABLE', async () => {
+    const token = 'gapwatch-test-token-0123456789abcdef';
+    const first = await t.gql(`mutation ($token: String) { runQuery(name: "ticks_per_symbol", clientRequestToken: $token) { id } }`, { token });
+    expect(first.errors).toBeUndefined();
+    const same = await t.gql(`mutation ($token: String) { runQuery(name: "ticks_per_symbol", clientRequestToken: $token) { id } }`, { token });
+    expect(same.data.runQuery.id).toBe(first.data.runQuery.id);
+    const other = await t.gql(`mutation ($token: String) { runQuery(name: "numbers", clientRequestToken: $token) { id } }`, { token });
+    expect(other.data).toBeNull();
+    expect(other.errors[0].extensions).toStrictEqual({ code: 'BAD_USER_INPUT', argument: 'clientRequestToken' });
   });
 
   it('decodes nested values with a type hint', async () => {

@@ -264,8 +264,18 @@ export function formatJavaFloating(x: number, single = false): string {
   return `${sign}${digits[0]}.${digits.slice(1) || '0'}E${exp}`;
 }
 
+/**
+ * varbinary as Trino's `SqlVarbinary.toHexString()` prints it, and so Athena: two lower-case hex digits a
+ * byte, one space between bytes, three between groups of 8, a line break between lines of 32, nothing after
+ * the last byte.
+ */
 function hexBytes(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+  let out = '';
+  for (let k = 0; k < bytes.length; k++) {
+    if (k > 0) out += k % 32 === 0 ? '\n' : k % 8 === 0 ? '   ' : ' ';
+    out += bytes[k]!.toString(16).padStart(2, '0');
+  }
+  return out;
 }
 
 /**

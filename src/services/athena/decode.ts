@@ -15,6 +15,7 @@ import type { ColumnInfo } from '@aws-sdk/client-athena';
 import type { Cells } from './result-json';
 import { AthenaTypeError, baseName, parseType, type AthenaType } from './types';
 import { zoneFor, type Zone } from '../time/zone';
+import { isSafeNumber, parse as parseLosslessJson } from 'lossless-json';
 
 export type TypedValue = null | boolean | number | string | TypedValue[] | { [k: string]: TypedValue };
 
@@ -413,12 +414,26 @@ const decodeFloat: Decode = (raw) => {
       const v = e < 0 ? m / POW10[-e]! : m * POW10[e]!;
       return neg ? -v : v;
     }
-    return Number(raw);
+    return finite(raw);
   }
-  if (isFloatText(raw)) return Number(raw);
+  if (isFloatText(raw)) return finite(raw);
   if (raw === 'NaN' || raw === 'Infinity' || raw === '-Infinity') return raw;
   return invalid(raw, 'not a floating-point number');
 };
+
+/**
+ * Number(raw) for text already checked to be a finite float literal. Java's Double.toString, which Athena
+ * prints doubles with, never writes a finite value beyond ±1.7976931348623157E308 (an infinite double is
+ * `Infinity`), so `1e400` did not come from a double: it is malformed, rather than an Infinity that
+ * JSON would carry as null. Underflow (`1e-400` → 0) is ordinary rounding and stays a number.
+ */
+function finite(raw: string): TypedValue {
+  const v = Number(raw);
+  if (v === Infinity || v === -Infinity) {
+    return invalid(raw, 'beyond the range of a double (±1.7976931348623157E308); Athena writes Infinity for an infinite double');
+  }
+  return v;
+}
 
 /**
  * decimal(p,s) stays the exact text: a double would round it. Digits are checked against p and s when known.
@@ -482,21 +497,65 @@ const decodeBoolean: Decode = (raw) =>
 
 const decodeText: Decode = (raw) => raw;
 
+/**
+ * A JSON number stays a number while a double holds it exactly (its digits survive the round trip), else
+ * it is its exact text, as a string: the rule bigint follows, so `{"id": 9223372036854775807}` keeps every
+ * digit. JSON.parse would round it to 9223372036854776000 without a word.
+ */
+const exactNumber = (text: string): number | string => (isSafeNumber(text) ? Number(text) : text);
+
 const decodeJson: Decode = (raw) => {
   try {
-    return JSON.parse(raw) as TypedValue;
-  } catch {
-    return invalid(raw, 'not valid JSON');
+    return parseLosslessJson(raw, null, exactNumber) as TypedValue;
+  } catch (e) {
+    // The lossless parser refuses a key given twice, where JSON.parse would keep the last silently; the
+    // marker keeps the text whole instead.
+    const message = e instanceof Error ? e.message : '';
+    return invalid(raw, message.startsWith('Duplicate key') ? `not valid JSON: ${message}` : 'not valid JSON');
   }
 };
 
-const HEX_BYTES = /^[0-9a-fA-F]{2}(?: [0-9a-fA-F]{2})*$/;
+/** Hex digit value of a char code, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 32;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
+}
 
-/** Athena writes varbinary as hex bytes separated by spaces; base64 is the usual JSON carrier for bytes. */
+const VARBINARY_REASON = "not varbinary (hex bytes in Trino's layout: 00 01 … 07   08 …, a line per 32 bytes)";
+
+/**
+ * Athena prints varbinary as Trino's `SqlVarbinary.toHexString()`: each byte as two hex digits, one space
+ * between bytes, three spaces between groups of 8 bytes, a line break between lines of 32 bytes, nothing
+ * after the last byte (`00 01 02 03 04 05 06 07   08 09`). What separates byte k from the one before is
+ * therefore fixed by k alone, and any other spacing is not Trino's text. Base64 is the usual JSON
+ * carrier for bytes.
+ */
 const decodeVarbinary: Decode = (raw) => {
-  if (raw === '') return '';
-  if (!HEX_BYTES.test(raw)) return invalid(raw, 'not varbinary (hex bytes separated by spaces)');
-  return Buffer.from(raw.replace(/ /g, ''), 'hex').toString('base64');
+  const n = raw.length;
+  if (n === 0) return '';
+  const bytes = Buffer.allocUnsafe(Math.floor(n / 3) + 1);
+  let i = 0;
+  let k = 0;
+  for (;;) {
+    const hi = hexDigit(raw.charCodeAt(i));
+    const lo = hexDigit(raw.charCodeAt(i + 1));
+    if (hi < 0 || lo < 0) return invalid(raw, VARBINARY_REASON);
+    bytes[k++] = hi * 16 + lo;
+    i += 2;
+    if (i === n) break;
+    if (k % 32 === 0) {
+      if (raw.charCodeAt(i) !== 10) return invalid(raw, VARBINARY_REASON);
+      i += 1;
+    } else if (k % 8 === 0) {
+      if (raw.charCodeAt(i) !== 32 || raw.charCodeAt(i + 1) !== 32 || raw.charCodeAt(i + 2) !== 32) return invalid(raw, VARBINARY_REASON);
+      i += 3;
+    } else {
+      if (raw.charCodeAt(i) !== 32) return invalid(raw, VARBINARY_REASON);
+      i += 1;
+    }
+  }
+  return bytes.toString('base64', 0, k);
 };
 
 const DAY_TO_SECOND = /^(-)?(\d+) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;

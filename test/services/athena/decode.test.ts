@@ -18,6 +18,17 @@ function cell(type: string, raw: string | null, hint?: string, extra: Partial<Co
 
 const bad = (raw: string, reason: string): TypedValue => ({ $invalid: raw, reason });
 
+const VARBINARY_REASON = "not varbinary (hex bytes in Trino's layout: 00 01 … 07   08 …, a line per 32 bytes)";
+
+/** Trino's SqlVarbinary.toHexString, written independently of the decoder: lines of 32 bytes, words of 8. */
+function trinoHex(bytes: Uint8Array): string {
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0'));
+  const chunk = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+  return chunk(hex, 32)
+    .map((line) => chunk(line, 8).map((word) => word.join(' ')).join('   '))
+    .join('\n');
+}
+
 describe('NULL and empty text', () => {
   test('a Datum without VarCharValue is null, for every type', () => {
     for (const t of ['varchar', 'bigint', 'double', 'timestamp', 'boolean', 'array', 'map', 'row', 'json']) {
@@ -87,6 +98,16 @@ describe('floating point, decimal, boolean', () => {
     expect(cell('double', '1e')).toStrictEqual(bad('1e', 'not a floating-point number'));
   });
 
+  test('a finite text beyond the range of a double is malformed, never Infinity (which JSON would send as null)', () => {
+    const range = 'beyond the range of a double (±1.7976931348623157E308); Athena writes Infinity for an infinite double';
+    expect(cell('double', '1e400')).toStrictEqual(bad('1e400', range));
+    expect(cell('double', '-1.0E309')).toStrictEqual(bad('-1.0E309', range));
+    expect(cell('real', '1e400')).toStrictEqual(bad('1e400', range));
+    expect(cell('double', '1.7976931348623157E308')).toBe(Number.MAX_VALUE);
+    expect(cell('double', '4.9E-324')).toBe(5e-324);
+    expect(cell('double', '1e-400')).toBe(0); // underflow rounds to zero, as Java's parseDouble does
+  });
+
   test('decimal(38,10) keeps the exact text Athena wrote', () => {
     const dec = { Precision: 38, Scale: 10 };
     expect(cell('decimal', '1234567890123456789012345678.1234567890', undefined, dec)).toBe(
@@ -122,13 +143,54 @@ describe('text, json, varbinary', () => {
     expect(cell('json', '{"a":[1,null,"x"],"b":{"c":true}}')).toStrictEqual({ a: [1, null, 'x'], b: { c: true } });
     expect(cell('json', '"s"')).toBe('s');
     expect(cell('json', '{"a":')).toStrictEqual(bad('{"a":', 'not valid JSON'));
+    expect(cell('json', '{"__proto__":1}')).toStrictEqual(JSON.parse('{"__proto__":1}'));
+  });
+
+  test('json numbers stay exact: a number a double cannot hold is its exact text, as bigint and decimal are', () => {
+    expect(cell('json', '{"id": 9223372036854775807}')).toStrictEqual({ id: '9223372036854775807' });
+    expect(cell('json', '[9007199254740993, 9007199254740991, -12.5, 1.0E10, 0.1, 1e400, 3.14159265358979323846]')).toStrictEqual([
+      '9007199254740993',
+      9007199254740991,
+      -12.5,
+      1e10,
+      0.1,
+      '1e400',
+      '3.14159265358979323846',
+    ]);
+    expect(cell('json', '12345678901234567890')).toBe('12345678901234567890');
+    // A key given twice has no single meaning (RFC 8259 §4): the text is kept, not its last value.
+    expect(cell('json', '{"a":1,"a":2}')).toStrictEqual(bad('{"a":1,"a":2}', "not valid JSON: Duplicate key 'a' encountered at position 8"));
   });
 
   test('varbinary hex bytes become base64', () => {
     expect(cell('varbinary', '31 32 33')).toBe('MTIz');
     expect(cell('varbinary', 'ff 00')).toBe('/wA=');
     expect(cell('varbinary', '')).toBe('');
-    expect(cell('varbinary', '3132')).toStrictEqual(bad('3132', 'not varbinary (hex bytes separated by spaces)'));
+    expect(cell('varbinary', '3132')).toStrictEqual(bad('3132', VARBINARY_REASON));
+  });
+
+  test("varbinary in Trino's layout: 8-byte groups apart by three spaces, a line per 32 bytes", () => {
+    expect(cell('varbinary', '00 01 02 03 04 05 06 07   08 09')).toBe(Buffer.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).toString('base64'));
+    for (const n of [0, 1, 8, 9, 32, 33, 100]) {
+      const bytes = Buffer.from(Array.from({ length: n }, (_, i) => (i * 37 + 11) % 256));
+      expect(cell('varbinary', trinoHex(bytes))).toBe(bytes.toString('base64'));
+      expect(cell('varbinary', trinoHex(bytes).toUpperCase())).toBe(bytes.toString('base64'));
+    }
+    // Any other spacing is not what Trino prints.
+    for (const raw of [
+      '00 01 02 03 04 05 06 07 08', // one space at a group boundary
+      '00 01 02 03 04 05 06 07  08',
+      '00  01',
+      '00 01   02',
+      '00 01 02 03 04 05 06 07   08 09 0a 0b 0c 0d 0e 0f   10 11 12 13 14 15 16 17   18 19 1a 1b 1c 1d 1e 1f   20', // no line break
+      trinoHex(Buffer.alloc(32)) + '\n', // a trailing line break
+      ' 00',
+      '00 ',
+      '0g',
+      '000',
+    ]) {
+      expect(cell('varbinary', raw)).toStrictEqual(bad(raw, VARBINARY_REASON));
+    }
   });
 });
 

@@ -1,0 +1,76 @@
+/**
+ * AthenaService against a loopback endpoint that answers as Athena does in cases the embedded endpoint
+ * never produces (a batch partly throttled), through the real SDK client and gapwatch's protocol.
+ */
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { AthenaService } from '../../../src/services/athena/athena.service';
+import { AthenaProtocol } from '../../../src/services/athena/protocol';
+import { ATHENA_DEFAULTS } from '../../../src/services/athena/settings';
+import { cannedEndpoint } from '../../support/canned-endpoint';
+
+const SETTINGS = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 };
+
+const execution = (id: string) => ({
+  QueryExecutionId: id,
+  Query: `SELECT '${id}'`,
+  Status: { State: 'SUCCEEDED', SubmissionDateTime: 1700000000, CompletionDateTime: 1700000001 },
+  Statistics: { DataScannedInBytes: 0 },
+});
+
+/** Sleeps are recorded and return at once: the backoff's length is not what these tests are about. */
+const slept: number[] = [];
+const clock = { now: () => 0, sleep: async (ms: number) => void slept.push(ms) };
+
+describe('AthenaService.getMany', () => {
+  const endpoint = cannedEndpoint();
+  let client: AthenaClient;
+  let athena: AthenaService;
+
+  beforeAll(async () => {
+    client = new AthenaClient({ ...SETTINGS, endpoint: await endpoint.url, protocol: AthenaProtocol });
+    athena = new AthenaService(client, ATHENA_DEFAULTS, clock, () => 0.5);
+  });
+  afterAll(async () => {
+    client.destroy();
+    await endpoint.close();
+  });
+  beforeEach(() => {
+    endpoint.requests.length = 0;
+    slept.length = 0;
+  });
+
+  it('asks again for ids Athena left unprocessed because it was throttled; unknown ids are not found', async () => {
+    const throttled = new Set(['b', 'c']);
+    endpoint.reply('BatchGetQueryExecution', (req) => {
+      const ids = req.QueryExecutionIds as string[];
+      const found = ids.filter((id) => id !== 'nope' && !throttled.has(id));
+      const unprocessed = ids
+        .filter((id) => id === 'nope' || throttled.has(id))
+        .map((id) =>
+          id === 'nope'
+            ? { QueryExecutionId: id, ErrorCode: 'INVALID_INPUT', ErrorMessage: `QueryExecution ${id} was not found` }
+            : { QueryExecutionId: id, ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' },
+        );
+      throttled.delete('b'); // b is answered on the second call, c on the third
+      if (!throttled.has('b') && ids.length === 1) throttled.delete('c');
+      return { status: 200, body: JSON.stringify({ QueryExecutions: found.map(execution), UnprocessedQueryExecutionIds: unprocessed }) };
+    });
+    const out = await athena.getMany(['a', 'b', 'c', 'nope']);
+    expect(out.map((e) => ('id' in e ? e.id : (e as any).extensions))).toStrictEqual(['a', 'b', 'c', { code: 'NOT_FOUND', argument: 'id' }]);
+    expect(endpoint.requests.map((r) => r.body.QueryExecutionIds)).toStrictEqual([['a', 'b', 'c', 'nope'], ['b', 'c'], ['c']]);
+    expect(slept).toHaveLength(2);
+  });
+
+  it('gives up on an id still throttled after a few rounds with BACKEND_UNAVAILABLE in its place, never null', async () => {
+    endpoint.reply('BatchGetQueryExecution', (req) => ({
+      status: 200,
+      body: JSON.stringify({
+        QueryExecutions: [],
+        UnprocessedQueryExecutionIds: (req.QueryExecutionIds as string[]).map((id) => ({ QueryExecutionId: id, ErrorCode: 'ThrottlingException' })),
+      }),
+    }));
+    const [out] = await athena.getMany(['x']);
+    expect((out as any).extensions).toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    expect(endpoint.requests.length).toBeGreaterThan(1);
+  });
+});
