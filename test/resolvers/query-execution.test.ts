@@ -1,3 +1,4 @@
+import { PageTokenRejected } from '../../src/services/athena/athena.service';
 import { startTestApp, type TestApp } from '../support/app';
 
 const SLOW_QUERY = 'SELECT count(*) FROM range(100000000) a, range(1000000) b WHERE a.range + b.range = -1';
@@ -264,7 +265,7 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
       const body = await read(id, after);
       expect({ after, data: body.data, errors: body.errors?.map((e: any) => e.extensions) }).toStrictEqual({
         after,
-        data: null,
+        data: { queryExecution: null },
         errors: [{ code: 'BAD_USER_INPUT', argument: 'after' }],
       });
     }
@@ -275,6 +276,17 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     expect(next.data.queryExecution.rows.edges.map((e: any) => e.node.values.n)).toStrictEqual([5, 6, 7, 8, 9]);
     const across = await read(twin, fresh.data.queryExecution.rows.edges[4].cursor);
     expect(across.errors[0].extensions).toStrictEqual({ code: 'BAD_USER_INPUT', argument: 'after' });
+
+    // Below the API: an empty token is a token, not page 1, and a page at a token Athena did not issue (the
+    // embedded endpoint's tokens are readable, so one can be made that it accepts) is served but never cached.
+    const athena = t.app.services.athena;
+    await expect(athena.page(id, '')).rejects.toBeInstanceOf(PageTokenRejected);
+    const made = Buffer.from(JSON.stringify({ id, offset: 7 })).toString('base64url');
+    const before = calls('GetQueryResults');
+    expect((await athena.page(id, made)).values[0]).toStrictEqual([6, '6']);
+    expect((await athena.page(id, made)).values[0]).toStrictEqual([6, '6']);
+    expect(calls('GetQueryResults') - before).toBe(2);
+    expect((await athena.page(id, null)).values[0]).toStrictEqual([0, '0']);
   });
 
   it('decodes varbinary of any length as Athena prints it (Trino\'s layout), through the embedded endpoint', async () => {

@@ -8,8 +8,9 @@ import {
   StopQueryExecutionCommand,
   type ColumnInfo,
   type QueryExecution,
+  type UnprocessedQueryExecutionId,
 } from '@aws-sdk/client-athena';
-import { CodedError, ErrorCode } from '../../errors';
+import { badInput, CodedError, ErrorCode } from '../../errors';
 import { realClock, type Clock } from '../clock/clock';
 import { createDecoder, type DecodedColumn, type ResultDecoder, type TypedValue } from './decode';
 import { columnsOf, dataRows } from './pages';
@@ -58,6 +59,8 @@ export const PAGE_SIZE = 1000;
 const MAX_DECODERS = 256;
 
 const BATCH_GET_MAX = 50;
+/** BatchGetQueryExecution calls for one chunk while Athena leaves ids of it unprocessed. */
+const BATCH_GET_ROUNDS = 4;
 const POLL_FIRST_MS = 100;
 const POLL_MAX_MS = 5000;
 
@@ -100,12 +103,34 @@ function isRefused(err: unknown): err is AthenaServiceException {
   return err instanceof AthenaServiceException && err.name === 'InvalidRequestException';
 }
 
+/** An id BatchGetQueryExecution left unprocessed because Athena does not know it, as opposed to throttling. */
+function isUnknownId(u: UnprocessedQueryExecutionId): boolean {
+  return u.ErrorCode === 'INVALID_INPUT' || /not found/i.test(u.ErrorMessage ?? '');
+}
+
+/**
+ * Athena's answer to a ClientRequestToken reused for a different request: an InvalidRequestException
+ * whose only telling part is its message (the SDK has no distinct exception for it).
+ */
+function isTokenConflict(err: unknown): boolean {
+  return isRefused(err) && /idempoten/i.test(err.message);
+}
+
 /** SDK failures become coded errors; Athena's own words are kept, credentials and internals are not. */
 function backendError(err: unknown, what: string): CodedError {
   if (err instanceof CodedError) return err;
   const name = err instanceof Error ? err.name : 'Error';
   const message = err instanceof Error ? err.message : String(err);
   return new CodedError(ErrorCode.BACKEND_UNAVAILABLE, `Athena ${what} failed: ${name}: ${message}`, { service: 'athena' });
+}
+
+/**
+ * Athena refused a page token (InvalidRequestException on a GetQueryResults that carried one): the token
+ * came from a client's cursor and is not one Athena issued for this execution. The paging layer turns it
+ * into BAD_USER_INPUT on the cursor's argument.
+ */
+export class PageTokenRejected extends Error {
+  override name = 'PageTokenRejected';
 }
 
 export function notFound(id: string): CodedError {
@@ -121,6 +146,8 @@ export class AthenaService {
   private readonly inflight = new Map<string, PendingPage>();
   /** Decoders of recently read results, oldest first. */
   private readonly decoders = new Map<string, ResultDecoder>();
+  /** NextTokens Athena has issued, by execution: the pages the cache may keep (see `pending`). */
+  private readonly issued = new ByteBoundedLru<true>(4 * 1024 * 1024);
   /** Executions that have ended never change again: kept so paging a result does not re-ask for its state. */
   private readonly ended = new ByteBoundedLru<Execution>(8 * 1024 * 1024);
 
@@ -148,6 +175,9 @@ export class AthenaService {
       );
       return out.QueryExecutionId!;
     } catch (err) {
+      if (q.clientRequestToken && isTokenConflict(err)) {
+        throw badInput('clientRequestToken', `already used for a different request (Athena: ${(err as Error).message}); use a new token for a new request`);
+      }
       throw backendError(err, 'StartQueryExecution');
     }
   }
@@ -169,7 +199,7 @@ export class AthenaService {
    * know comes back as a NOT_FOUND error in its place, as DataLoader expects.
    */
   async getMany(ids: readonly string[]): Promise<(Execution | CodedError)[]> {
-    const found = new Map<string, Execution>();
+    const found = new Map<string, Execution | CodedError>();
     const unknown: string[] = [];
     for (const id of new Set(ids)) {
       const ended = this.ended.get(id);
@@ -178,17 +208,46 @@ export class AthenaService {
     }
     const chunks: string[][] = [];
     for (let i = 0; i < unknown.length; i += BATCH_GET_MAX) chunks.push(unknown.slice(i, i + BATCH_GET_MAX));
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        try {
-          const out = await this.client.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: chunk }));
-          for (const q of out.QueryExecutions ?? []) found.set(q.QueryExecutionId!, this.remember(toExecution(q)));
-        } catch (err) {
-          throw backendError(err, 'BatchGetQueryExecution');
-        }
-      }),
-    );
+    await Promise.all(chunks.map((chunk) => this.batchGet(chunk, found)));
     return ids.map((id) => found.get(id) ?? notFound(id));
+  }
+
+  /**
+   * One BatchGetQueryExecution of at most 50 ids. Athena may leave some ids unprocessed while answering the
+   * rest (under throttling, say): those are asked for again, after a jittered pause, for a few rounds; an id
+   * it does not know is NOT_FOUND at once, and one still unprocessed after the last round gets
+   * BACKEND_UNAVAILABLE in its place, never a silent null.
+   */
+  private async batchGet(chunk: readonly string[], found: Map<string, Execution | CodedError>): Promise<void> {
+    let ask = chunk;
+    let delay = POLL_FIRST_MS;
+    for (let round = 1; ; round++) {
+      let out;
+      try {
+        out = await this.client.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: [...ask] }));
+      } catch (err) {
+        throw backendError(err, 'BatchGetQueryExecution');
+      }
+      for (const q of out.QueryExecutions ?? []) found.set(q.QueryExecutionId!, this.remember(toExecution(q)));
+      const retry: string[] = [];
+      let reason = '';
+      for (const u of out.UnprocessedQueryExecutionIds ?? []) {
+        if (u.QueryExecutionId === undefined || found.has(u.QueryExecutionId)) continue;
+        if (isUnknownId(u)) continue; // answered NOT_FOUND by getMany
+        retry.push(u.QueryExecutionId);
+        reason = `${u.ErrorCode ?? 'no error code'}${u.ErrorMessage ? `: ${u.ErrorMessage}` : ''}`;
+      }
+      if (retry.length === 0) return;
+      if (round === BATCH_GET_ROUNDS) {
+        for (const id of retry) {
+          found.set(id, new CodedError(ErrorCode.BACKEND_UNAVAILABLE, `Athena left query execution '${id}' unprocessed ${round} times (${reason})`, { service: 'athena' }));
+        }
+        return;
+      }
+      await this.clock.sleep(delay / 2 + this.random() * (delay / 2));
+      delay = Math.min(POLL_MAX_MS, delay * 2);
+      ask = retry;
+    }
   }
 
   private remember(execution: Execution): Execution {
@@ -278,9 +337,16 @@ export class AthenaService {
     }
   }
 
-  /** The page, and its NextToken as soon as Athena has answered. A page on its way is never fetched twice. */
+  /**
+   * The page, and its NextToken as soon as Athena has answered. A page on its way is never fetched twice.
+   *
+   * The cache is shared by every client, and a token may come from a client's cursor, so what it holds
+   * must not depend on anything a client chose: the key is the exact token (null, page 1, apart from
+   * every string, '' included), and a page is kept only when it is page 1 or was reached by a token
+   * Athena itself issued (a page's NextToken). A page at any other token is served to its asker, once.
+   */
   private pending(id: string, token: string | null, hints?: Readonly<Record<string, string>>): PendingPage {
-    const key = `${id}\u0000${token ?? ''}\u0000${hints ? JSON.stringify(hints) : ''}`;
+    const key = JSON.stringify([id, token, hints ?? null]);
     const cached = this.pages.get(key);
     if (cached) return { page: Promise.resolve(cached), next: Promise.resolve(cached.nextToken) };
     let pending = this.inflight.get(key);
@@ -290,7 +356,7 @@ export class AthenaService {
       const page = this.fetchPage(id, token, hints, announce).then(
         (page) => {
           this.inflight.delete(key);
-          this.pages.set(key, page, estimateBytes(page.raw));
+          if (token === null || this.issued.get(issuedKey(id, token))) this.pages.set(key, page, estimateBytes(page.raw));
           return page;
         },
         (err: unknown) => {
@@ -329,25 +395,29 @@ export class AthenaService {
     let out;
     try {
       out = await this.client.send(
-        new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: PAGE_SIZE, ...(token ? { NextToken: token } : {}) }),
+        new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: PAGE_SIZE, ...(token !== null ? { NextToken: token } : {}) }),
       );
     } catch (err) {
       if (isRefused(err)) {
-        // GetQueryResults refuses both an unknown id and one whose results do not exist (yet): which one,
-        // Athena says only in prose, so ask it about the execution instead (NOT_FOUND when it knows none).
-        await this.get(id);
+        // GetQueryResults refuses an unknown id, results that do not exist (yet) and a token it did not
+        // issue alike: which one, Athena says only in prose, so ask it about the execution instead
+        // (NOT_FOUND when it knows none). A token refused for a SUCCEEDED execution came from a cursor.
+        const execution = await this.get(id);
+        if (token !== null && execution.state === 'SUCCEEDED') throw new PageTokenRejected(err.message);
         throw new CodedError(ErrorCode.QUERY_NOT_READY, `results of query ${id} are not available: ${err.message}`, { queryExecutionId: id });
       }
       throw backendError(err, 'GetQueryResults');
     }
     // The rows are read below, on first use (protocol.ts); the token is known now. Whoever waits on it
     // (a prefetch chain) starts the next call, and that request goes out before this page is read.
+    if (out.NextToken) this.issued.set(issuedKey(id, out.NextToken), true, 128 + out.NextToken.length * 2);
     announce(out.NextToken ?? null);
     await new Promise((resolve) => setImmediate(resolve));
     let columns;
     let rows;
     try {
       columns = columnsOf(out);
+      // Only the page asked for without a token can hold the header row.
       rows = dataRows(out, token === null);
     } catch (err) {
       throw backendError(err, 'GetQueryResults'); // a body whose inside is not JSON (protocol.ts)
@@ -369,6 +439,10 @@ export class AthenaService {
       page = await this.page(id, page.nextToken, hints);
     }
   }
+}
+
+function issuedKey(id: string, token: string): string {
+  return `${id}\u0000${token}`;
 }
 
 /** Rough bytes a decoded page holds: raw text twice (raw and decoded) plus per-cell overhead. */

@@ -965,6 +965,7 @@ export function createDecoder(
   const names = columns.map((c) => c.Name ?? c.Label ?? '');
   const keys = uniqueKeys(names);
   const hintFor = new Map<number, string>();
+  const hintTarget = new Map<number, string>();
   if (hints !== undefined) {
     for (const [target, text] of Object.entries(hints)) {
       let i = keys.indexOf(target);
@@ -972,9 +973,11 @@ export function createDecoder(
       if (i < 0) {
         throw new AthenaTypeError(
           `Type hint for ${JSON.stringify(target)} names no column; columns are ${keys.map((k) => JSON.stringify(k)).join(', ')}`,
+          target,
         );
       }
       hintFor.set(i, text);
+      hintTarget.set(i, target);
     }
   }
 
@@ -985,10 +988,17 @@ export function createDecoder(
     const hint = hintFor.get(index);
     let t = declared;
     if (hint !== undefined) {
-      const h = parseType(hint);
+      const target = hintTarget.get(index);
+      let h: AthenaType;
+      try {
+        h = parseType(hint);
+      } catch (e) {
+        throw e instanceof AthenaTypeError ? new AthenaTypeError(e.message, target) : e;
+      }
       if (baseName(h) !== baseName(declared)) {
         throw new AthenaTypeError(
           `Type hint ${JSON.stringify(hint)} for column ${JSON.stringify(keys[index])} does not fit its type ${JSON.stringify(baseName(declared))}`,
+          target,
         );
       }
       t = h;

@@ -98,13 +98,35 @@ export class QueriesService {
     return (await this.athena.page(e.id, null)).columns;
   }
 
+  /**
+   * The named query an execution ran, known by its SQL: Athena keeps the statement with its `?`
+   * placeholders (parameters travel apart), so this holds for any execution, whoever started it and
+   * however long ago.
+   */
+  private namedQueryOf(e: Execution): NamedQuery | undefined {
+    for (const q of this.named.values()) if (q.sql === e.sql) return q;
+    return undefined;
+  }
+
+  /**
+   * Typed rows. A named query's configured `types` decode its nested columns; the client's `types` add to
+   * them and win per column. A client's hint that does not fit is BAD_USER_INPUT on `types`; a configured
+   * one is the deployment's mistake, so it fails as an internal error, its reason in the server's log.
+   */
   async rows(e: Execution, first: number, after: string | null | undefined, hints?: Readonly<Record<string, string>>): Promise<RowsPage> {
     const problem = this.resultsError(e);
     if (problem) throw problem;
+    const named = this.namedQueryOf(e);
+    const merged = named?.types ? { ...named.types, ...hints } : hints;
     try {
-      return await rowsPage(this.athena, e.id, first, after, hints);
+      return await rowsPage(this.athena, e.id, first, after, merged);
     } catch (err) {
-      if (err instanceof AthenaTypeError) throw badInput('types', err.message);
+      if (err instanceof AthenaTypeError) {
+        if (named?.types && err.target !== undefined && !(hints && Object.hasOwn(hints, err.target))) {
+          throw new Error(`namedQueries (${named.name}).types.${err.target}: ${err.message}`);
+        }
+        throw badInput('types', err.message);
+      }
       throw err;
     }
   }

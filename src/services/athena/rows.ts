@@ -1,31 +1,52 @@
 import { badInput } from '../../errors';
-import type { AthenaService, ResultPage } from './athena.service';
+import { PAGE_SIZE, PageTokenRejected, type AthenaService, type ResultPage } from './athena.service';
 import type { DecodedColumn, TypedValue } from './decode';
 
 /**
- * Relay-style paging over Athena results. A cursor names a row by the Athena page it sits on (that page's
- * NextToken-chain token, null for the first) and its index there, so asking for 100 rows after any cursor
- * fetches at most the pages those rows sit on, never the whole result.
+ * Relay-style paging over Athena results. A cursor names a row by its execution, the Athena page it sits
+ * on (that page's NextToken-chain token, null for the first) and its index there, so asking for 100 rows
+ * after any cursor fetches at most the pages those rows sit on, never the whole result.
+ *
+ * A cursor is the client's to send back, so nothing in it is trusted: it must name the execution it is
+ * used on, its token is only ever passed to Athena (which refuses one it did not issue for that
+ * execution), and its index must be a row of that page. Page 1 is the page fetched without a token, and
+ * whether a page starts with the header row depends on that alone (athena.service.ts), never on a token's
+ * text.
  */
 export interface RowCursor {
+  execution: string;
   token: string | null;
   index: number;
 }
 
+/** Athena's longest NextToken. */
+const MAX_TOKEN = 1024;
+/** A cursor's longest text: the base64url of its JSON, with room for the id and the longest token. */
+const MAX_CURSOR = 2048;
+
 export function encodeCursor(c: RowCursor): string {
-  return Buffer.from(JSON.stringify([c.token, c.index])).toString('base64url');
+  return Buffer.from(JSON.stringify([c.execution, c.token, c.index])).toString('base64url');
 }
 
-export function decodeCursor(text: string): RowCursor {
+/** The cursor `text` names, checked against the execution it is used on; BAD_USER_INPUT on `after` otherwise. */
+export function decodeCursor(text: string, execution: string): RowCursor {
+  const refuse = (why: string) => badInput('after', `${why}; pass an endCursor or an edge's cursor from this execution's rows`);
+  let parts: unknown;
   try {
-    const [token, index] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    if ((token === null || typeof token === 'string') && Number.isInteger(index) && (index as number) >= 0) {
-      return { token, index: index as number };
-    }
+    parts = text.length <= MAX_CURSOR ? JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) : undefined;
   } catch {
-    // fall through to the coded error
+    parts = undefined;
   }
-  throw badInput('after', `'${text}' is not a cursor from this API; pass an endCursor or an edge's cursor`);
+  if (!Array.isArray(parts) || parts.length !== 3) throw refuse(`'${text.slice(0, 100)}' is not a cursor from this API`);
+  const [id, token, index] = parts as unknown[];
+  if (id !== execution) throw refuse(`the cursor belongs to another query execution`);
+  if (token !== null && (typeof token !== 'string' || token.length < 1 || token.length > MAX_TOKEN)) {
+    throw refuse(`the cursor's page token is not one Athena issued`);
+  }
+  if (!Number.isInteger(index) || (index as number) < 0 || (index as number) >= PAGE_SIZE) {
+    throw refuse(`the cursor's row index ${JSON.stringify(index)} is outside a page (0 to ${PAGE_SIZE - 1})`);
+  }
+  return { execution, token, index: index as number };
 }
 
 /**
@@ -34,6 +55,7 @@ export function decodeCursor(text: string): RowCursor {
  */
 export class RowRef {
   constructor(
+    private readonly execution: string,
     private readonly page: ResultPage,
     private readonly token: string | null,
     private readonly index: number,
@@ -54,7 +76,7 @@ export class RowRef {
   }
 
   cursor(): string {
-    return encodeCursor({ token: this.token, index: this.index });
+    return encodeCursor({ execution: this.execution, token: this.token, index: this.index });
   }
 }
 
@@ -78,13 +100,22 @@ export async function rowsPage(
   hints?: Readonly<Record<string, string>>,
 ): Promise<RowsPage> {
   if (!Number.isInteger(first) || first < 0 || first > MAX_FIRST) throw badInput('first', `expected 0 to ${MAX_FIRST}, got ${first}`);
-  const start = after ? decodeCursor(after) : undefined;
+  const start = after ? decodeCursor(after, id) : undefined;
   let token = start?.token ?? null;
   let index = start ? start.index + 1 : 0;
-  let page: ResultPage = await athena.page(id, token, hints);
+  let page: ResultPage;
+  try {
+    page = await athena.page(id, token, hints);
+  } catch (err) {
+    if (err instanceof PageTokenRejected) throw badInput('after', `Athena refused the cursor's page token (${err.message}); pass a cursor from this execution's rows`);
+    throw err;
+  }
+  if (start !== undefined && start.index >= page.values.length) {
+    throw badInput('after', `the cursor points at row ${start.index} of a page of ${page.values.length} rows; pass a cursor from this execution's rows`);
+  }
   const rows: RowRef[] = [];
   for (;;) {
-    while (index < page.values.length && rows.length < first) rows.push(new RowRef(page, token, index++));
+    while (index < page.values.length && rows.length < first) rows.push(new RowRef(id, page, token, index++));
     if (rows.length === first || !page.nextToken) break;
     token = page.nextToken;
     index = 0;

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../errors';
 import { parseDuration } from '../time/duration';
+import { parseType } from './types';
 
 /** The config file's `athena:` section: where queries run, and how long gapwatch waits for them. */
 export interface AthenaSettings {
@@ -99,6 +100,14 @@ export function parseNamedQueries(raw: unknown): NamedQuery[] {
         throw new ConfigError(`${named}.types: expected a mapping of column name to Athena type, e.g. { tags: 'array(varchar)' }`);
       }
       types = entry.types as Record<string, string>;
+      for (const [column, text] of Object.entries(types)) {
+        // Whether each names a column is known only once the query has run; whether it is a type, now.
+        try {
+          parseType(text);
+        } catch (e) {
+          throw new ConfigError(`${named}.types.${column}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
     }
     return { name, sql, ...(description ? { description } : {}), ...(types ? { types } : {}) };
   });

@@ -22,6 +22,14 @@ export interface RowField {
 /** A type text that is not in Trino's type grammar, or a hint that does not fit its column. */
 export class AthenaTypeError extends Error {
   override name = 'AthenaTypeError';
+
+  /** `target`: the column a hint was given for, when the error is about that hint. */
+  constructor(
+    message: string,
+    readonly target?: string,
+  ) {
+    super(message);
+  }
 }
 
 /**

@@ -40,8 +40,11 @@ describe('AthenaService.getMany', () => {
   });
 
   it('asks again for ids Athena left unprocessed because it was throttled; unknown ids are not found', async () => {
-    const throttled = new Set(['b', 'c']);
+    // Call 1 leaves b and c unprocessed, call 2 only c, call 3 none.
+    const throttledOnCall = [new Set(['b', 'c']), new Set(['c']), new Set<string>()];
+    let call = 0;
     endpoint.reply('BatchGetQueryExecution', (req) => {
+      const throttled = throttledOnCall[Math.min(call++, 2)]!;
       const ids = req.QueryExecutionIds as string[];
       const found = ids.filter((id) => id !== 'nope' && !throttled.has(id));
       const unprocessed = ids
@@ -51,8 +54,6 @@ describe('AthenaService.getMany', () => {
             ? { QueryExecutionId: id, ErrorCode: 'INVALID_INPUT', ErrorMessage: `QueryExecution ${id} was not found` }
             : { QueryExecutionId: id, ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' },
         );
-      throttled.delete('b'); // b is answered on the second call, c on the third
-      if (!throttled.has('b') && ids.length === 1) throttled.delete('c');
       return { status: 200, body: JSON.stringify({ QueryExecutions: found.map(execution), UnprocessedQueryExecutionIds: unprocessed }) };
     });
     const out = await athena.getMany(['a', 'b', 'c', 'nope']);
