@@ -195,7 +195,12 @@ describe('double against Number()', () => {
     }
     const grammar = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
     expectAll(cells, decodeColumn('double', cells), (raw) => {
-      if (grammar.test(raw)) return Number(raw);
+      if (grammar.test(raw)) {
+        const v = Number(raw);
+        return Number.isFinite(v)
+          ? v
+          : bad(raw, 'beyond the range of a double (±1.7976931348623157E308); Athena writes Infinity for an infinite double');
+      }
       if (raw === 'NaN' || raw === 'Infinity' || raw === '-Infinity') return raw;
       return bad(raw, 'not a floating-point number');
     });
