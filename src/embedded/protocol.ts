@@ -31,6 +31,13 @@ export interface ServiceRoute {
   handler: ServiceHandler;
   /** Called once when the endpoint closes (stop engines, release files). */
   close?: () => Promise<void>;
+  /**
+   * Called when the endpoint starts closing, before the listener stops: work in flight (a running
+   * execution) records how it ended while the endpoint it may call is still there.
+   */
+  drain?: () => Promise<void>;
+  /** The protocol's content type; default `application/x-amz-json-1.1` (Step Functions speaks 1.0). */
+  contentType?: string;
 }
 
 export class ServiceRegistry {
@@ -52,40 +59,57 @@ export class ServiceRegistry {
   }
 }
 
-/** Reads a required string member or answers the validation error Athena would. */
-export function requireString(input: Record<string, unknown>, key: string, min = 1, max = Infinity): string {
+/**
+ * How a service answers a member that fails its model constraint: the message wording is AWS's for every
+ * service ("1 validation error detected: …"), the error type differs (Athena: InvalidRequestException,
+ * Step Functions: ValidationException). Athena's is the default.
+ */
+export type ValidationErrorFactory = (message: string) => AwsServiceError;
+
+const athenaInvalid: ValidationErrorFactory = (message) => new AwsServiceError('InvalidRequestException', message, 400, { AthenaErrorCode: 'INVALID_INPUT' });
+
+/** Reads a required string member or answers the validation error the service would. */
+export function requireString(input: Record<string, unknown>, key: string, min = 1, max = Infinity, err: ValidationErrorFactory = athenaInvalid): string {
   const v = input[key];
   if (v === undefined || v === null) {
-    throw new AwsServiceError('InvalidRequestException', `1 validation error detected: Value null at '${lowerFirst(key)}' failed to satisfy constraint: Member must not be null`, 400, { AthenaErrorCode: 'INVALID_INPUT' });
+    throw err(`1 validation error detected: Value null at '${lowerFirst(key)}' failed to satisfy constraint: Member must not be null`);
   }
-  if (typeof v !== 'string') throw invalidValue(key, v, 'Member must be a string');
-  if (v.length < min) throw invalidValue(key, v, `Member must have length greater than or equal to ${min}`);
-  if (v.length > max) throw invalidValue(key, v, `Member must have length less than or equal to ${max}`);
+  if (typeof v !== 'string') throw invalidValue(key, v, 'Member must be a string', err);
+  if (v.length < min) throw invalidValue(key, v, `Member must have length greater than or equal to ${min}`, err);
+  if (v.length > max) throw invalidValue(key, v, `Member must have length less than or equal to ${max}`, err);
   return v;
 }
 
-export function optionalString(input: Record<string, unknown> | undefined, key: string, min = 0, max = Infinity): string | undefined {
+export function optionalString(
+  input: Record<string, unknown> | undefined,
+  key: string,
+  min = 0,
+  max = Infinity,
+  err: ValidationErrorFactory = athenaInvalid,
+): string | undefined {
   if (!input || input[key] === undefined || input[key] === null) return undefined;
-  return requireString(input, key, min, max);
+  return requireString(input, key, min, max, err);
 }
 
-export function optionalInt(input: Record<string, unknown>, key: string, min: number, max: number): number | undefined {
+export function optionalInt(input: Record<string, unknown>, key: string, min: number, max: number, err: ValidationErrorFactory = athenaInvalid): number | undefined {
   const v = input[key];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidValue(key, v, 'Member must be an integer');
-  if (v < min) throw invalidValue(key, v, `Member must have value greater than or equal to ${min}`);
-  if (v > max) throw invalidValue(key, v, `Member must have value less than or equal to ${max}`);
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidValue(key, v, 'Member must be an integer', err);
+  if (v < min) throw invalidValue(key, v, `Member must have value greater than or equal to ${min}`, err);
+  if (v > max) throw invalidValue(key, v, `Member must have value less than or equal to ${max}`, err);
   return v;
 }
 
-export function invalidValue(key: string, value: unknown, constraint: string): AwsServiceError {
+export function optionalBoolean(input: Record<string, unknown>, key: string, err: ValidationErrorFactory = athenaInvalid): boolean | undefined {
+  const v = input[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw invalidValue(key, v, 'Member must be a boolean', err);
+  return v;
+}
+
+export function invalidValue(key: string, value: unknown, constraint: string, err: ValidationErrorFactory = athenaInvalid): AwsServiceError {
   const shown = typeof value === 'string' ? value : JSON.stringify(value);
-  return new AwsServiceError(
-    'InvalidRequestException',
-    `1 validation error detected: Value '${shown}' at '${lowerFirst(key)}' failed to satisfy constraint: ${constraint}`,
-    400,
-    { AthenaErrorCode: 'INVALID_INPUT' },
-  );
+  return err(`1 validation error detected: Value '${shown}' at '${lowerFirst(key)}' failed to satisfy constraint: ${constraint}`);
 }
 
 const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
