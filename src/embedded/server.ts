@@ -15,8 +15,10 @@ import { mulberry32 } from '../services/random';
 import type { StoreLimits } from './athena/store';
 import { AwsServiceError, ServiceRegistry, type ServiceRoute } from './protocol';
 import { checkTableLocations, type EmbeddedTable } from './tables';
+import { stepFunctionsRoute, type StepFunctionsOptions } from './stepfunctions';
 
 export type { EmbeddedTable } from './tables';
+export type { StepFunctionsOptions, TaskHandler } from './stepfunctions';
 
 export interface EmbeddedOptions {
   /** 0 = pick a free port. */
@@ -30,8 +32,10 @@ export interface EmbeddedOptions {
   logger?: Logger;
   /** Storage bound for execution records and results; see athena/store.ts for the defaults. */
   limits?: StoreLimits;
-  /** More services to route (e.g. Step Functions), each under its own target prefix. */
+  /** More services to route, each under its own target prefix. */
   services?: ServiceRoute[];
+  /** When given, Step Functions is served too (`AWSStepFunctions.`), running these Task handlers in-process. */
+  stepFunctions?: StepFunctionsOptions;
 }
 
 /**
@@ -85,10 +89,10 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: ServerResponse, status: number, requestId: string, body: unknown, errorType?: string): void {
+function send(res: ServerResponse, status: number, requestId: string, body: unknown, errorType?: string, contentType = JSON_11): void {
   const text = JSON.stringify(body);
   const headers: Record<string, string | number> = {
-    'Content-Type': JSON_11,
+    'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(text),
     'x-amzn-RequestId': requestId,
     Date: new Date().toUTCString(),
@@ -111,6 +115,14 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
   });
   const registry = new ServiceRegistry();
   registry.register({ prefix: 'AmazonAthena.', handler: athenaHandler(engine), close: () => engine.close() });
+  if (opts.stepFunctions) {
+    try {
+      registry.register(stepFunctionsRoute({ logger, ...opts.stepFunctions }));
+    } catch (err) {
+      await engine.close();
+      throw err;
+    }
+  }
   for (const s of opts.services ?? []) registry.register(s);
 
   const counts: Record<string, number> = {};
@@ -118,12 +130,14 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
+    let contentType: string | undefined;
     try {
       if (req.method !== 'POST') throw new AwsServiceError('UnknownOperationException', `${req.method} is not supported; AWS JSON services take POST /`, 404);
       const body = await readBody(req);
       const target = String(req.headers['x-amz-target'] ?? '');
       const routed = registry.resolve(target);
       if (!routed) throw new AwsServiceError('UnknownOperationException', `No embedded service handles X-Amz-Target '${target}'`);
+      contentType = routed.route.contentType;
       counts[routed.operation] = (counts[routed.operation] ?? 0) + 1;
       if (faults && (!faults.operations || faults.operations.includes(routed.operation)) && faults.next() < faults.rate) {
         const code = faults.code ?? 'ThrottlingException';
@@ -139,15 +153,15 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
         throw new AwsServiceError('SerializationException', 'Request body must be a JSON object');
       }
       const out = await routed.route.handler(routed.operation, input as Record<string, unknown>);
-      send(res, 200, requestId, out ?? {});
+      send(res, 200, requestId, out ?? {}, undefined, contentType);
     } catch (err) {
       if (err instanceof AwsServiceError) {
-        send(res, err.status, requestId, err.body(), err.type);
+        send(res, err.status, requestId, err.body(), err.type, contentType);
       } else {
         // Internal details stay in the log, keyed by the request id the client also sees.
         logger?.error({ err, requestId }, 'embedded endpoint internal error');
         const e = new AwsServiceError('InternalServerException', `Internal error, request id ${requestId}`, 500);
-        send(res, 500, requestId, e.body(), e.type);
+        send(res, 500, requestId, e.body(), e.type, contentType);
       }
     }
   };
@@ -159,6 +173,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
       server.listen(opts.port, host, () => resolve());
     });
   } catch (err) {
+    for (const r of registry.all()) await r.drain?.();
     await engine.close();
     throw err;
   }
@@ -180,6 +195,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
     },
     close() {
       closing ??= (async () => {
+        for (const r of registry.all()) await r.drain?.();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

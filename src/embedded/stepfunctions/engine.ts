@@ -1,0 +1,512 @@
+/**
+ * The embedded Step Functions: state machines, executions run by aws-local-stepfunctions with Task
+ * states calling in-process handlers, and histories in AWS's event shape, all persisted by SfnStore.
+ *
+ * History comes from two sources, merged in causal order into one writer:
+ * - the interpreter's event log (state entered/exited/failed, Map iterations): an async iterator that
+ *   lags the interpreter by some microtasks;
+ * - the Task wrapper below (TaskScheduled/Started/Succeeded/Failed), which the interpreter does not report
+ *   at all. The wrapper yields one macrotask before it records anything, so every interpreter event
+ *   dispatched before the handler was called has been consumed first.
+ */
+import './polyfill';
+import { ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions } from 'aws-local-stepfunctions';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { compileDefinition, describeResource, mapLength, type CompiledMachine, type IndexedState } from './definition';
+import { checkName, executionArn, machineArn, SfnError, type Partition } from './names';
+import { SfnStore, type ExecutionRecord, type ExecutionStatus, type HistoryEvent, type MachineRecord } from './store';
+
+/** An in-process Task implementation; the embedded stand-in for a Lambda function. A thrown Error's `name` is the
+ *  Task's error name (as Lambda's errorType), its message the cause — so ASL Retry/Catch `ErrorEquals` match it. */
+export type TaskHandler = (input: unknown, context: { signal: AbortSignal; executionArn: string; stateName: string }) => Promise<unknown>;
+
+export interface StepFunctionsOptions {
+  /** Executions and histories persist under `<dataDir>/stepfunctions`. */
+  dataDir: string;
+  logger?: Logger;
+  /** Default 'us-east-1'. */
+  region?: string;
+  /** Default '000000000000'. */
+  accountId?: string;
+  /** Task `Resource` ARN → handler. */
+  taskHandlers?: Record<string, TaskHandler>;
+  /** Created (or updated) at start. */
+  stateMachines?: { name: string; definition: string; roleArn?: string }[];
+  /** The newest this many executions are kept (default 10,000); older finished ones are forgotten, as AWS does after 90 days. */
+  maxExecutions?: number;
+}
+
+/** AWS's limit on execution input, output and every state's data: 256 KiB of UTF-8. */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
+/** AWS's hard limit on events in one execution's history. */
+export const MAX_HISTORY_EVENTS = 25_000;
+
+interface Attempt {
+  stateName: string;
+  resourceType: string;
+  resource: string;
+  timeoutSeconds?: number;
+  controller: AbortController;
+  open: boolean;
+}
+
+interface Run {
+  rec: ExecutionRecord;
+  events: HistoryEvent[];
+  closed: boolean;
+  /** Aborted when the execution ends for any reason: reaches every handler still running. */
+  controller: AbortController;
+  abortInterpreter?: () => void;
+  attempts: Set<Attempt>;
+  /** Open iteration indexes per Map state name. */
+  maps: Map<string, Set<number>>;
+  /** Map/Parallel states that failed (then maybe caught): their exit is not a success. */
+  failedStates: Set<string>;
+  failure?: { error: string; cause: string };
+  done?: Promise<void>;
+}
+
+export interface StartOutcome {
+  rec: ExecutionRecord;
+}
+
+const json = (v: unknown): string => JSON.stringify(v ?? null);
+const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+function namedError(name: string, message: string): Error {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+function describeCause(c: unknown): string {
+  if (typeof c === 'string') return c;
+  if (c instanceof Error) return c.message;
+  return json(c);
+}
+
+export class EmbeddedStepFunctions {
+  readonly partition: Partition;
+  private readonly store: SfnStore;
+  private readonly logger?: Logger;
+  private readonly handlers: Map<string, TaskHandler>;
+  private readonly machines = new Map<string, MachineRecord>();
+  private readonly compiled = new Map<string, CompiledMachine>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+  /** Oldest first (by seq): lists walk it backwards for newest first. */
+  private readonly order: ExecutionRecord[] = [];
+  private readonly running = new Map<string, Run>();
+  private readonly maxExecutions: number;
+  private nextSeq = 1;
+  private nextMachineSeq = 1;
+  private closing = false;
+
+  private constructor(opts: StepFunctionsOptions) {
+    this.partition = { region: opts.region ?? 'us-east-1', accountId: opts.accountId ?? '000000000000' };
+    this.logger = opts.logger;
+    this.store = new SfnStore(opts.dataDir, opts.logger);
+    // A Map, not an object: a Resource such as `__proto__` must find no handler rather than Object.prototype.
+    this.handlers = new Map(Object.entries(opts.taskHandlers ?? {}));
+    this.maxExecutions = opts.maxExecutions ?? 10_000;
+  }
+
+  static open(opts: StepFunctionsOptions): EmbeddedStepFunctions {
+    const sfn = new EmbeddedStepFunctions(opts);
+    sfn.load();
+    for (const m of opts.stateMachines ?? []) sfn.putMachine(m.name, m.definition, m.roleArn ?? `arn:aws:iam::${sfn.partition.accountId}:role/gapwatch-embedded`, true);
+    return sfn;
+  }
+
+  private load(): void {
+    for (const m of this.store.loadMachines().sort((a, b) => a.seq - b.seq)) {
+      try {
+        this.compiled.set(m.arn, compileDefinition(m.definition));
+      } catch (err) {
+        this.logger?.warn({ stateMachine: m.arn, err: (err as Error).message }, 'embedded Step Functions: skipping a stored state machine whose definition no longer validates');
+        continue;
+      }
+      this.machines.set(m.arn, m);
+      this.nextMachineSeq = Math.max(this.nextMachineSeq, m.seq + 1);
+    }
+    const now = Date.now();
+    for (const rec of this.store.loadExecutions().sort((a, b) => a.seq - b.seq)) {
+      if (this.executions.has(rec.arn)) {
+        this.logger?.warn({ execution: rec.arn, seq: rec.seq }, 'embedded Step Functions: skipping a duplicate execution record');
+        continue;
+      }
+      if (rec.status === 'RUNNING') this.closeInterrupted(rec, now);
+      this.executions.set(rec.arn, rec);
+      this.order.push(rec);
+      this.nextSeq = Math.max(this.nextSeq, rec.seq + 1);
+    }
+  }
+
+  /**
+   * An execution still RUNNING on disk at start-up was cut off by a crash or kill -9 (a graceful
+   * shutdown records an abort). It cannot resume: its handlers' in-memory state is gone. It is closed
+   * FAILED, saying so and naming the last event recorded before the stop.
+   */
+  private closeInterrupted(rec: ExecutionRecord, now: number): void {
+    const events = this.store.readEvents(rec.seq);
+    const last = events[events.length - 1];
+    const terminal = last && /^Execution(Succeeded|Failed|Aborted|TimedOut)$/.test(last.type) ? last : undefined;
+    if (terminal) {
+      // The end was recorded in the history but the process died before the record was rewritten.
+      const details = (terminal[detailsKey(terminal.type)] ?? {}) as Record<string, string>;
+      const status: Record<string, ExecutionStatus> = { ExecutionSucceeded: 'SUCCEEDED', ExecutionFailed: 'FAILED', ExecutionAborted: 'ABORTED', ExecutionTimedOut: 'TIMED_OUT' };
+      Object.assign(rec, { status: status[terminal.type], stopDate: terminal.timestamp, output: details.output, error: details.error, cause: details.cause });
+    } else {
+      const lastSeen = last ? `Its last recorded event was #${last.id} ${last.type} at ${new Date(last.timestamp).toISOString()}.` : 'No event of it was recorded.';
+      const cause = `The embedded Step Functions endpoint stopped without shutting down (a crash or kill) while this execution was running. ${lastSeen} An embedded execution cannot resume after its process is gone, so it was closed when the endpoint started again at ${new Date(now).toISOString()}.`;
+      const id = (last?.id ?? 0) + 1;
+      this.store.appendEvent(rec.seq, { id, previousEventId: id - 1, timestamp: now, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Runtime', cause } });
+      Object.assign(rec, { status: 'FAILED', stopDate: now, error: 'States.Runtime', cause });
+    }
+    this.store.saveExecution(rec);
+    this.logger?.warn({ execution: rec.arn, status: rec.status }, 'embedded Step Functions: closed an execution left running by the previous process');
+  }
+
+  // ---- state machines -------------------------------------------------------------------------
+
+  /**
+   * Creates a state machine. As AWS: the same name with the same definition and role returns the
+   * existing one; anything else under that name is StateMachineAlreadyExists — unless `update` (the
+   * machines given at start, which follow the code that ships them).
+   */
+  putMachine(name: string, definition: string, roleArn: string, update = false): MachineRecord {
+    checkName(name);
+    const compiled = compileDefinition(definition);
+    const arn = machineArn(this.partition, name);
+    const existing = this.machines.get(arn);
+    if (existing) {
+      if (existing.definition === definition && existing.roleArn === roleArn) return existing;
+      if (!update) throw new SfnError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
+    }
+    const rec: MachineRecord = existing ? { ...existing, definition, roleArn } : { seq: this.nextMachineSeq++, name, arn, definition, roleArn, creationDate: Date.now() };
+    this.store.saveMachine(rec);
+    this.machines.set(arn, rec);
+    this.compiled.set(arn, compiled);
+    return rec;
+  }
+
+  machine(arn: string): MachineRecord {
+    const m = this.machines.get(arn);
+    if (!m) throw new SfnError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return m;
+  }
+
+  /** Oldest first. */
+  listMachines(): MachineRecord[] {
+    return [...this.machines.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  // ---- executions ------------------------------------------------------------------------------
+
+  execution(arn: string): ExecutionRecord {
+    const r = this.executions.get(arn);
+    if (!r) throw new SfnError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return r;
+  }
+
+  /** Executions of one machine, newest first, those with seq below `before`. */
+  *listExecutions(machine: string, status: ExecutionStatus | undefined, before: number): Generator<ExecutionRecord> {
+    for (let i = this.order.length - 1; i >= 0; i--) {
+      const r = this.order[i];
+      if (r.seq < before && r.machineArn === machine && (status === undefined || r.status === status)) yield r;
+    }
+  }
+
+  history(rec: ExecutionRecord): HistoryEvent[] {
+    return this.running.get(rec.arn)?.events ?? this.store.readEvents(rec.seq);
+  }
+
+  /**
+   * StartExecution. As AWS: the name and input of a RUNNING execution return it (a retried request
+   * starts nothing new); any other reuse of a name, running or closed, is ExecutionAlreadyExists.
+   */
+  start(machineArnIn: string, nameIn: string | undefined, input: string): ExecutionRecord {
+    if (this.closing) throw new SfnError('ServiceUnavailable', 'The embedded Step Functions endpoint is shutting down', 503);
+    const machine = this.machine(machineArnIn);
+    const name = checkName(nameIn ?? randomUUID());
+    const arn = executionArn(this.partition, machine.name, name);
+    const existing = this.executions.get(arn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === input) return existing;
+      throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(input);
+    } catch (err) {
+      throw new SfnError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${(err as Error).message}'`);
+    }
+    const rec: ExecutionRecord = { seq: this.nextSeq++, arn, name, machineArn: machine.arn, status: 'RUNNING', input, startDate: Date.now() };
+    const run: Run = {
+      rec,
+      events: [],
+      closed: false,
+      controller: new AbortController(),
+      attempts: new Set(),
+      maps: new Map(),
+      failedStates: new Set(),
+    };
+    this.executions.set(arn, rec);
+    this.order.push(rec);
+    this.running.set(arn, run);
+    this.store.saveExecution(rec);
+    this.add(run, 'ExecutionStarted', { input, inputDetails: { truncated: false }, roleArn: machine.roleArn });
+    this.evict();
+    run.done = this.drive(run, this.compiled.get(machine.arn)!, parsed);
+    return rec;
+  }
+
+  /** StopExecution: a closed execution is left as it ended. */
+  stop(arn: string, error: string | undefined, cause: string | undefined): ExecutionRecord {
+    const rec = this.execution(arn);
+    const run = this.running.get(arn);
+    if (run) this.close(run, 'ABORTED', { error, cause });
+    return rec;
+  }
+
+  /**
+   * Graceful shutdown: every running execution is recorded ABORTED with a cause saying why, its
+   * handlers get their abort signal, and they are given a moment to unwind.
+   */
+  async drain(graceMs = 2000): Promise<void> {
+    this.closing = true;
+    const runs = [...this.running.values()];
+    for (const run of runs) {
+      this.close(run, 'ABORTED', {
+        error: 'Gapwatch.EndpointShutdown',
+        cause: 'The embedded Step Functions endpoint shut down while this execution was running; its running Task handlers were sent an abort signal.',
+      });
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(runs.map((r) => r.done)), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+  }
+
+  private evict(): void {
+    while (this.order.length > this.maxExecutions) {
+      const i = this.order.findIndex((r) => r.status !== 'RUNNING');
+      if (i < 0) return;
+      const [r] = this.order.splice(i, 1);
+      this.executions.delete(r.arn);
+      this.store.removeExecution(r.seq);
+    }
+  }
+
+  // ---- running ---------------------------------------------------------------------------------
+
+  private add(run: Run, type: string, details?: Record<string, unknown>): void {
+    if (run.closed) return;
+    if (run.events.length >= MAX_HISTORY_EVENTS - 1 && !type.startsWith('Execution')) {
+      this.close(run, 'FAILED', { error: 'States.Runtime', cause: `The execution reached the limit of ${MAX_HISTORY_EVENTS} history events` });
+      return;
+    }
+    this.append(run, type, details);
+  }
+
+  private append(run: Run, type: string, details?: Record<string, unknown>): void {
+    const id = run.events.length + 1;
+    const ev: HistoryEvent = { id, previousEventId: id - 1, timestamp: Date.now(), type };
+    if (details) ev[detailsKey(type)] = details;
+    run.events.push(ev);
+    this.store.appendEvent(run.rec.seq, ev);
+  }
+
+  private close(run: Run, status: Exclude<ExecutionStatus, 'RUNNING'>, end: { output?: string; error?: string; cause?: string }): void {
+    if (run.closed) return;
+    const type = { SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed', ABORTED: 'ExecutionAborted', TIMED_OUT: 'ExecutionTimedOut' }[status];
+    const details: Record<string, unknown> = {};
+    if (end.output !== undefined) Object.assign(details, { output: end.output, outputDetails: { truncated: false } });
+    if (end.error !== undefined) details.error = end.error;
+    if (end.cause !== undefined) details.cause = end.cause;
+    this.append(run, type, details);
+    run.closed = true;
+    Object.assign(run.rec, { status, stopDate: Date.now(), ...end });
+    this.store.saveExecution(run.rec);
+    this.running.delete(run.rec.arn);
+    run.controller.abort(namedError('States.Aborted', `Execution ${status.toLowerCase()}`));
+    run.abortInterpreter?.();
+  }
+
+  private async drive(run: Run, machine: CompiledMachine, input: unknown): Promise<void> {
+    const handlers: Record<string, (input: unknown) => Promise<never>> = {};
+    for (const [name, st] of machine.states) if (st.def.Type === 'Task') handlers[name] = this.taskHandler(run, name, st) as never;
+    const m = this.machine(run.rec.machineArn);
+    const runOptions: RunOptions = {
+      overrides: { taskResourceLocalHandlers: handlers },
+      context: {
+        Execution: { Id: run.rec.arn, Name: run.rec.name, RoleArn: m.roleArn, StartTime: new Date(run.rec.startDate).toISOString() },
+        StateMachine: { Id: m.arn, Name: m.name },
+      },
+    };
+    let outcome: { output: unknown } | { err: unknown };
+    try {
+      // Validated when the machine was created; the copy carries the filled-in Task timeouts.
+      const sm = new StateMachine(machine.definition, { validationOptions: { noValidate: true } });
+      const ex = sm.run(input as never, runOptions);
+      run.abortInterpreter = ex.abort;
+      const consumed = (async () => {
+        for await (const e of ex.eventLogs) this.onEvent(run, machine, e as unknown as InterpreterEvent);
+      })();
+      try {
+        outcome = { output: await ex.result };
+      } catch (err) {
+        outcome = { err };
+      }
+      await consumed;
+    } catch (err) {
+      outcome = { err };
+    }
+    if (run.closed) return;
+    if ('output' in outcome) {
+      const output = json(outcome.output);
+      if (bytes(output) > MAX_PAYLOAD_BYTES) {
+        this.close(run, 'FAILED', { error: 'States.DataLimitExceeded', cause: `The execution output is ${bytes(output)} bytes, over the limit of ${MAX_PAYLOAD_BYTES}` });
+      } else {
+        this.close(run, 'SUCCEEDED', { output });
+      }
+    } else if (outcome.err instanceof ExecutionTimeoutError) {
+      this.close(run, 'TIMED_OUT', { error: 'States.Timeout', cause: `The execution ran longer than its TimeoutSeconds (${machine.definition.TimeoutSeconds} s)` });
+    } else if (outcome.err instanceof ExecutionError) {
+      const c = outcome.err.cause as Error | undefined;
+      this.close(run, 'FAILED', run.failure ?? { error: c?.name ?? 'States.Runtime', cause: c?.message ?? outcome.err.message });
+    } else {
+      this.logger?.error({ err: outcome.err, execution: run.rec.arn }, 'embedded Step Functions: the interpreter failed');
+      this.close(run, 'FAILED', { error: 'States.Runtime', cause: `The embedded interpreter failed: ${describeCause(outcome.err)}` });
+    }
+  }
+
+  /** Translates one interpreter event into AWS history events. */
+  private onEvent(run: Run, machine: CompiledMachine, e: InterpreterEvent): void {
+    if (run.closed) return;
+    switch (e.type) {
+      case 'StateEntered': {
+        const { name, type, input } = e.state!;
+        this.add(run, `${type}StateEntered`, { name, input: json(input), inputDetails: { truncated: false } });
+        if (type === 'Map') {
+          run.maps.set(name, new Set());
+          const length = mapLength(machine.states.get(name)!.def, input);
+          this.add(run, 'MapStateStarted', length === undefined ? undefined : { length });
+        } else if (type === 'Parallel') {
+          this.add(run, 'ParallelStateStarted');
+        }
+        return;
+      }
+      case 'StateExited': {
+        const { name, type, output } = e.state!;
+        if ((type === 'Map' || type === 'Parallel') && !run.failedStates.delete(name)) this.add(run, `${type}StateSucceeded`);
+        this.add(run, `${type}StateExited`, { name, output: json(output), outputDetails: { truncated: false } });
+        return;
+      }
+      case 'StateFailed': {
+        const { name, type } = e.state!;
+        if (type === 'Task' && e.Error === 'States.Timeout') this.timeOut(run, name);
+        if (type === 'Map') {
+          for (const index of run.maps.get(name) ?? []) this.add(run, 'MapIterationAborted', { name, index });
+          run.maps.get(name)?.clear();
+          // The interpreter abandons the other iterations without telling their handlers; this does.
+          for (const a of run.attempts) if (machine.states.get(a.stateName)?.map === name) a.controller.abort(namedError('States.Aborted', `Map state ${name} failed`));
+        }
+        if (type === 'Map' || type === 'Parallel') {
+          run.failedStates.add(name);
+          this.add(run, `${type}StateFailed`);
+        }
+        return;
+      }
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed': {
+        const name = e.parentState!.name;
+        const index = e.index!;
+        const open = run.maps.get(name) ?? new Set<number>();
+        run.maps.set(name, open);
+        if (e.type === 'MapIterationStarted') open.add(index);
+        else if (!open.delete(index)) return;
+        this.add(run, e.type, { name, index });
+        return;
+      }
+      case 'ExecutionFailed':
+        run.failure = { error: e.Error ?? 'States.Runtime', cause: describeCause(e.Cause) };
+        return;
+      default:
+        // ExecutionStarted is written at StartExecution; the other ends are written by close();
+        // StateRetried/StateCaught show in history as the Task events and state transitions they cause.
+        return;
+    }
+  }
+
+  /** The interpreter timed a Task out: the oldest open attempt of that state is the one (they start in order). */
+  private timeOut(run: Run, stateName: string): void {
+    for (const a of run.attempts) {
+      if (a.stateName !== stateName || !a.open) continue;
+      a.open = false;
+      this.add(run, 'TaskTimedOut', { resourceType: a.resourceType, resource: a.resource, error: 'States.Timeout', cause: `The Task ran longer than its TimeoutSeconds (${a.timeoutSeconds} s)` });
+      a.controller.abort(namedError('States.Timeout', 'Task timed out'));
+      return;
+    }
+  }
+
+  /** The interpreter's override for one Task state: runs the handler registered for its Resource. */
+  private taskHandler(run: Run, stateName: string, st: IndexedState): (input: unknown) => Promise<unknown> {
+    const resourceArn = st.def.Resource ?? '';
+    const handler = this.handlers.get(resourceArn);
+    const { resourceType, resource } = describeResource(resourceArn);
+    return async (input) => {
+      // One macrotask: the interpreter's events before this call (this state's entry) are consumed first.
+      await new Promise<void>((r) => setImmediate(r));
+      if (run.closed) throw namedError('States.Aborted', 'The execution has ended');
+      const attempt: Attempt = { stateName, resourceType, resource, timeoutSeconds: st.def.TimeoutSeconds, controller: new AbortController(), open: true };
+      run.attempts.add(attempt);
+      const parameters = json(input);
+      this.add(run, 'TaskScheduled', { resourceType, resource, region: this.partition.region, parameters, timeoutInSeconds: st.def.TimeoutSeconds });
+      this.add(run, 'TaskStarted', { resourceType, resource });
+      try {
+        if (!handler) throw namedError('Lambda.ResourceNotFoundException', `Function not found: ${resourceArn} (no embedded Task handler is registered for this Resource)`);
+        const signal = AbortSignal.any([run.controller.signal, attempt.controller.signal]);
+        const result = await handler(input, { signal, executionArn: run.rec.arn, stateName });
+        let output: string;
+        try {
+          output = json(result);
+        } catch (err) {
+          throw namedError('States.Runtime', `The Task result is not JSON: ${(err as Error).message}`);
+        }
+        if (bytes(output) > MAX_PAYLOAD_BYTES) throw namedError('States.DataLimitExceeded', `The Task result is ${bytes(output)} bytes, over the limit of ${MAX_PAYLOAD_BYTES}`);
+        if (attempt.open) {
+          attempt.open = false;
+          this.add(run, 'TaskSucceeded', { resourceType, resource, output, outputDetails: { truncated: false } });
+        }
+        return JSON.parse(output) as unknown;
+      } catch (err) {
+        const e = err instanceof Error ? namedError(err.name || 'Error', err.message) : namedError('Error', describeCause(err));
+        if (attempt.open) {
+          attempt.open = false;
+          this.add(run, 'TaskFailed', { resourceType, resource, error: e.name, cause: e.message });
+        }
+        throw e;
+      } finally {
+        run.attempts.delete(attempt);
+      }
+    };
+  }
+}
+
+/** The interpreter's event, as far as the translation reads it. */
+interface InterpreterEvent {
+  type: string;
+  state?: { name: string; type: string; input: unknown; output?: unknown };
+  parentState?: { name: string };
+  index?: number;
+  Error?: string;
+  Cause?: unknown;
+}
+
+/** `TaskStateEntered` → `stateEnteredEventDetails`, `TaskFailed` → `taskFailedEventDetails`, as AWS names them. */
+export function detailsKey(type: string): string {
+  if (type.endsWith('StateEntered')) return 'stateEnteredEventDetails';
+  if (type.endsWith('StateExited')) return 'stateExitedEventDetails';
+  return `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
+}

@@ -1,0 +1,142 @@
+/**
+ * State machines, executions and their histories on disk, so runs started before a restart are still
+ * described, listed and paged afterwards.
+ *
+ * Layout under `<dataDir>/stepfunctions/`:
+ * - `machines/<seq>.json`      one state machine (written atomically: temp file + rename)
+ * - `executions/<seq>.json`    one execution record (written atomically on start and on its end)
+ * - `executions/<seq>.events`  its history, one event per line, appended as it happens
+ * Files are named by sequence number, never by a user's name, so no name can reach outside the directory.
+ * A crash can tear at most the last history line (appends are single writes); a torn or otherwise damaged
+ * file is skipped with a log line naming it, never a failed start.
+ */
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
+
+export interface MachineRecord {
+  seq: number;
+  name: string;
+  arn: string;
+  definition: string;
+  roleArn: string;
+  /** Epoch milliseconds. */
+  creationDate: number;
+}
+
+export interface ExecutionRecord {
+  seq: number;
+  arn: string;
+  name: string;
+  machineArn: string;
+  status: ExecutionStatus;
+  input: string;
+  /** Epoch milliseconds. */
+  startDate: number;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+/** One history event in AWS's shape, `timestamp` in epoch milliseconds; `<type>EventDetails` members as AWS names them. */
+export interface HistoryEvent {
+  id: number;
+  previousEventId: number;
+  timestamp: number;
+  type: string;
+  [details: string]: unknown;
+}
+
+export class SfnStore {
+  private readonly machineDir: string;
+  private readonly execDir: string;
+
+  constructor(
+    dataDir: string,
+    private readonly logger?: Logger,
+  ) {
+    this.machineDir = join(dataDir, 'stepfunctions', 'machines');
+    this.execDir = join(dataDir, 'stepfunctions', 'executions');
+    mkdirSync(this.machineDir, { recursive: true });
+    mkdirSync(this.execDir, { recursive: true });
+  }
+
+  loadMachines(): MachineRecord[] {
+    return this.loadDir<MachineRecord>(this.machineDir, (r) => typeof r.arn === 'string' && typeof r.definition === 'string' && Number.isInteger(r.seq));
+  }
+
+  loadExecutions(): ExecutionRecord[] {
+    return this.loadDir<ExecutionRecord>(
+      this.execDir,
+      (r) => typeof r.arn === 'string' && typeof r.machineArn === 'string' && Number.isInteger(r.seq) && typeof r.status === 'string',
+    );
+  }
+
+  saveMachine(rec: MachineRecord): void {
+    this.writeAtomic(join(this.machineDir, `${rec.seq}.json`), JSON.stringify(rec));
+  }
+
+  saveExecution(rec: ExecutionRecord): void {
+    this.writeAtomic(join(this.execDir, `${rec.seq}.json`), JSON.stringify(rec));
+  }
+
+  /** One line per event: a single append, so a kill -9 leaves whole lines plus at most one torn last line. */
+  appendEvent(seq: number, event: HistoryEvent): void {
+    appendFileSync(join(this.execDir, `${seq}.events`), JSON.stringify(event) + '\n');
+  }
+
+  /** The stored history; damaged lines (a torn last line after a crash) are skipped and logged. */
+  readEvents(seq: number): HistoryEvent[] {
+    const file = join(this.execDir, `${seq}.events`);
+    if (!existsSync(file)) return [];
+    const out: HistoryEvent[] = [];
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      if (line === '') return;
+      try {
+        const ev = JSON.parse(line) as HistoryEvent;
+        if (typeof ev.id === 'number' && typeof ev.type === 'string') {
+          out.push(ev);
+          return;
+        }
+      } catch {
+        // reported below
+      }
+      this.logger?.warn({ file, line: i + 1 }, 'embedded Step Functions: skipping a damaged history line');
+    });
+    return out;
+  }
+
+  removeExecution(seq: number): void {
+    rmSync(join(this.execDir, `${seq}.json`), { force: true });
+    rmSync(join(this.execDir, `${seq}.events`), { force: true });
+  }
+
+  private loadDir<T>(dir: string, valid: (r: T) => boolean): T[] {
+    const out: T[] = [];
+    for (const f of readdirSync(dir)) {
+      if (!f.endsWith('.json')) continue;
+      const file = join(dir, f);
+      try {
+        const rec = JSON.parse(readFileSync(file, 'utf8')) as T;
+        if (rec !== null && typeof rec === 'object' && valid(rec)) {
+          out.push(rec);
+          continue;
+        }
+      } catch {
+        // reported below
+      }
+      this.logger?.warn({ file }, 'embedded Step Functions: skipping a damaged record');
+    }
+    return out;
+  }
+
+  private writeAtomic(file: string, text: string): void {
+    writeFileSync(`${file}.tmp`, text);
+    renameSync(`${file}.tmp`, file);
+  }
+}
