@@ -6,7 +6,7 @@ import { adoptSdkNodeNotice } from './node-notice';
 import type { Services } from './services';
 import { AthenaService } from './services/athena/athena.service';
 import { realClock, type Clock } from './services/clock/clock';
-import { AthenaProtocol } from './services/athena/protocol';
+import { athenaProtocol } from './services/athena/protocol-check';
 import { QueriesService } from './services/athena/queries.service';
 import { createEvents } from './services/events';
 import path from 'node:path';
@@ -28,9 +28,10 @@ export interface Backends {
  * SDK settings gapwatch adds on top of the SDK's own configuration. Throttling (ThrottlingException,
  * TooManyRequestsException) is absorbed here, once, by the SDK's adaptive retry strategy, which also slows
  * the client down while Athena pushes back. The protocol is the SDK's own with result rows left as parsed
- * (services/athena/protocol.ts).
+ * (services/athena/protocol.ts), once a start-up check has found its assumptions about the SDK hold
+ * (services/athena/protocol-check.ts).
  */
-const ATHENA_CLIENT = { retryMode: 'adaptive', maxAttempts: 8, protocol: AthenaProtocol } as const;
+const ATHENA_CLIENT = { retryMode: 'adaptive', maxAttempts: 8 } as const;
 
 /**
  * Connects the AWS clients — to real AWS through the SDK's own configuration (region, credential chain,
@@ -50,6 +51,7 @@ export async function connectBackends(
 ): Promise<Backends> {
   adoptSdkNodeNotice(logger);
   const { env } = settings;
+  const protocol = await athenaProtocol(logger);
   let embedded: EmbeddedEndpoint | undefined;
   let athenaClient: AthenaClient;
   if (env.backend === 'embedded') {
@@ -63,13 +65,14 @@ export async function connectBackends(
     logger.info({ endpoint: embedded.url }, 'embedded AWS endpoint (Athena on DuckDB) is listening');
     athenaClient = new AthenaClient({
       ...ATHENA_CLIENT,
+      ...protocol,
       endpoint: embedded.url,
       region: process.env.AWS_REGION ?? 'us-east-1',
       // The embedded endpoint accepts any signature; these only let the SDK sign as it always does.
       credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
     });
   } else {
-    athenaClient = new AthenaClient(ATHENA_CLIENT);
+    athenaClient = new AthenaClient({ ...ATHENA_CLIENT, ...protocol });
   }
 
   const athena = new AthenaService(athenaClient, settings.athena, clock);
