@@ -139,7 +139,7 @@ describe('gaps over GraphQL on the sample data lake', () => {
 
   it('records a failed check with its error, so lastCheck shows the failure', async () => {
     const body = await t.gql(GAPS, { dataset: 'broken', from: '2024-03-10T00:00:00Z', to: '2024-03-10T06:00:00Z' });
-    expect(body.errors[0].extensions.code).toBe('athena/query_failed');
+    expect(body.errors[0].extensions.code).toBe('QUERY_FAILED');
     const ds = await t.gql(`{ dataset(name: "broken") { lastCheck { status from to allGroups queryExecutionId error { code message } } lastReadySignal { at } } }`);
     expect(ds.data.dataset.lastCheck).toMatchObject({
       status: 'FAILED',
@@ -147,7 +147,7 @@ describe('gaps over GraphQL on the sample data lake', () => {
       to: '2024-03-10T06:00:00.000Z',
       allGroups: true,
       queryExecutionId: expect.any(String),
-      error: { code: 'athena/query_failed', message: body.errors[0].message },
+      error: { code: 'QUERY_FAILED', message: body.errors[0].message },
     });
     expect(ds.data.dataset.lastReadySignal).toBeNull();
   });
