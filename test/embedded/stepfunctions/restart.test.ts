@@ -1,0 +1,162 @@
+/**
+ * Executions and histories survive a restart on the same data dir; a graceful stop records running
+ * executions as aborted; after a kill -9 the next start closes the cut-off execution FAILED, saying so;
+ * damaged files are skipped with a log line, never a failed start.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import pino from 'pino';
+import { startEmbedded } from '../../../src/embedded/server';
+import { tempDir } from '../helpers';
+import { fullHistory, MACHINE, MACHINE_ARN, sfnClient, startSfn, TEST_DEFINITION, waitForEnd, waitForEvent } from './helpers';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+describe('embedded Step Functions persistence', () => {
+  it('lists runs with full histories after a graceful restart; a run in flight is recorded ABORTED with a cause', async () => {
+    const dir = tempDir('gapwatch-sfn-');
+    try {
+      const first = await startSfn(dir.path);
+      const start = async (input: unknown): Promise<string> =>
+        (await first.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: JSON.stringify(input) }))).executionArn!;
+      const done = [await start({ mode: 'work', behaviour: 'ok' }), await start({ mode: 'map', items: [1, 2, 3] }), await start({ mode: 'work', behaviour: 'fatal' })];
+      for (const arn of done) await waitForEnd(first.client, arn);
+      const slow = await start({ mode: 'slow' });
+      await waitForEvent(first.client, slow, 'TaskStarted');
+      const list = async (c: typeof first.client) => (await c.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN }))).executions;
+      const before = await list(first.client);
+      const histories = await Promise.all(done.map((arn) => fullHistory(first.client, arn)));
+      await first.close();
+      expect(first.observed.aborted).toStrictEqual([slow]);
+
+      const second = await startSfn(dir.path);
+      try {
+        const after = await list(second.client);
+        expect(after!.map((e) => [e.executionArn, e.name, e.startDate])).toStrictEqual(before!.map((e) => [e.executionArn, e.name, e.startDate]));
+        expect(after!.map((e) => e.status)).toStrictEqual(['ABORTED', 'FAILED', 'SUCCEEDED', 'SUCCEEDED']);
+        expect(await Promise.all(done.map((arn) => fullHistory(second.client, arn)))).toStrictEqual(histories);
+        const aborted = await second.client.send(new DescribeExecutionCommand({ executionArn: slow }));
+        expect(aborted).toMatchObject({ status: 'ABORTED', error: 'Gapwatch.EndpointShutdown' });
+        expect(aborted.cause).toMatch(/shut down while this execution was running/);
+        const events = await fullHistory(second.client, slow);
+        expect(events.map((e) => e.type).slice(-3)).toStrictEqual(['TaskScheduled', 'TaskStarted', 'ExecutionAborted']);
+        // Names stay taken across restarts, as in AWS.
+        const [name] = done[0].split(':').slice(-1);
+        const reuse = await second.client
+          .send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name, input: JSON.stringify({ mode: 'work', behaviour: 'ok' }) }))
+          .catch((e: Error) => e);
+        expect((reuse as Error).name).toBe('ExecutionAlreadyExists');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('skips damaged records and torn history lines with a log line naming them, and starts', async () => {
+    const dir = tempDir('gapwatch-sfn-');
+    try {
+      const first = await startSfn(dir.path);
+      const ok = (await first.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: '{"mode":"work"}' }))).executionArn!;
+      await waitForEnd(first.client, ok);
+      const full = await fullHistory(first.client, ok);
+      await first.close();
+      const execDir = path.join(dir.path, 'stepfunctions', 'executions');
+      const [events] = readdirSync(execDir).filter((f) => f.endsWith('.events'));
+      appendFileSync(path.join(execDir, events), '{"id": 99, "ty');
+      writeFileSync(path.join(execDir, '77.json'), '{ torn');
+      writeFileSync(path.join(execDir, '78.json'), '"a string"');
+      writeFileSync(path.join(dir.path, 'stepfunctions', 'machines', '9.json'), '');
+
+      const lines: string[] = [];
+      const logger = pino(new Writable({ write: (chunk: Buffer, _e, cb) => (lines.push(chunk.toString()), cb()) }));
+      const endpoint = await startEmbedded({
+        port: 0,
+        dataDir: dir.path,
+        logger,
+        stepFunctions: { dataDir: dir.path, stateMachines: [{ name: MACHINE, definition: TEST_DEFINITION }] },
+      });
+      const client = sfnClient(endpoint.url);
+      try {
+        expect(await fullHistory(client, ok)).toStrictEqual(full);
+        const warnings = lines.map((l) => JSON.parse(l) as { msg: string; file: string; line?: number }).filter((l) => /damaged/.test(l.msg));
+        expect(warnings.map((w) => [path.basename(w.file), w.line])).toStrictEqual(
+          expect.arrayContaining([
+            ['77.json', undefined],
+            ['78.json', undefined],
+            ['9.json', undefined],
+            [events, full.length + 1],
+          ]),
+        );
+      } finally {
+        client.destroy();
+        await endpoint.close();
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('after a kill -9 mid-run, the next start closes the run FAILED with an honest cause and keeps its history', async () => {
+    const dir = tempDir('gapwatch-sfn-');
+    // The endpoint as built (npm test builds first), in a child we can kill; its slow Task never ends.
+    const script = `
+      const { startEmbedded } = require(${JSON.stringify(path.join(ROOT, 'dist/src/embedded/server.js'))});
+      const fn = (n) => 'arn:aws:lambda:us-east-1:000000000000:function:test-' + n;
+      startEmbedded({
+        port: 0,
+        dataDir: process.env.DATA_DIR,
+        stepFunctions: {
+          dataDir: process.env.DATA_DIR,
+          stateMachines: [{ name: ${JSON.stringify(MACHINE)}, definition: process.env.DEFINITION }],
+          taskHandlers: { [fn('slow')]: () => new Promise(() => {}), [fn('work')]: async () => ({}), [fn('item')]: async (x) => x },
+        },
+      }).then((e) => process.stdout.write(e.url + '\\n'));
+    `;
+    const child = spawn(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, DATA_DIR: dir.path, DEFINITION: TEST_DEFINITION }, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (b: Buffer) => {
+          out += b.toString();
+          if (out.includes('\n')) resolve(out.trim());
+        });
+        child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
+      });
+      const client = sfnClient(url);
+      const arn = (await client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: 'cut-off', input: '{"mode":"slow"}' }))).executionArn!;
+      const before = await waitForEvent(client, arn, 'TaskStarted');
+      client.destroy();
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+
+      const next = await startSfn(dir.path);
+      try {
+        const d = await next.client.send(new DescribeExecutionCommand({ executionArn: arn }));
+        expect(d).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+        expect(d.cause).toMatch(/^The embedded Step Functions endpoint stopped without shutting down \(a crash or kill\) while this execution was running\. Its last recorded event was #6 TaskStarted at /);
+        const events = await fullHistory(next.client, arn);
+        expect(events.slice(0, before.length)).toStrictEqual(before);
+        expect(events.slice(before.length)).toMatchObject([{ id: before.length + 1, previousEventId: before.length, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Runtime', cause: d.cause } }]);
+        // The closing is recorded once: a further restart finds it closed and leaves it be.
+        await next.close();
+        const third = await startSfn(dir.path);
+        try {
+          expect(await fullHistory(third.client, arn)).toStrictEqual(events);
+        } finally {
+          await third.close();
+        }
+      } finally {
+        await next.close();
+      }
+    } finally {
+      child.kill('SIGKILL');
+      dir.remove();
+    }
+  });
+});
