@@ -3,9 +3,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { performance } from 'node:perf_hooks';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { getOperationAST, GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { loadSettings, type EnvConfig } from './config';
@@ -13,7 +14,11 @@ import type { EmbeddedEndpoint } from './embedded/server';
 import { realClock, type Clock } from './services/clock/clock';
 import type { GapScheduler } from './services/gaps/scheduler';
 import { createContext, type AppScope, type Context } from './context';
-import { ErrorCode } from './errors';
+import { CodedError, ErrorCode, limitExceeded } from './errors';
+import { Access, type Principal } from './http/access';
+import { forApollo, OperationGate, screenSource, validationRules } from './http/limits';
+import { Metrics } from './http/metrics';
+import { operationRecorder } from './http/operations';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';
 import { BodyTooLargeError, handleGraphQL, MAX_BODY_BYTES, sendJson } from './http/apollo-handler';
 import { maskError } from './http/mask';
@@ -32,13 +37,17 @@ export interface AppOptions {
 export interface App {
   readonly services: AppScope['services'];
   readonly httpServer: Server;
+  readonly metrics: Metrics;
   /** The embedded AWS endpoint this app started (embedded backend only). */
   readonly embedded?: EmbeddedEndpoint;
   /** Runs the datasets' scheduled checks. */
   readonly scheduler: GapScheduler;
   /** Starts listening; port 0 picks a free one. Resolves with the address actually bound. */
   listen(port?: number, host?: string): Promise<{ url: string; port: number }>;
-  /** Stops accepting, lets in-flight requests finish, closes sockets, then stops the backends it started. */
+  /**
+   * Stops accepting, lets in-flight requests finish for up to GAPWATCH_DRAIN_MS (answering the rest 503 with
+   * Retry-After), closes sockets, then stops the backends it started.
+   */
   stop(): Promise<void>;
 }
 
@@ -49,6 +58,22 @@ function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
+/** Seconds a client is told to wait before retrying a request refused during shutdown. */
+const RETRY_AFTER_S = 5;
+
+/** A refusal before (or instead of) any GraphQL: the same `{ errors: [...] }` shape GraphQL answers use. */
+function refuse(res: ServerResponse, status: number, error: CodedError, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return void res.destroy();
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  sendJson(res, status, { errors: [{ message: error.message, extensions: error.extensions }] });
+}
+
+/** Per WebSocket connection: who connected, and the operations running on it. */
+interface Connection {
+  principal: Principal;
+  ops: Map<string, { started: number; requestId: string; name?: string; type?: string; errors?: readonly GraphQLFormattedError[]; streaming: boolean }>;
+}
+
 /**
  * Builds the whole service without opening a port: backends, services, schema, HTTP and WebSocket on one
  * server. `main.ts` listens on the configured port; tests listen on port 0.
@@ -57,56 +82,193 @@ export async function createApp(options: AppOptions): Promise<App> {
   const { env } = options;
   const logger = options.logger ?? createLogger(env.logLevel);
   const clock = options.clock ?? realClock;
-  const backends = await connectBackends(loadSettings(env), logger, clock);
+  const settings = loadSettings(env);
+  const metrics = new Metrics();
+  const backends = await connectBackends(settings, logger, clock, { metrics });
+  metrics.watchGaps(backends.services.gaps);
   const scope: AppScope = { logger, services: backends.services, now: clock.now };
   const schema = await buildGapwatchSchema(scope.services);
+  const access = new Access(env.access);
+  const { limits } = settings;
+  const gate = new OperationGate(schema, limits, (name) => scope.services.gaps.dataset(name), clock.now);
+  const rules = validationRules(limits, env.access.introspection);
+  const record = operationRecorder(logger, metrics);
 
   const httpServer = createServer();
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: MAX_BODY_BYTES });
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: GRAPHQL_PATH,
+    maxPayload: MAX_BODY_BYTES,
+    // Apollo's CSRF prevention covers HTTP only: a page on any site may open a WebSocket to a local
+    // gapwatch, so the upgrade passes the same Host and Origin checks as an HTTP request.
+    verifyClient: ({ req, origin }, done) => {
+      const reason = !access.hostAllowed(req.headers.host) ? 'host' : !access.originAllowed(origin || undefined, req.headers.host, false) ? 'origin' : undefined;
+      if (reason) {
+        metrics.authFailures.inc({ reason: `FORBIDDEN ${reason}` });
+        logger.info({ origin, host: req.headers.host, reason }, 'refused a WebSocket upgrade');
+        return done(false, 403, `${reason === 'host' ? 'Host' : 'Origin'} not allowed`);
+      }
+      done(true);
+    },
+  });
+  const connections = new WeakMap<object, Connection>();
+  const finishWs = (ctx: object, id: string) => {
+    const op = connections.get(ctx)?.ops.get(id);
+    if (!op) return;
+    connections.get(ctx)!.ops.delete(id);
+    if (op.streaming) metrics.subscriptions.dec();
+    record({
+      requestId: op.requestId,
+      keyId: connections.get(ctx)!.principal.id,
+      operation: op.name,
+      type: op.type,
+      transport: 'ws',
+      durationMs: performance.now() - op.started,
+      errors: op.errors,
+    });
+  };
   const wsCleanup = useServer(
     {
       schema,
-      context: () => createContext(scope, randomUUID()),
-      onNext: (ctx, _id, _payload, _args, result) => {
-        if (!('errors' in result) || !result.errors) return result;
-        const requestId = (_args.contextValue as Context | undefined)?.requestId;
-        return { ...result, errors: result.errors.map((e) => maskError(e.toJSON(), e, logger, requestId)) };
+      onConnect: (ctx) => {
+        try {
+          connections.set(ctx, { principal: access.fromConnectionParams(ctx.connectionParams), ops: new Map() });
+          return true;
+        } catch (err) {
+          if (!(err instanceof CodedError)) throw err;
+          metrics.authFailures.inc({ reason: err.code });
+          // graphql-ws would close with a bare 4403; the reason says why (no key, or an unknown one).
+          ctx.extra.socket.close(4401, `${err.code}: ${err.message}`.slice(0, 120));
+          return false;
+        }
       },
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((e) => maskError(e.toJSON(), e, logger, undefined)) as never,
+      // Parses, validates and gates each operation the way Apollo does for HTTP; every refusal is a coded
+      // error on that operation, never a closed socket.
+      onSubscribe: (ctx, id, payload) => {
+        const conn = connections.get(ctx)!;
+        const requestId = randomUUID();
+        const op = { started: performance.now(), requestId, name: payload.operationName ?? undefined, type: undefined as string | undefined, streaming: false };
+        conn.ops.set(id, op);
+        try {
+          const open = Object.keys(ctx.subscriptions).length;
+          if (open > limits.maxSubscriptionsPerConnection) {
+            throw limitExceeded('maxSubscriptionsPerConnection', limits.maxSubscriptionsPerConnection, `this connection already runs ${open - 1} operations`);
+          }
+          screenSource(payload.query, limits);
+          let document: DocumentNode;
+          try {
+            document = parse(payload.query);
+          } catch (err) {
+            return [err as GraphQLError];
+          }
+          const errors = validate(schema, document, [...specifiedRules, ...rules]);
+          if (errors.length > 0) return errors;
+          const operation = getOperationAST(document, payload.operationName);
+          if (!operation) return [new GraphQLError('Unable to identify operation')];
+          op.type = operation.operation;
+          op.name ??= operation.name?.value;
+          gate.check(conn.principal, document, operation, payload.variables ?? undefined);
+          return {
+            schema,
+            document,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue: createContext(scope, requestId, conn.principal),
+          };
+        } catch (err) {
+          if (err instanceof GraphQLError) return [err];
+          throw err;
+        }
+      },
+      onOperation: (ctx, id, _payload, _args, result) => {
+        const op = connections.get(ctx)?.ops.get(id);
+        if (op && Symbol.asyncIterator in result) {
+          op.streaming = true;
+          metrics.subscriptions.inc();
+        }
+      },
+      onNext: (ctx, id, _payload, args, result) => {
+        if (!('errors' in result) || !result.errors) return result;
+        const requestId = (args.contextValue as Context | undefined)?.requestId;
+        const errors = result.errors.map((e) => maskError(e.toJSON(), e, logger, requestId));
+        const op = connections.get(ctx)?.ops.get(id);
+        if (op) op.errors ??= errors;
+        return { ...result, errors };
+      },
+      onError: (ctx, id, _payload, errors) => {
+        const op = connections.get(ctx)?.ops.get(id);
+        const masked = errors.map((e) => maskError(e.toJSON(), e, logger, op?.requestId));
+        if (op) {
+          op.errors ??= masked;
+          // Refused before it ran: graphql-ws calls no onComplete for it (a stream that fails does get one).
+          if (!op.streaming) finishWs(ctx, id);
+        }
+        return masked as never;
+      },
+      onComplete: (ctx, id) => finishWs(ctx, id),
     },
     wsServer,
   );
 
+  const operationsPlugin: ApolloServerPlugin<Context> = {
+    async requestDidStart() {
+      const started = performance.now();
+      return {
+        async didResolveOperation({ document, operation, request, contextValue }) {
+          try {
+            gate.check(contextValue.principal, document, operation!, request.variables);
+          } catch (err) {
+            throw err instanceof CodedError ? forApollo(err) : err;
+          }
+        },
+        async willSendResponse({ response, operationName, operation, contextValue }) {
+          record({
+            requestId: contextValue.requestId,
+            keyId: contextValue.principal.id,
+            operation: operationName ?? undefined,
+            type: operation?.operation,
+            transport: 'http',
+            durationMs: performance.now() - started,
+            errors: response.body.kind === 'single' ? response.body.singleResult.errors : undefined,
+          });
+        },
+      };
+    },
+  };
+
   const apollo = new ApolloServer<Context>({
     schema,
     includeStacktraceInErrorResponses: false,
+    introspection: env.access.introspection,
+    validationRules: rules,
     // main.ts owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would stop only
     // itself and re-raise the signal in the middle of that.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => maskError(formatted, error, logger, requestIds.getStore()),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      operationsPlugin,
       ApolloServerPluginLandingPageDisabled(),
       // gapwatch sets no cache hints; the plugin would otherwise wrap every field resolver (a cost per row).
       ApolloServerPluginCacheControlDisabled(),
-      {
-        async serverWillStart() {
-          return {
-            async drainServer() {
-              await wsCleanup.dispose();
-            },
-          };
-        },
-      },
     ],
   });
   await apollo.start();
 
+  /** Answers a request refused for who sent it, with one log line and a count, like any operation. */
+  function refuseCaller(res: ServerResponse, requestId: string, err: CodedError): void {
+    metrics.authFailures.inc({ reason: err.code });
+    logger.info({ requestId, outcome: err.code, transport: 'http' }, 'refused a request');
+    refuse(res, err.code === ErrorCode.UNAUTHENTICATED ? 401 : 403, err, err.code === ErrorCode.UNAUTHENTICATED ? { 'www-authenticate': 'Bearer' } : {});
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    if (!access.admitHttp(req, res, (status, err) => refuseCaller(res, requestId, err))) return;
+    // Health stays open to any caller (load balancers and CI checks carry no key) and says nothing that
+    // needs one: readiness names what is not ready, with a fixed reason; details go to the log.
     if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (pathname === '/readyz') {
+      if (draining) return sendJson(res, 503, { status: 'stopping', notReady: [], checks: [] });
       const report = await scope.services.health.report();
       return sendJson(res, report.status === 'OK' ? 200 : 503, {
         status: report.status === 'OK' ? 'ready' : 'not ready',
@@ -114,21 +276,38 @@ export async function createApp(options: AppOptions): Promise<App> {
         checks: report.checks,
       });
     }
-    if (pathname === GRAPHQL_PATH) {
-      if (wantsExplorer(req)) return serveExplorerPage(req, res);
-      return handleGraphQL(apollo, req, res, async () => createContext(scope, requestId));
+    if (pathname === '/metrics' && req.method === 'GET') {
+      // Metrics name datasets and key ids: with keys configured, any valid key may scrape (role reader is enough).
+      access.fromHeaders(req.headers);
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      return void res.end(await metrics.text());
     }
-    if (pathname.startsWith(EXPLORER_PREFIX) && serveExplorerAsset(req, res, pathname)) return;
-    if (pathname === '/' && req.method === 'GET') {
+    if (pathname === GRAPHQL_PATH) {
+      if (env.access.explorer && wantsExplorer(req)) return serveExplorerPage(req, res);
+      const principal = access.fromHeaders(req.headers);
+      return handleGraphQL(apollo, req, res, async () => createContext(scope, requestId, principal), (query) => screenSource(query, limits));
+    }
+    if (env.access.explorer && pathname.startsWith(EXPLORER_PREFIX) && serveExplorerAsset(req, res, pathname)) return;
+    if (pathname === '/' && req.method === 'GET' && env.access.explorer) {
       res.writeHead(302, { location: GRAPHQL_PATH });
       return void res.end();
     }
     sendJson(res, 404, { error: `no route for ${req.method} ${pathname}; GraphQL is at ${GRAPHQL_PATH}` });
   }
 
+  let draining = false;
+  const inflight = new Set<ServerResponse>();
   httpServer.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const requestId = requestIdOf(req);
     res.setHeader('x-request-id', requestId);
+    if (draining) {
+      return refuse(res, 503, new CodedError(ErrorCode.SHUTTING_DOWN, 'gapwatch is stopping; retry shortly'), {
+        'retry-after': String(RETRY_AFTER_S),
+        connection: 'close',
+      });
+    }
+    inflight.add(res);
+    res.once('close', () => inflight.delete(res));
     requestIds.run(requestId, () => {
       route(req, res, requestId).catch((err: unknown) => {
         if (err instanceof BodyTooLargeError) {
@@ -137,6 +316,13 @@ export async function createApp(options: AppOptions): Promise<App> {
           if (!res.headersSent) sendJson(res, 413, { errors: [{ message: err.message, extensions: { code: ErrorCode.BAD_REQUEST } }] });
           return;
         }
+        if (err instanceof CodedError && (err.code === ErrorCode.UNAUTHENTICATED || err.code === ErrorCode.FORBIDDEN)) {
+          return refuseCaller(res, requestId, err);
+        }
+        if (err instanceof CodedError && err.code === ErrorCode.LIMIT_EXCEEDED) {
+          record({ requestId, keyId: undefined, operation: undefined, type: undefined, transport: 'http', durationMs: 0, errors: [{ message: err.message, extensions: err.extensions }] });
+          return refuse(res, 400, err);
+        }
         logger.error({ err, requestId }, 'request failed');
         if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
         else res.destroy();
@@ -144,14 +330,31 @@ export async function createApp(options: AppOptions): Promise<App> {
     });
   });
 
+  /** Resolves when no request is in flight, or after `ms`, whichever is first. */
+  function settled(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const poll = setInterval(() => inflight.size === 0 && done(), 20);
+      function done() {
+        clearTimeout(timer);
+        clearInterval(poll);
+        resolve();
+      }
+      if (inflight.size === 0) done();
+    });
+  }
+
   let stopped: Promise<void> | undefined;
   return {
     services: scope.services,
     httpServer,
+    metrics,
     embedded: backends.embedded,
     scheduler: backends.scheduler,
     listen(port = env.port, host = env.host) {
       return new Promise((resolve, reject) => {
+        const warning = access.checkListen(host);
+        if (warning) logger.warn({ host }, warning);
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           httpServer.off('error', reject);
@@ -163,10 +366,25 @@ export async function createApp(options: AppOptions): Promise<App> {
     },
     stop() {
       stopped ??= (async () => {
-        // Apollo's drain plugin stops accepting, waits for in-flight requests, and runs the WebSocket dispose.
-        await apollo.stop();
+        // New requests are answered 503 from here on; idle keep-alive connections are closed so clients
+        // reconnect elsewhere; open subscriptions end with 1001 (going away).
+        draining = true;
+        const closed = httpServer.listening ? new Promise<void>((r) => httpServer.close(() => r())) : Promise.resolve();
+        httpServer.closeIdleConnections();
+        await wsCleanup.dispose();
         wsServer.close();
-        if (httpServer.listening) await new Promise<void>((r) => httpServer.close(() => r()));
+        // In-flight requests get the drain time to finish; whatever is still waiting then (say, on a query
+        // Athena keeps queued) is answered 503 with Retry-After rather than a dropped connection.
+        await settled(env.drainMs);
+        for (const res of inflight) {
+          refuse(res, 503, new CodedError(ErrorCode.SHUTTING_DOWN, `gapwatch is stopping and this request did not finish within ${env.drainMs} ms; retry shortly`), {
+            'retry-after': String(RETRY_AFTER_S),
+            connection: 'close',
+          });
+        }
+        httpServer.closeAllConnections();
+        await closed;
+        await apollo.stop();
         await backends.close();
       })();
       return stopped;

@@ -1,6 +1,7 @@
 import { AthenaClient, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
 import type { Settings } from './config';
 import { startEmbedded, type EmbeddedEndpoint } from './embedded/server';
+import type { Metrics } from './http/metrics';
 import type { Logger } from './logger';
 import { adoptSdkNodeNotice } from './node-notice';
 import type { Services } from './services';
@@ -41,6 +42,8 @@ const ATHENA_CLIENT = { retryMode: 'adaptive', maxAttempts: 8 } as const;
 export interface BackendOptions {
   /** Run datasets' scheduled checks (the service does; a one-off CLI check does not). Default true. */
   schedule?: boolean;
+  /** Times every AWS SDK call (the service does; the CLI does not). */
+  metrics?: Metrics;
 }
 
 export async function connectBackends(
@@ -75,6 +78,7 @@ export async function connectBackends(
     athenaClient = new AthenaClient({ ...ATHENA_CLIENT, ...protocol });
   }
 
+  options.metrics?.instrument(athenaClient, 'athena');
   const athena = new AthenaService(athenaClient, settings.athena, clock);
   const probes: Probe[] = [
     {
@@ -90,7 +94,7 @@ export async function connectBackends(
   const checkStore = new FileCheckStore(path.join(env.dataDir, 'gaps'), gapsLogger);
   const gaps = new GapsService(athena, queries, settings.datasets, clock, gapsLogger, checkStore);
   const services: Services = {
-    health: new HealthService(env.backend, probes, clock.now),
+    health: new HealthService(env.backend, probes, clock.now, (probe, err) => logger.warn({ err, probe }, 'readiness probe failed')),
     events: createEvents(),
     athena,
     queries,

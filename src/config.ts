@@ -3,6 +3,8 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseEmbeddedTables, type EmbeddedTable } from './embedded/tables';
 import { ConfigError } from './errors';
+import { loadAccessConfig, type AccessConfig } from './http/access';
+import { parseLimits, type Limits } from './http/limits';
 import { parseAthenaSettings, parseNamedQueries, type AthenaSettings, type NamedQuery } from './services/athena/settings';
 import { parseDatasets, type Dataset } from './services/gaps/dataset';
 
@@ -29,6 +31,10 @@ export interface EnvConfig {
   embeddedPort: number;
   /** `runSql(sql:)` is off unless a trusted deployment switches it on. */
   allowRawSql: boolean;
+  /** API keys, browser origins, introspection and explorer switches (src/http/access.ts). */
+  access: AccessConfig;
+  /** Longest a shutdown waits for in-flight requests before answering them 503 (GAPWATCH_DRAIN_MS). */
+  drainMs: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -51,8 +57,15 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
-function bool(env: Env, name: string): boolean {
-  return oneOf(env, name, ['true', 'false'], 'false') === 'true';
+function bool(env: Env, name: string, fallback = false): boolean {
+  return oneOf(env, name, ['true', 'false'], fallback ? 'true' : 'false') === 'true';
+}
+
+function millis(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > max) throw new ConfigError(`${name}: expected milliseconds from 0 to ${max}, got '${raw}'`);
+  return Number(raw);
 }
 
 export function loadEnvConfig(env: Env = process.env): EnvConfig {
@@ -67,6 +80,8 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
     logLevel: oneOf(env, 'GAPWATCH_LOG_LEVEL', LOG_LEVELS, 'info'),
     embeddedPort: port(env, 'GAPWATCH_EMBEDDED_PORT', 4566),
     allowRawSql: bool(env, 'GAPWATCH_ALLOW_RAW_SQL'),
+    access: loadAccessConfig(env, (name, fallback) => bool(env, name, fallback)),
+    drainMs: millis(env, 'GAPWATCH_DRAIN_MS', 10_000, 120_000),
   };
 }
 
@@ -104,9 +119,10 @@ export interface Settings {
   namedQueries: NamedQuery[];
   datasets: Dataset[];
   embeddedTables: EmbeddedTable[];
+  limits: Limits;
 }
 
-const SECTIONS = ['athena', 'namedQueries', 'datasets', 'embedded'] as const;
+const SECTIONS = ['athena', 'namedQueries', 'datasets', 'embedded', 'limits'] as const;
 
 export function loadSettings(env: EnvConfig): Settings {
   const file = readConfigFile(env.configFile);
@@ -115,7 +131,7 @@ export function loadSettings(env: EnvConfig): Settings {
       throw new ConfigError(`${env.configFile}: unknown section '${key}'; expected ${SECTIONS.join(', ')}`);
     }
   }
-  const { athena, namedQueries, datasets, embedded } = file.sections;
+  const { athena, namedQueries, datasets, embedded, limits } = file.sections;
   const named = parseNamedQueries(namedQueries);
   if (embedded !== undefined && embedded !== null && (typeof embedded !== 'object' || Array.isArray(embedded))) {
     throw new ConfigError(`embedded: expected a mapping with a tables list`);
@@ -126,5 +142,6 @@ export function loadSettings(env: EnvConfig): Settings {
     namedQueries: named,
     datasets: parseDatasets(datasets, new Set(named.map((q) => q.name))),
     embeddedTables: parseEmbeddedTables((embedded as { tables?: unknown } | undefined)?.tables, file.baseDir),
+    limits: parseLimits(limits),
   };
 }

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import type { Principal } from './http/access';
 import type { Logger } from './logger';
 import type { Services } from './services';
 import type { Execution } from './services/athena/athena.service';
@@ -17,6 +18,8 @@ export interface Loaders {
  */
 export interface Context {
   requestId: string;
+  /** Who is calling: the API key's id and role (`anonymous` operator when no keys are configured). */
+  principal: Principal;
   logger: Logger;
   loaders: Loaders;
   now(): number;
@@ -28,10 +31,11 @@ export interface AppScope {
   now(): number;
 }
 
-export function createContext(scope: AppScope, requestId: string): Context {
+export function createContext(scope: AppScope, requestId: string, principal: Principal): Context {
   return {
     requestId,
-    logger: scope.logger.child({ requestId }),
+    principal,
+    logger: scope.logger.child({ requestId, keyId: principal.id }),
     loaders: {
       execution: new DataLoader<string, Execution>((ids) => scope.services.athena.getMany(ids), { maxBatchSize: 50 }),
     },

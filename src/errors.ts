@@ -12,8 +12,12 @@ export const ErrorCode = {
   BAD_USER_INPUT: 'BAD_USER_INPUT',
   /** A named thing (dataset, named query, execution) does not exist. */
   NOT_FOUND: 'NOT_FOUND',
-  /** An operation is switched off in this deployment (e.g. raw SQL). */
+  /** No API key, or one gapwatch does not know, where keys are required. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** An operation is switched off in this deployment (e.g. raw SQL), or the key's role may not run it. */
   FORBIDDEN: 'FORBIDDEN',
+  /** A request went past a configured limit; `extensions.limit` names it and `extensions.value` gives its value. */
+  LIMIT_EXCEEDED: 'LIMIT_EXCEEDED',
   /** An Athena query ended FAILED; `extensions.reason` carries Athena's StateChangeReason. */
   QUERY_FAILED: 'QUERY_FAILED',
   /** An Athena query ended CANCELLED. */
@@ -26,6 +30,8 @@ export const ErrorCode = {
   BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
   /** A subscriber fell too far behind; `extensions.limit`/`value` name the bound, `lastEventId` where to resume. */
   SUBSCRIPTION_OVERFLOW: 'SUBSCRIPTION_OVERFLOW',
+  /** The service is stopping: the request was not run, or not finished in the drain time; retry after `Retry-After`. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
   /** Anything unexpected: details are logged with the request id, never sent to clients. */
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
   /**
@@ -58,6 +64,11 @@ export class CodedError extends GraphQLError {
 /** A bad argument: the message quotes the bad value and says what is accepted. */
 export function badInput(argument: string, message: string): CodedError {
   return new CodedError(ErrorCode.BAD_USER_INPUT, `${argument}: ${message}`, { argument });
+}
+
+/** A limit hit: the message says what was asked; the limit and its value travel in the extensions too. */
+export function limitExceeded(limit: string, value: number, message: string): CodedError {
+  return new CodedError(ErrorCode.LIMIT_EXCEEDED, `${limit} (${value}) exceeded: ${message}`, { limit, value });
 }
 
 export function assertNever(value: never, what = 'value'): never {

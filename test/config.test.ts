@@ -14,6 +14,8 @@ describe('configuration from the environment', () => {
       logLevel: 'info',
       embeddedPort: 4566,
       allowRawSql: false,
+      access: { keys: [], allowAnonymous: false, corsOrigins: [], introspection: true, explorer: true },
+      drainMs: 10_000,
     });
   });
 
@@ -24,6 +26,12 @@ describe('configuration from the environment', () => {
     [{ GAPWATCH_LOG_LEVEL: 'loud' }, "GAPWATCH_LOG_LEVEL: expected one of fatal | error | warn | info | debug | trace | silent, got 'loud'"],
     [{ GAPWATCH_ALLOW_RAW_SQL: 'yes' }, "GAPWATCH_ALLOW_RAW_SQL: expected one of true | false, got 'yes'"],
     [{ GAPWATCH_EMBEDDED_PORT: '-1' }, "GAPWATCH_EMBEDDED_PORT: expected a port number from 0 to 65535, got '-1'"],
+    [{ GAPWATCH_API_KEYS: 'ci:admin:0123456789abcdef' }, "GAPWATCH_API_KEYS: entry 1 (ci): role must be one of reader | operator, got 'admin'"],
+    [{ GAPWATCH_API_KEYS: 'ci:reader:short' }, 'GAPWATCH_API_KEYS: entry 1 (ci): secret must be at least 16 characters'],
+    [{ GAPWATCH_API_KEYS: 'ci:reader' }, 'GAPWATCH_API_KEYS: entry 1: expected id:role:secret'],
+    [{ GAPWATCH_API_KEYS: 'a:reader:0123456789abcdef,a:operator:fedcba9876543210' }, "GAPWATCH_API_KEYS: entry 2: id 'a' appears twice"],
+    [{ GAPWATCH_CORS_ORIGINS: 'https://app.example.com/path' }, "GAPWATCH_CORS_ORIGINS: expected origins like https://app.example.com (scheme, host, optional port, no path), got 'https://app.example.com/path'"],
+    [{ GAPWATCH_DRAIN_MS: 'soon' }, "GAPWATCH_DRAIN_MS: expected milliseconds from 0 to 120000, got 'soon'"],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => loadEnvConfig(env)).toThrow(new ConfigError(message));
   });

@@ -44,10 +44,16 @@ function bootstrap(): string {
   return `'use strict';
 (function () {
   var wsUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/graphql';
-  var fetcher = GraphiQL.createFetcher({
-    url: location.origin + '/graphql',
-    wsClient: graphqlWs.createClient({ url: wsUrl, lazy: true }),
-  });
+  // An API key typed into the Headers tab ({"Authorization": "Bearer <key>"}) goes with HTTP requests as
+  // headers and with subscriptions as graphql-ws connectionParams (browsers cannot set WebSocket headers):
+  // one socket per distinct set of headers.
+  var sockets = {};
+  function fetcher(params, opts) {
+    var headers = (opts && opts.headers) || {};
+    var key = JSON.stringify(headers);
+    if (!sockets[key]) sockets[key] = graphqlWs.createClient({ url: wsUrl, lazy: true, connectionParams: headers });
+    return GraphiQL.createFetcher({ url: location.origin + '/graphql', headers: headers, wsClient: sockets[key] })(params, opts);
+  }
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,

@@ -29,6 +29,8 @@ export async function handleGraphQL(
   req: IncomingMessage,
   res: ServerResponse,
   context: () => Promise<Context>,
+  /** Checks the query text before Apollo parses it (the token limit); throws a CodedError to refuse it. */
+  screen: (query: unknown) => void = () => {},
 ): Promise<void> {
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
@@ -46,6 +48,7 @@ export async function handleGraphQL(
       });
     }
   }
+  screen(req.method === 'POST' ? (body as { query?: unknown } | undefined)?.query : url.searchParams.get('query'));
   const response = await server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
     context,
@@ -54,6 +57,8 @@ export async function handleGraphQL(
 }
 
 async function writeResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
+  // A shutdown that outlasted this request has already answered it (503).
+  if (res.headersSent || res.destroyed) return;
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {

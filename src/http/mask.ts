@@ -22,6 +22,13 @@ export function maskError(
   requestId: string | undefined,
 ): GraphQLFormattedError {
   const cause = original(error);
+  if (cause instanceof CodedError && cause.code === ErrorCode.BACKEND_UNAVAILABLE) {
+    // An SDK's message can name accounts, ARNs, buckets and hosts: the client learns which backend failed,
+    // the log gets the rest under the request id.
+    logger.warn({ err: cause, requestId, path: formatted.path }, 'a backend call failed');
+    const service = String(cause.extensions.service ?? 'a backend');
+    return { ...formatted, message: `${service} did not answer as expected; details are in the service log`, extensions: { ...cause.extensions, requestId } };
+  }
   if (cause instanceof CodedError) return { ...formatted, extensions: { ...cause.extensions } };
   if (cause instanceof ArgumentValidationError) {
     return {
@@ -31,7 +38,8 @@ export function maskError(
   }
   if (formatted.path === undefined) {
     // Not raised while executing a field: a parse, validation or variable error about the request itself.
-    return { ...formatted, extensions: { ...formatted.extensions, code: formatted.extensions?.code ?? ErrorCode.BAD_USER_INPUT } };
+    // graphql's "Did you mean …?" would list field and type names to a client that may not introspect.
+    return { ...formatted, message: formatted.message.replace(/ Did you mean .*\?$/, ''), extensions: { ...formatted.extensions, code: formatted.extensions?.code ?? ErrorCode.BAD_USER_INPUT } };
   }
   logger.error({ err: cause, requestId, path: formatted.path }, 'unexpected error in a GraphQL operation');
   return {

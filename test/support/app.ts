@@ -11,8 +11,8 @@ export interface TestApp {
   url: string;
   dataDir: string;
   /** POSTs one GraphQL operation and returns the parsed response body. */
-  gql(query: string, variables?: Record<string, unknown>): Promise<any>;
-  ws(): Client;
+  gql(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<any>;
+  ws(connectionParams?: Record<string, unknown>): Client;
   stop(): Promise<void>;
 }
 
@@ -46,16 +46,16 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     app,
     url,
     dataDir,
-    async gql(query, variables) {
+    async gql(query, variables, headers) {
       const res = await fetch(`${url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify({ query, variables }),
       });
       return res.json() as Promise<any>;
     },
-    ws() {
-      const client = createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    ws(connectionParams) {
+      const client = createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams });
       clients.push(client);
       return client;
     },

@@ -29,6 +29,8 @@ export class HealthService {
     private readonly backend: Backend,
     private readonly probes: readonly Probe[],
     private readonly now: () => number = Date.now,
+    /** Where a probe's own error goes (the log): it may name hosts, accounts or ARNs, so clients never see it. */
+    private readonly onFailure: (probe: string, err: unknown) => void = () => {},
   ) {}
 
   async report(): Promise<HealthReport> {
@@ -44,14 +46,17 @@ export class HealthService {
   private async run(probe: Probe): Promise<ProbeResult> {
     const started = this.now();
     let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`);
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
+      timer = setTimeout(() => reject(timedOut), PROBE_TIMEOUT_MS);
     });
     try {
       await Promise.race([probe.check(), timeout]);
       return { name: probe.name, ready: true, message: null, latencyMs: this.now() - started };
     } catch (err) {
-      return { name: probe.name, ready: false, message: (err as Error).message, latencyMs: this.now() - started };
+      this.onFailure(probe.name, err);
+      const message = err === timedOut ? timedOut.message : 'answered with an error; details are in the service log';
+      return { name: probe.name, ready: false, message, latencyMs: this.now() - started };
     } finally {
       clearTimeout(timer);
     }

@@ -1,0 +1,105 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What the SDK middleware needs of a client: its middleware stack (every AWS SDK v3 client has one). */
+interface SdkClient {
+  middlewareStack: {
+    add(middleware: (next: any, context: any) => (args: any) => Promise<any>, options: { step: 'initialize'; name: string }): void;
+  };
+}
+
+/** Where a dataset's newest check stands, read when Prometheus scrapes. */
+export interface GapsView {
+  datasets(): readonly { name: string }[];
+  lastCheck(name: string): Promise<{ ranges: readonly { kind: string }[] } | undefined>;
+}
+
+/**
+ * The service's Prometheus metrics, one registry per app (two apps in one process, as in tests, never mix
+ * their counts). Served as text at GET /metrics.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly operations = new Histogram({
+    name: 'gapwatch_graphql_operation_duration_seconds',
+    help: 'GraphQL operations by name, type, transport and outcome (ok or the first error code)',
+    labelNames: ['operation', 'type', 'transport', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly backendCalls = new Histogram({
+    name: 'gapwatch_backend_call_duration_seconds',
+    help: 'AWS SDK calls (Athena, Step Functions) by service, operation and outcome (ok or the error name)',
+    labelNames: ['service', 'operation', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly limitHits = new Counter({
+    name: 'gapwatch_limit_hits_total',
+    help: 'Operations refused by a limit, by limit name',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
+  readonly authFailures = new Counter({
+    name: 'gapwatch_auth_refusals_total',
+    help: 'Requests refused before any GraphQL ran, by reason (UNAUTHENTICATED, FORBIDDEN origin or host)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly subscriptions = new Gauge({
+    name: 'gapwatch_active_subscriptions',
+    help: 'GraphQL subscriptions open now',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'gapwatch_' });
+  }
+
+  /** Reports each dataset's newest check (scheduled or asked for) at every scrape. */
+  watchGaps(gaps: GapsView): void {
+    new Gauge({
+      name: 'gapwatch_gap_ranges',
+      help: "Gap ranges in each dataset's newest check, by kind (MISSING, UNDERFILLED, PARTIAL_EDGE)",
+      labelNames: ['dataset', 'kind'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { name } of gaps.datasets()) {
+          const check = await gaps.lastCheck(name);
+          if (!check) continue;
+          const byKind = new Map<string, number>([['MISSING', 0], ['UNDERFILLED', 0]]);
+          for (const r of check.ranges) byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
+          for (const [kind, n] of byKind) this.set({ dataset: name, kind }, n);
+        }
+      },
+    });
+  }
+
+  /** Times every call an AWS SDK client makes, whichever service it talks to, as an SDK middleware. */
+  instrument(client: SdkClient, service: string): void {
+    const histogram = this.backendCalls;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const end = histogram.startTimer({ service, operation: String(context.commandName ?? 'unknown').replace(/Command$/, '') });
+        try {
+          const out = await next(args);
+          end({ outcome: 'ok' });
+          return out;
+        } catch (err) {
+          end({ outcome: (err as Error)?.name ?? 'Error' });
+          throw err;
+        }
+      },
+      { step: 'initialize', name: 'gapwatchMetrics' },
+    );
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
