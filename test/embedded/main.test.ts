@@ -50,7 +50,7 @@ describe('npm run embedded (src/embedded/main.ts)', () => {
       const config = join(dir.path, 'gapwatch.config.yaml');
       writeFileSync(config, 'embeded:\n  tables: []\n');
       await expect(startEmbeddedFromEnv({ GAPWATCH_EMBEDDED_PORT: '0', GAPWATCH_DATA_DIR: dir.path, GAPWATCH_CONFIG: config }, out)).rejects.toStrictEqual(
-        new ConfigError(`${config}: unknown section 'embeded'; expected athena, namedQueries, datasets, embedded`),
+        new ConfigError(`${config}: unknown section 'embeded'; expected athena, namedQueries, datasets, embedded, limits`),
       );
       expect(out.text()).toBe('');
     } finally {
