@@ -6,11 +6,16 @@ import { QueryExecution } from './query-execution.type';
 export enum GapStatus {
   OK = 'OK',
   GAPS = 'GAPS',
+  PENDING = 'PENDING',
+  EMPTY = 'EMPTY',
   FAILED = 'FAILED',
 }
 registerEnumType(GapStatus, {
   name: 'GapStatus',
-  description: 'OK: no MISSING or UNDERFILLED range in the window; GAPS: at least one; FAILED: the check could not be completed (`error` says why).',
+  description:
+    'Only OK is a pass. OK: buckets were judged, all complete, none pending. GAPS: a MISSING or UNDERFILLED range (or data expected in a window with no rows and no group). ' +
+    'PENDING: no gap yet, but expected buckets are not settled (inside `settle`, or in the future). EMPTY: nothing was expected in the window. ' +
+    'FAILED: the check could not be completed (`error` says why).',
 });
 
 export enum GapKind {
@@ -137,6 +142,9 @@ export class GapReport {
 
   @Field(() => Int, { description: 'Expected buckets judged, over all groups.' })
   checkedBuckets!: number;
+
+  @Field(() => Int, { description: 'Expected buckets not judged yet (inside settle, or in the future), over all groups.' })
+  pendingBuckets!: number;
 
   @Field({ description: 'Every group of the dataset was judged (no narrower `groups` restriction): only such a check can be a ready signal.' })
   allGroups!: boolean;

@@ -12,6 +12,7 @@ const CHECK: GapCheck = {
   noData: false,
   allGroups: true,
   checkedBuckets: 144,
+  pendingBuckets: 0,
   ranges: [
     { group: 'AMZN', kind: 'MISSING', start: '2024-03-05T13:00:00.000Z', end: '2024-03-05T14:00:00.000Z', buckets: 1, expected: 60, observed: 0, absent: false },
     { group: 'MSFT', kind: 'MISSING', start: '2024-03-04T00:00:00.000Z', end: '2024-03-06T00:00:00.000Z', buckets: 48, expected: 2880, observed: 0, absent: true },

@@ -160,6 +160,37 @@ describe('gaps over GraphQL on the sample data lake', () => {
     ]);
   });
 
+  it('calls a future window PENDING, never OK, and never a ready signal', async () => {
+    const ready = `{ dataset(name: "stock_ticks") { lastReadySignal { from } } }`;
+    const before = (await t.gql(ready)).data.dataset.lastReadySignal;
+    const body = await t.gql(GAPS, { dataset: 'stock_ticks', from: '2030-01-01T00:00:00Z', to: '2030-01-02T00:00:00Z' });
+    expect(body.data.gaps).toMatchObject({ status: 'PENDING', noData: true, checkedBuckets: 0, ranges: [] });
+    expect((await t.gql(ready)).data.dataset.lastReadySignal).toStrictEqual(before);
+  });
+
+  it('reports a group that went silent as absent, though the dataset lists no groups', async () => {
+    // GOOG has no row on 2024-03-09; the series-start lookup knows it began before.
+    const body = await t.gql(GAPS, { dataset: 'any_symbol', from: '2024-03-09T00:00:00Z', to: '2024-03-10T00:00:00Z' });
+    expect(body.data.gaps.status).toBe('GAPS');
+    expect(body.data.gaps.ranges).toStrictEqual([
+      { group: 'GOOG', kind: 'MISSING', start: '2024-03-09T00:00:00.000Z', end: '2024-03-10T00:00:00.000Z', buckets: 1, expected: 1000, observed: 0, absent: true, reason: null },
+    ]);
+  });
+
+  it('refuses instants outside the SQL range as BAD_USER_INPUT naming the argument and the range', async () => {
+    for (const [from, to, argument] of [
+      ['0000-01-01T00:00:00Z', '2024-03-10T00:00:00Z', 'from'],
+      ['9999-12-31T00:00:00Z', '9999-12-31T22:00:00Z', 'from'],
+      ['2024-03-10T00:00:00Z', '9999-12-31T22:00:00Z', 'to'],
+    ] as const) {
+      const body = await t.gql(GAPS, { dataset: 'stock_ticks', from, to });
+      expect(body.errors[0]).toMatchObject({
+        message: expect.stringMatching(new RegExp(`^${argument}: expected an instant from 0001-01-02T00:00:00.000Z to 9999-12-30T00:00:00.000Z`)),
+        extensions: { code: 'BAD_USER_INPUT', argument },
+      });
+    }
+  });
+
   it('calls an empty window GAPS with noData, never OK', async () => {
     const body = await t.gql(GAPS, { dataset: 'any_symbol', from: '2021-01-01T00:00:00Z', to: '2021-01-03T00:00:00Z' });
     expect(body.data.gaps).toMatchObject({ status: 'GAPS', noData: true });

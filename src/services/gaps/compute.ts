@@ -1,6 +1,8 @@
 /**
- * The gap engine: count rows + dataset + window + now → GapReport. Pure: no I/O, no clock (`now` is
- * an argument), so the same input always gives the same report, whatever the row order.
+ * The gap engine: count rows + dataset + window + now → GapReport. No I/O, no clock (`now` is an
+ * argument), so the same input always gives the same report, whatever the row order. Its only state is
+ * two caches owned by a `GapEngine` instance (the service keeps one for its lifetime): the bucket grids
+ * of recent windows and one counts buffer reused across calls.
  *
  * Semantics in brief (docs/gaps.md has the reasoning):
  * - The window [from, to) is aligned outward to bucket boundaries in the dataset zone.
@@ -10,9 +12,14 @@
  *   inside `settle`, when under the threshold.
  * - Runs of one kind merge across buckets the calendar does not expect (a Friday-to-Monday outage
  *   is one range); an OK bucket or a different kind ends a run.
+ * - Silence is never a pass: OK needs judged buckets, every one complete, and none still pending.
+ *
+ * One call, in steps: align the window and build its grid (gridFor) → add the rows up per group and
+ * bucket (accumulate) → find where each series begins (seriesStart) → judge each group's buckets and
+ * merge runs into ranges (judgeGroup) → the report's status (statusOf).
  */
 import type { Bucket, Dataset } from './dataset';
-import type { CountRow } from './rows';
+import type { CountRow } from './count-rows';
 import { zoneFor } from '../time/zone';
 
 const DAY_MS = 86_400_000;
@@ -20,6 +27,7 @@ const DAY_MS = 86_400_000;
 const EPSILON = 1e-9;
 
 export type BucketStatus = 'OK' | 'MISSING' | 'UNDERFILLED' | 'PARTIAL_EDGE' | 'NOT_EXPECTED' | 'SETTLING';
+export type ReportStatus = 'OK' | 'GAPS' | 'PENDING' | 'EMPTY';
 
 interface RangeBase {
   readonly group: string;
@@ -66,12 +74,19 @@ export interface GapReport {
   /** The aligned window actually judged (ISO). */
   readonly from: string;
   readonly to: string;
-  /** OK when there is no MISSING or UNDERFILLED range and the window is not silently empty. */
-  readonly status: 'OK' | 'GAPS';
+  /**
+   * GAPS: a MISSING or UNDERFILLED range, or data expected in a settled part of a window with no rows and no
+   * group to hang a range on. PENDING: none of that, but expected buckets are not settled yet (inside
+   * `settle`, or in the future). EMPTY: nothing was expected in the window, so nothing was judged. OK: buckets
+   * were judged, all complete, none pending. Only OK is a pass.
+   */
+  readonly status: ReportStatus;
   /** No row at all in the window (not even NULL ones). */
   readonly noData: boolean;
   /** Expected buckets judged, summed over groups (settling and not-expected buckets excluded). */
   readonly checkedBuckets: number;
+  /** Expected buckets not judged yet because they may still be filling (or have not happened), summed over groups. */
+  readonly pendingBuckets: number;
   readonly ranges: readonly GapRange[];
   readonly nullTimestampRows: number;
   readonly nullGroupRows: number;
@@ -112,14 +127,42 @@ export function alignWindow(dataset: Dataset, from: number, to: number): { from:
   return { from: zone.floorBoundary(from, dataset.bucketMs), to: zone.ceilBoundary(to, dataset.bucketMs) };
 }
 
+/**
+ * The instants a window may start and end at: the SQL timestamp range (years 0001 to 9999, which Trino,
+ * DuckDB and the ExecutionParameters literals share) less a day at each end, so aligning outward to a
+ * bucket boundary in any zone stays inside it.
+ */
+export const WINDOW_MIN_MS = Date.parse('0001-01-02T00:00:00Z');
+export const WINDOW_MAX_MS = Date.parse('9999-12-30T00:00:00Z');
+
+/** Why an instant cannot bound a window (outside the SQL range), for the API edge; undefined when fine. */
+export function instantProblem(ms: number): string | undefined {
+  if (!Number.isFinite(ms)) return 'expected a valid instant';
+  if (ms < WINDOW_MIN_MS || ms > WINDOW_MAX_MS) {
+    return `expected an instant from ${iso(WINDOW_MIN_MS)} to ${iso(WINDOW_MAX_MS)} (the SQL timestamp range, less a day for bucket alignment), got ${iso(ms)}`;
+  }
+  return undefined;
+}
+
 /** Why a requested window cannot be judged, for the API edge to turn into BAD_USER_INPUT; undefined when fine. */
 export function windowProblem(dataset: Dataset, from: number, to: number): string | undefined {
   if (!Number.isFinite(from) || !Number.isFinite(to)) return 'from and to must be valid instants';
-  if (from >= to) return `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`;
+  const range = instantProblem(from) ?? instantProblem(to);
+  if (range !== undefined) return range;
+  if (from >= to) return `from (${iso(from)}) must be before to (${iso(to)})`;
   if (to - from > dataset.maxWindowMs) {
     return `window of ${Math.ceil((to - from) / 3_600_000)}h exceeds maxWindow of ${dataset.maxWindowMs / 3_600_000}h for dataset ${dataset.name}`;
   }
   return undefined;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** Rounds float noise out of summed fractional expectations (prorated session buckets). */
+function tidy(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
 }
 
 interface Grid {
@@ -132,13 +175,8 @@ interface Grid {
   readonly uniform: boolean;
 }
 
-const gridCache = new Map<string, Grid>();
-
-/** Bucket boundaries and calendar expectations for a window, shared by every group (and cached: the bench and the scheduler ask for the same windows). */
-function gridFor(dataset: Dataset, from: number, to: number): Grid {
-  const key = `${dataset.name}\u0000${dataset.timezone}\u0000${dataset.bucketMs}\u0000${dataset.expectedPerBucket}\u0000${JSON.stringify(dataset.calendar ?? null)}\u0000${from}\u0000${to}`;
-  const cached = gridCache.get(key);
-  if (cached !== undefined) return cached;
+/** Bucket boundaries and calendar expectations for a window, shared by every group. */
+function buildGrid(dataset: Dataset, from: number, to: number): Grid {
   const zone = zoneFor(dataset.timezone);
   const step = dataset.bucketMs;
   const list: number[] = [from];
@@ -177,14 +215,22 @@ function gridFor(dataset: Dataset, from: number, to: number): Grid {
       if (overlap > 0) expected[i] = (full * overlap) / bucketMinutes;
     }
   }
-  const grid: Grid = { bounds, n, expected, uniform };
-  if (gridCache.size > 256) gridCache.clear();
-  gridCache.set(key, grid);
-  return grid;
+  return { bounds, n, expected, uniform };
+}
+
+/** Index of the bucket holding instant `at` (from ≤ at < to). */
+function bucketIndex(grid: Grid, from: number, step: number, at: number): number {
+  const { bounds, n } = grid;
+  let i = Math.min(n - 1, Math.max(0, Math.floor((at - from) / step)));
+  if (!grid.uniform) {
+    while (i > 0 && bounds[i]! > at) i--;
+    while (bounds[i + 1]! <= at) i++;
+  }
+  return i;
 }
 
 interface GroupAcc {
-  /** This group's counts live at scratch[slot × n, (slot + 1) × n). */
+  /** This group's counts live at counts[slot × n, (slot + 1) × n). */
   readonly slot: number;
   /** Rows with a positive count inside the window. */
   total: number;
@@ -194,272 +240,376 @@ interface GroupAcc {
   earliestExact: boolean;
 }
 
-/**
- * Per-(group, bucket) counts for one call, reused across calls. A year of hourly buckets for 500
- * groups is 35 MB; allocating that per call made the garbage collector re-mark the caller's
- * millions of row objects every other call, which cost more than the whole computation. Safe to
- * share because computeGaps is synchronous and never re-entered.
- */
-let scratch = new Float64Array(0);
-/** Above this (doubles, 128 MB) the buffer is dropped after the call instead of kept. */
-const SCRATCH_KEEP = 16_000_000;
-
-function newAcc(slot: number, n: number): GroupAcc {
-  const need = (slot + 1) * n;
-  if (scratch.length < need) {
-    const grown = new Float64Array(Math.max(need, scratch.length * 2, 1024));
-    grown.set(scratch.subarray(0, slot * n));
-    scratch = grown;
-  }
-  scratch.fill(0, slot * n, need);
-  return { slot, total: 0, earliest: Infinity, earliestExact: false };
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-/** Rounds float noise out of summed fractional expectations (prorated session buckets). */
-function tidy(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
+/** What accumulate() found: per-group accumulators over one counts buffer, and the rows set aside. */
+interface Accumulated {
+  readonly accs: Map<string, GroupAcc>;
+  readonly counts: Float64Array;
+  nullTimestampRows: number;
+  nullGroupRows: number;
+  unlistedGroupRows: number;
+  /** Any row at all in the window, NULL ones included. */
+  anyRow: boolean;
 }
 
 type RunKind = 'MISSING' | 'UNDERFILLED' | 'SERIES_START' | 'SETTLING';
 
-export function computeGaps(input: ComputeGapsInput): GapReport {
-  const { dataset, now, rows } = input;
-  const problem = windowProblem(dataset, input.from, input.to);
-  if (problem !== undefined) throw new RangeError(problem);
-  const { from, to } = alignWindow(dataset, input.from, input.to);
-  const grid = gridFor(dataset, from, to);
-  const { bounds, n, expected } = grid;
-  const step = dataset.bucketMs;
-  const minRatio = dataset.minRatio;
+/** One group's verdict. */
+interface Judged {
+  readonly ranges: GapRange[];
+  readonly buckets: SeriesBucket[] | undefined;
+  readonly checked: number;
+  readonly pending: number;
+  readonly outsideCalendar: number;
+}
 
-  const listed = input.groups ?? dataset.groups;
-  const accs = new Map<string, GroupAcc>();
-  if (listed !== undefined) for (const g of listed) if (!accs.has(g)) accs.set(g, newAcc(accs.size, n));
-  // The series start is read off the rows only when no lookup and no config gives it.
-  const trackStarts = input.seriesStarts !== undefined || dataset.shape === 'wide';
+/** Where the settled part of the grid ends and the future begins, as bucket indices. */
+interface Lines {
+  /** Buckets at or after this index end after now − settle: they may still be filling. */
+  readonly settleFrom: number;
+  /** Buckets at or after this index start at or after now: they have not happened. */
+  readonly futureFrom: number;
+}
 
-  let nullTimestampRows = 0;
-  let nullGroupRows = 0;
-  let unlistedGroupRows = 0;
-  let anyRow = false;
+/** Above this many doubles (128 MB) the counts buffer is dropped after the call instead of kept. */
+const SCRATCH_KEEP = 16_000_000;
+/** Grids kept per engine: the scheduler and the bench ask for the same windows again. */
+const GRIDS_KEPT = 256;
 
-  // Hot loop: rows usually arrive grouped, so the map lookup is skipped while the group repeats.
-  let lastGroup: string | null = null;
-  let acc: GroupAcc | undefined;
-  let base = 0;
-  let counts = scratch;
-  const first = bounds[0]!;
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r]!;
-    const count = row.count;
-    const at = row.at;
-    const group = row.group;
-    if (at === null || group === null) {
-      // A NULL-timestamp row is only in scope because the query asked for it; count it either way.
-      if (at === null) nullTimestampRows += count;
-      if (group === null && (at === null || (at >= from && at < to))) nullGroupRows += count;
-      if (count > 0 && (at === null || (at >= from && at < to))) anyRow = true;
-      continue;
+/**
+ * The engine with its two caches. One per owner (the service keeps one for its lifetime, a bench run
+ * another), so what is cached and for how long is the owner's choice, not the module's.
+ *
+ * - Counts buffer: per-(group, bucket) counts, reused across calls. A year of hourly buckets for 500
+ *   groups is 35 MB; allocating that per call made the garbage collector re-mark the caller's millions
+ *   of row objects every other call, which cost more than the whole computation. Safe to share because
+ *   compute() is synchronous and never re-entered.
+ * - Grids: bucket boundaries and calendar expectations of recent windows, at most GRIDS_KEPT.
+ */
+export class GapEngine {
+  private scratch = new Float64Array(0);
+  private readonly grids = new Map<string, Grid>();
+
+  compute(input: ComputeGapsInput): GapReport {
+    const { dataset, now } = input;
+    const problem = windowProblem(dataset, input.from, input.to);
+    if (problem !== undefined) throw new RangeError(problem);
+    const { from, to } = alignWindow(dataset, input.from, input.to);
+    const grid = this.gridFor(dataset, from, to);
+    const listed = input.groups ?? dataset.groups;
+    const acc = this.accumulate(input, grid, from, to, listed);
+    const lines = settleLines(grid, now, dataset.settleMs);
+
+    const groups = [...acc.accs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const ranges: GapRange[] = [];
+    const series: GroupSeries[] = [];
+    let checkedBuckets = 0;
+    let pendingBuckets = 0;
+    let outsideCalendarRows = 0;
+    for (const group of groups) {
+      const a = acc.accs.get(group)!;
+      const start = seriesStart(input, group, a, listed !== undefined, grid, from, to);
+      const judged = judgeGroup(input, group, a, acc.counts, grid, lines, start);
+      ranges.push(...judged.ranges);
+      if (judged.buckets !== undefined) series.push({ group, buckets: judged.buckets });
+      checkedBuckets += judged.checked;
+      pendingBuckets += judged.pending;
+      outsideCalendarRows += judged.outsideCalendar;
     }
-    if (at >= to) continue;
-    if (group !== lastGroup || acc === undefined) {
-      lastGroup = group;
-      acc = accs.get(group);
-      if (acc === undefined && listed === undefined) {
-        acc = newAcc(accs.size, n);
-        accs.set(group, acc);
-      }
-      base = acc === undefined ? 0 : acc.slot * n;
-      counts = scratch;
-    }
-    if (acc === undefined) {
-      if (at >= from) {
-        unlistedGroupRows += count;
-        if (count > 0) anyRow = true;
-      }
-      continue;
-    }
-    if (trackStarts && count > 0) {
-      const firstAt = row.firstAt;
-      const earliest = firstAt ?? at;
-      if (earliest < acc.earliest) {
-        acc.earliest = earliest;
-        acc.earliestExact = firstAt !== undefined && firstAt !== null;
-      }
-    }
-    if (at < from) continue;
-    let i = Math.floor((at - first) / step);
-    if (!grid.uniform) {
-      if (i >= n) i = n - 1;
-      while (i > 0 && bounds[i]! > at) i--;
-      while (bounds[i + 1]! <= at) i++;
-    }
-    counts[base + i]! += count;
-    acc.total += count;
-    if (count > 0) anyRow = true;
+    if (this.scratch.length > SCRATCH_KEEP) this.scratch = new Float64Array(0);
+
+    return {
+      dataset: dataset.name,
+      bucket: dataset.bucket,
+      timezone: dataset.timezone,
+      from: iso(from),
+      to: iso(to),
+      status: statusOf(grid, lines, ranges, groups.length, checkedBuckets, pendingBuckets),
+      noData: !acc.anyRow,
+      checkedBuckets,
+      pendingBuckets,
+      ranges,
+      nullTimestampRows: acc.nullTimestampRows,
+      nullGroupRows: acc.nullGroupRows,
+      outsideCalendarRows,
+      unlistedGroupRows: acc.unlistedGroupRows,
+      series,
+    };
   }
 
-  // Buckets ending after now − settle may still be filling; those starting at or after now have not happened.
-  const settleLine = now - dataset.settleMs;
+  private gridFor(dataset: Dataset, from: number, to: number): Grid {
+    const key = `${dataset.name}\u0000${dataset.timezone}\u0000${dataset.bucketMs}\u0000${dataset.expectedPerBucket}\u0000${JSON.stringify(dataset.calendar ?? null)}\u0000${from}\u0000${to}`;
+    let grid = this.grids.get(key);
+    if (grid === undefined) {
+      grid = buildGrid(dataset, from, to);
+      if (this.grids.size >= GRIDS_KEPT) this.grids.clear();
+      this.grids.set(key, grid);
+    }
+    return grid;
+  }
+
+  /** A zeroed slice of the counts buffer for the group in `slot`, growing the buffer when needed. */
+  private newAcc(slot: number, n: number): GroupAcc {
+    const need = (slot + 1) * n;
+    if (this.scratch.length < need) {
+      const grown = new Float64Array(Math.max(need, this.scratch.length * 2, 1024));
+      grown.set(this.scratch.subarray(0, slot * n));
+      this.scratch = grown;
+    }
+    this.scratch.fill(0, slot * n, need);
+    return { slot, total: 0, earliest: Infinity, earliestExact: false };
+  }
+
+  /**
+   * Adds the rows up per (group, bucket). The groups judged are the listed ones when there is a list;
+   * otherwise every group with a row, plus every group the series-start lookup knows began before the
+   * window's end: a series that went silent is judged (as absent), not dropped.
+   */
+  private accumulate(input: ComputeGapsInput, grid: Grid, from: number, to: number, listed: readonly string[] | undefined): Accumulated {
+    const { rows, dataset } = input;
+    const { bounds, n } = grid;
+    const step = dataset.bucketMs;
+    const accs = new Map<string, GroupAcc>();
+    if (listed !== undefined) {
+      for (const g of listed) if (!accs.has(g)) accs.set(g, this.newAcc(accs.size, n));
+    } else if (input.seriesStarts !== undefined) {
+      for (const [g, at] of input.seriesStarts) if (at < to && !accs.has(g)) accs.set(g, this.newAcc(accs.size, n));
+    }
+    // The series start is read off the rows only when no lookup and no config gives it.
+    const trackStarts = input.seriesStarts !== undefined || dataset.shape === 'wide';
+
+    let nullTimestampRows = 0;
+    let nullGroupRows = 0;
+    let unlistedGroupRows = 0;
+    let anyRow = false;
+
+    // Hot loop: rows usually arrive grouped, so the map lookup is skipped while the group repeats.
+    let lastGroup: string | null = null;
+    let acc: GroupAcc | undefined;
+    let base = 0;
+    let counts = this.scratch;
+    const first = bounds[0]!;
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      const count = row.count;
+      const at = row.at;
+      const group = row.group;
+      if (at === null || group === null) {
+        // A NULL-timestamp row is only in scope because the query asked for it; count it either way.
+        if (at === null) nullTimestampRows += count;
+        if (group === null && (at === null || (at >= from && at < to))) nullGroupRows += count;
+        if (count > 0 && (at === null || (at >= from && at < to))) anyRow = true;
+        continue;
+      }
+      if (at >= to) continue;
+      if (group !== lastGroup || acc === undefined) {
+        lastGroup = group;
+        acc = accs.get(group);
+        if (acc === undefined && listed === undefined) {
+          acc = this.newAcc(accs.size, n);
+          accs.set(group, acc);
+        }
+        base = acc === undefined ? 0 : acc.slot * n;
+        // newAcc may have grown the buffer.
+        counts = this.scratch;
+      }
+      if (acc === undefined) {
+        if (at >= from) {
+          unlistedGroupRows += count;
+          if (count > 0) anyRow = true;
+        }
+        continue;
+      }
+      if (trackStarts && count > 0) {
+        const firstAt = row.firstAt;
+        const earliest = firstAt ?? at;
+        if (earliest < acc.earliest) {
+          acc.earliest = earliest;
+          acc.earliestExact = firstAt !== undefined && firstAt !== null;
+        }
+      }
+      if (at < from) continue;
+      let i = Math.floor((at - first) / step);
+      if (!grid.uniform) {
+        if (i >= n) i = n - 1;
+        while (i > 0 && bounds[i]! > at) i--;
+        while (bounds[i + 1]! <= at) i++;
+      }
+      counts[base + i]! += count;
+      acc.total += count;
+      if (count > 0) anyRow = true;
+    }
+    return { accs, counts: this.scratch, nullTimestampRows, nullGroupRows, unlistedGroupRows, anyRow };
+  }
+}
+
+/** Buckets ending after now − settle may still be filling; those starting at or after now have not happened. */
+function settleLines(grid: Grid, now: number, settleMs: number): Lines {
+  const { bounds, n } = grid;
+  const settleLine = now - settleMs;
   let settleFrom = n;
   while (settleFrom > 0 && bounds[settleFrom]! > settleLine) settleFrom--;
   let futureFrom = n;
   while (futureFrom > 0 && bounds[futureFrom - 1]! >= now) futureFrom--;
+  return { settleFrom, futureFrom };
+}
 
-  const groups = [...accs.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const ranges: GapRange[] = [];
-  const series: GroupSeries[] = [];
-  const wantSeries = input.series === true;
+/** Where a group's series begins in the grid: the index of the bucket holding the start, and whether it began inside it. */
+interface Start {
+  readonly index: number;
+  readonly mid: boolean;
+}
+
+/**
+ * Where a group's series begins, first match wins: configured startsAt; the bounded lookup (the earlier
+ * of what it found and the group's first data); for wide datasets, the first non-empty bucket; for long
+ * ones without a lookup, before the window. A group known to exist with no data at all (listed, found
+ * by the lookup, or a wide column) is expected over the whole window, because silence is never a pass.
+ */
+function seriesStart(input: ComputeGapsInput, group: string, a: GroupAcc, listedGroup: boolean, grid: Grid, from: number, to: number): Start {
+  const { dataset } = input;
   const startsAt = dataset.startsAtMs;
-  let checkedBuckets = 0;
-  let outsideCalendarRows = 0;
-
-  for (const group of groups) {
-    const a = accs.get(group)!;
-    const offset = a.slot * n;
-    const listedGroup = listed !== undefined;
-    // Where the series begins: configured startsAt, else the bounded lookup, else (wide, or a
-    // group the lookup did not find) its first data; a listed group with no data at all is
-    // expected over the whole window, because silence is never a pass.
-    let start = startsAt?.byGroup[group] ?? startsAt?.all;
-    // A start read off a pre-aggregated bucket (wide rows) says the series began somewhere in it.
-    let startInexact = false;
-    if (start === undefined) {
-      const found = input.seriesStarts?.get(group) ?? Infinity;
-      if (input.seriesStarts !== undefined || dataset.shape === 'wide') {
-        start = Math.min(found, a.earliest);
-        startInexact = start === a.earliest && !a.earliestExact;
-      } else {
-        start = -Infinity;
-      }
-      if (start === Infinity && listedGroup) start = -Infinity;
+  let start = startsAt?.byGroup.get(group) ?? startsAt?.all;
+  // A start read off a pre-aggregated bucket (wide rows) says the series began somewhere in it.
+  let startInexact = false;
+  if (start === undefined) {
+    if (input.seriesStarts !== undefined || dataset.shape === 'wide') {
+      start = Math.min(input.seriesStarts?.get(group) ?? Infinity, a.earliest);
+      startInexact = start === a.earliest && !a.earliestExact;
+    } else {
+      start = -Infinity;
     }
-    // Index of the bucket holding the start, and whether the series began inside it.
-    let startIdx: number;
-    let midStart = false;
-    if (start < from) startIdx = 0;
-    else if (start >= to) startIdx = n;
-    else {
-      startIdx = Math.min(n - 1, Math.max(0, Math.floor((start - from) / step)));
-      while (startIdx > 0 && bounds[startIdx]! > start) startIdx--;
-      while (bounds[startIdx + 1]! <= start) startIdx++;
-      midStart = startInexact || start > bounds[startIdx]!;
+    // A wide dataset's group has a column in the result: it exists, even when every cell is 0 or NULL.
+    if (start === Infinity && (listedGroup || dataset.shape === 'wide')) start = -Infinity;
+  }
+  if (start < from) return { index: 0, mid: false };
+  if (start >= to) return { index: grid.n, mid: false };
+  const index = bucketIndex(grid, from, dataset.bucketMs, start);
+  return { index, mid: startInexact || start > grid.bounds[index]! };
+}
+
+/** Judges one group's buckets and merges adjacent ones of a kind into ranges. */
+function judgeGroup(input: ComputeGapsInput, group: string, a: GroupAcc, counts: Float64Array, grid: Grid, lines: Lines, start: Start): Judged {
+  const { bounds, n, expected } = grid;
+  const { settleFrom, futureFrom } = lines;
+  const minRatio = input.dataset.minRatio;
+  const offset = a.slot * n;
+  const absent = a.total === 0;
+  const ranges: GapRange[] = [];
+  const buckets: SeriesBucket[] | undefined = input.series === true ? [] : undefined;
+  let checked = 0;
+  let pending = 0;
+  let outsideCalendar = 0;
+
+  let runKind: RunKind | undefined;
+  let runStart = 0;
+  let runEnd = 0;
+  let runBuckets = 0;
+  let runExpected = 0;
+  let runObserved = 0;
+  const close = (): void => {
+    if (runKind === undefined) return;
+    const base = { group, start: iso(bounds[runStart]!), end: iso(bounds[runEnd + 1]!), buckets: runBuckets, expected: tidy(runExpected), observed: runObserved };
+    switch (runKind) {
+      case 'MISSING':
+        ranges.push({ kind: 'MISSING', ...base, absent });
+        break;
+      case 'UNDERFILLED':
+        ranges.push({ kind: 'UNDERFILLED', ...base });
+        break;
+      case 'SERIES_START':
+      case 'SETTLING':
+        ranges.push({ kind: 'PARTIAL_EDGE', ...base, reason: runKind });
+        break;
+      default:
+        assertNever(runKind);
     }
+    runKind = undefined;
+  };
 
-    const buckets: SeriesBucket[] | undefined = wantSeries ? [] : undefined;
-    let runKind: RunKind | undefined;
-    let runStart = 0;
-    let runEnd = 0;
-    let runBuckets = 0;
-    let runExpected = 0;
-    let runObserved = 0;
-    const absent = a.total === 0;
-
-    const close = (): void => {
-      if (runKind === undefined) return;
-      const base = { group, start: iso(bounds[runStart]!), end: iso(bounds[runEnd + 1]!), buckets: runBuckets, expected: tidy(runExpected), observed: runObserved };
-      switch (runKind) {
-        case 'MISSING':
-          ranges.push({ kind: 'MISSING', ...base, absent });
-          break;
-        case 'UNDERFILLED':
-          ranges.push({ kind: 'UNDERFILLED', ...base });
-          break;
-        case 'SERIES_START':
-        case 'SETTLING':
-          ranges.push({ kind: 'PARTIAL_EDGE', ...base, reason: runKind });
-          break;
-        default:
-          assertNever(runKind);
-      }
-      runKind = undefined;
-    };
-
-    for (let i = 0; i < n; i++) {
-      const count = scratch[offset + i]!;
-      const exp = expected[i]!;
-      let status: BucketStatus;
-      let kind: RunKind | undefined;
-      if (exp === 0) {
-        outsideCalendarRows += count;
-        status = 'NOT_EXPECTED';
-      } else if (i < startIdx) {
-        status = 'NOT_EXPECTED';
-      } else if (i >= settleFrom) {
-        status = 'SETTLING';
-        if (i < futureFrom && count < exp * minRatio - EPSILON) kind = 'SETTLING';
-      } else {
-        checkedBuckets++;
-        if (count >= exp * minRatio - EPSILON) status = 'OK';
-        else if (i === startIdx && midStart) {
-          status = 'PARTIAL_EDGE';
-          kind = 'SERIES_START';
-        } else if (count === 0) status = kind = 'MISSING';
-        else status = kind = 'UNDERFILLED';
-      }
-      if (buckets !== undefined) buckets.push({ start: iso(bounds[i]!), count, expected: tidy(exp), status });
-      switch (status) {
-        case 'NOT_EXPECTED':
-          // The calendar was closed (or the series had not begun): the run, if any, carries on.
-          continue;
-        case 'OK':
-          close();
-          continue;
-        case 'SETTLING':
-        case 'PARTIAL_EDGE':
-        case 'MISSING':
-        case 'UNDERFILLED':
-          break;
-        default:
-          assertNever(status);
-      }
-      if (kind === undefined) {
+  for (let i = 0; i < n; i++) {
+    const count = counts[offset + i]!;
+    const exp = expected[i]!;
+    let status: BucketStatus;
+    let kind: RunKind | undefined;
+    if (exp === 0) {
+      outsideCalendar += count;
+      status = 'NOT_EXPECTED';
+    } else if (i < start.index) {
+      status = 'NOT_EXPECTED';
+    } else if (i >= settleFrom) {
+      status = 'SETTLING';
+      pending++;
+      if (i < futureFrom && count < exp * minRatio - EPSILON) kind = 'SETTLING';
+    } else {
+      checked++;
+      if (count >= exp * minRatio - EPSILON) status = 'OK';
+      else if (i === start.index && start.mid) {
+        status = 'PARTIAL_EDGE';
+        kind = 'SERIES_START';
+      } else if (count === 0) status = kind = 'MISSING';
+      else status = kind = 'UNDERFILLED';
+    }
+    if (buckets !== undefined) buckets.push({ start: iso(bounds[i]!), count, expected: tidy(exp), status });
+    switch (status) {
+      case 'NOT_EXPECTED':
+        // The calendar was closed (or the series had not begun): the run, if any, carries on.
+        continue;
+      case 'OK':
         close();
         continue;
-      }
-      if (kind !== runKind) {
-        close();
-        runKind = kind;
-        runStart = i;
-        runBuckets = 0;
-        runExpected = 0;
-        runObserved = 0;
-      }
-      runEnd = i;
-      runBuckets++;
-      runExpected += exp;
-      runObserved += count;
+      case 'SETTLING':
+      case 'PARTIAL_EDGE':
+      case 'MISSING':
+      case 'UNDERFILLED':
+        break;
+      default:
+        assertNever(status);
     }
-    close();
-    if (buckets !== undefined) series.push({ group, buckets });
+    if (kind === undefined) {
+      close();
+      continue;
+    }
+    if (kind !== runKind) {
+      close();
+      runKind = kind;
+      runStart = i;
+      runBuckets = 0;
+      runExpected = 0;
+      runObserved = 0;
+    }
+    runEnd = i;
+    runBuckets++;
+    runExpected += exp;
+    runObserved += count;
   }
+  close();
+  return { ranges, buckets, checked, pending, outsideCalendar };
+}
 
-  // With no rows and no listed groups there is nothing to hang a range on: the report still fails
-  // when the calendar expected something in a settled part of the window.
-  let expectedSomewhere = false;
-  if (!anyRow && groups.length === 0) {
-    for (let i = 0; i < settleFrom && !expectedSomewhere; i++) expectedSomewhere = expected[i]! > 0;
+/**
+ * The report's verdict; silence is never a pass. With no group (no rows with a group, none listed or
+ * known) there is nothing to hang a range on, so the calendar decides: something expected in a settled bucket is GAPS, only in unsettled
+ * ones PENDING.
+ */
+function statusOf(grid: Grid, lines: Lines, ranges: readonly GapRange[], groups: number, checked: number, pending: number): ReportStatus {
+  if (ranges.some((r) => r.kind === 'MISSING' || r.kind === 'UNDERFILLED')) return 'GAPS';
+  if (groups === 0) {
+    const expectedIn = (lo: number, hi: number): boolean => {
+      for (let i = lo; i < hi; i++) if (grid.expected[i]! > 0) return true;
+      return false;
+    };
+    if (expectedIn(0, lines.settleFrom)) return 'GAPS';
+    if (expectedIn(lines.settleFrom, grid.n)) return 'PENDING';
+    return 'EMPTY';
   }
-  if (scratch.length > SCRATCH_KEEP) scratch = new Float64Array(0);
-  const hasGaps = expectedSomewhere || ranges.some((r) => r.kind === 'MISSING' || r.kind === 'UNDERFILLED');
-  return {
-    dataset: dataset.name,
-    bucket: dataset.bucket,
-    timezone: dataset.timezone,
-    from: iso(from),
-    to: iso(to),
-    status: hasGaps ? 'GAPS' : 'OK',
-    noData: !anyRow,
-    checkedBuckets,
-    ranges,
-    nullTimestampRows,
-    nullGroupRows,
-    outsideCalendarRows,
-    unlistedGroupRows,
-    series,
-  };
+  if (pending > 0) return 'PENDING';
+  return checked === 0 ? 'EMPTY' : 'OK';
+}
+
+/**
+ * Computes one report with a fresh engine (no caches kept). Callers that check repeatedly (the service,
+ * the benchmark) keep a GapEngine instead, so its counts buffer and grids are reused.
+ */
+export function computeGaps(input: ComputeGapsInput, engine: GapEngine = new GapEngine()): GapReport {
+  return engine.compute(input);
 }

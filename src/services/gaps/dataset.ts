@@ -66,7 +66,7 @@ export interface Dataset {
   /** As written: one instant for every group, or one per group. */
   readonly startsAt?: string | Readonly<Record<string, string>>;
   /** startsAt resolved to epoch ms: `all` for every group, `byGroup` overriding it per group. */
-  readonly startsAtMs?: { readonly all?: number; readonly byGroup: Readonly<Record<string, number>> };
+  readonly startsAtMs?: { readonly all?: number; readonly byGroup: ReadonlyMap<string, number> };
   readonly maxWindowMs: number;
   readonly seriesLookbackMs: number;
   /** The trailing window a scheduled check (and `gapwatch check` without --from/--last) judges. */
@@ -295,14 +295,15 @@ function parseStartsAt(r: Reader, raw: unknown, timezone: string): Pick<Dataset,
   };
   if (typeof raw === 'string' || raw instanceof Date) {
     const all = instant('startsAt', raw);
-    return { startsAt: typeof raw === 'string' ? raw : raw.toISOString(), startsAtMs: { all, byGroup: {} } };
+    return { startsAt: typeof raw === 'string' ? raw : raw.toISOString(), startsAtMs: { all, byGroup: new Map() } };
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) r.fail('startsAt', `expected an instant or a mapping group → instant, got ${describe(raw)}`);
   const written: Record<string, string> = {};
-  const byGroup: Record<string, number> = {};
+  // Group names are data: a Map, so a group called `constructor` or `toString` is not an Object property.
+  const byGroup = new Map<string, number>();
   for (const [group, value] of Object.entries(raw as Record<string, unknown>)) {
-    byGroup[group] = instant(`startsAt.${group}`, value);
-    written[group] = value instanceof Date ? value.toISOString() : String(value);
+    byGroup.set(group, instant(`startsAt.${group}`, value));
+    Object.defineProperty(written, group, { value: value instanceof Date ? value.toISOString() : String(value), enumerable: true, writable: true, configurable: true });
   }
   return { startsAt: written, startsAtMs: { byGroup } };
 }

@@ -5,10 +5,10 @@ import type { AthenaService } from '../athena/athena.service';
 import type { Clock } from '../clock/clock';
 import type { QueriesService } from '../athena/queries.service';
 import type { TypedValue } from '../athena/decode';
-import { alignWindow, computeGaps, windowProblem, type GapReport } from './compute';
+import { alignWindow, GapEngine, instantProblem, windowProblem, type GapReport } from './compute';
 import type { Dataset } from './dataset';
 import { completenessQuery, seriesStartQuery } from './query';
-import { toCountRows, toSeriesStarts, type DecodedRow } from './rows';
+import { toCountRows, toSeriesStarts, type DecodedRow } from './count-rows';
 import { HISTORY_PER_DATASET, type CheckStore, type ReadySignal, type SeriesStartMemo } from './check-store';
 
 export { HISTORY_PER_DATASET };
@@ -60,6 +60,16 @@ export interface CheckRequest {
   trigger?: CheckTrigger;
 }
 
+/** Refuses a window the dataset cannot judge, naming the argument at fault. */
+function checkWindow(dataset: Dataset, from: number, to: number): void {
+  for (const [argument, at] of [['from', from], ['to', to]] as const) {
+    const problem = instantProblem(at);
+    if (problem) throw badInput(argument, problem);
+  }
+  const problem = windowProblem(dataset, from, to);
+  if (problem) throw badInput(from >= to ? 'to' : 'from', problem);
+}
+
 /**
  * Runs gap checks: the completeness query through Athena, its rows decoded generically, the pure engine on
  * top. Knows nothing of GraphQL; expected failures are coded errors for the edge to pass on.
@@ -67,6 +77,8 @@ export interface CheckRequest {
 export class GapsService {
   private readonly byName: ReadonlyMap<string, Dataset>;
   private readonly inflight = new Map<string, Promise<GapCheck>>();
+  /** The gap engine and its caches live as long as the service. */
+  private readonly engine = new GapEngine();
 
   constructor(
     private readonly athena: AthenaService,
@@ -125,8 +137,7 @@ export class GapsService {
    */
   async recordReadySignal(input: ReadySignalInput): Promise<ReadySignal> {
     const dataset = this.require(input.dataset);
-    const problem = windowProblem(dataset, input.from, input.to);
-    if (problem) throw badInput(input.from >= input.to ? 'to' : 'from', problem);
+    checkWindow(dataset, input.from, input.to);
     let source: ReadySignal['source'];
     if ('checkId' in input.source) {
       const check = await this.store.check(dataset.name, input.source.checkId);
@@ -164,8 +175,7 @@ export class GapsService {
    */
   check(name: string, request: CheckRequest): Promise<GapCheck> {
     const dataset = this.require(name);
-    const problem = windowProblem(dataset, request.from, request.to);
-    if (problem) throw badInput(request.from >= request.to ? 'to' : 'from', problem);
+    checkWindow(dataset, request.from, request.to);
     const groups = request.groups && request.groups.length > 0 ? [...new Set(request.groups)].sort() : undefined;
     const key = [name, request.from, request.to, groups?.join(',') ?? '*', request.series ? 'series' : ''].join('\u0000');
     let pending = this.inflight.get(key);
@@ -196,6 +206,7 @@ export class GapsService {
       error,
       noData: false,
       checkedBuckets: 0,
+      pendingBuckets: 0,
       ranges: [],
       nullTimestampRows: 0,
       nullGroupRows: 0,
@@ -249,7 +260,7 @@ export class GapsService {
     seriesStarts: ReadonlyMap<string, number> | undefined,
   ): Promise<GapCheck> {
     const now = this.clock.now();
-    const report = computeGaps({
+    const report = this.engine.compute({
       dataset,
       from: request.from,
       to: request.to,
@@ -301,7 +312,7 @@ export class GapsService {
    * config makes the lookup unnecessary.
    */
   private async seriesStarts(dataset: Dataset, from: number): Promise<ReadonlyMap<string, number> | undefined> {
-    if (dataset.startsAtMs !== undefined && (dataset.startsAtMs.all !== undefined || dataset.groups?.every((g) => dataset.startsAtMs!.byGroup[g] !== undefined))) {
+    if (dataset.startsAtMs !== undefined && (dataset.startsAtMs.all !== undefined || dataset.groups?.every((g) => dataset.startsAtMs!.byGroup.has(g)))) {
       return undefined;
     }
     const known = await this.store.seriesStarts(dataset.name);

@@ -41,6 +41,9 @@ export interface CompletenessQuery extends SqlQuery {
   readonly subBucket: SubBucket;
 }
 
+/** The earliest instant a SQL timestamp literal can hold. */
+const SQL_MIN_MS = Date.parse('0001-01-01T00:00:00Z');
+
 const ISO_LIKE = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}\.\d{3})Z$/;
 
 /** `TIMESTAMP '2020-06-18 00:00:00.000'`: the literal text Athena and DuckDB both read as UTC. */
@@ -133,5 +136,7 @@ export function seriesStartQuery(dataset: Dataset, before: number): SqlQuery {
     `WHERE ${ts} >= ? AND ${ts} < ? AND ${group} IS NOT NULL`,
     `GROUP BY ${group}`,
   ].join('\n');
-  return { sql, parameters: [timestampLiteral(before - dataset.seriesLookbackMs), timestampLiteral(before)] };
+  // A window near the start of the SQL range looks back no further than the range allows.
+  const from = Math.max(before - dataset.seriesLookbackMs, SQL_MIN_MS);
+  return { sql, parameters: [timestampLiteral(from), timestampLiteral(before)] };
 }

@@ -21,6 +21,7 @@ function check(dataset: string, i: number): GapCheck {
     noData: false,
     allGroups: true,
     checkedBuckets: 24,
+    pendingBuckets: 0,
     ranges: [{ group: 'AMZN', kind: 'MISSING', start: '2024-03-04T13:00:00.000Z', end: '2024-03-04T14:00:00.000Z', buckets: 1, expected: 60, observed: 0, absent: false }],
     nullTimestampRows: 0,
     nullGroupRows: 0,

@@ -1,7 +1,7 @@
 import type { GapReport } from '../../../src/services/gaps/compute';
 import { alignWindow, computeGaps, windowProblem } from '../../../src/services/gaps/compute';
-import type { CountRow } from '../../../src/services/gaps/rows';
-import { DAY, HOUR, MINUTE, hourly, longDataset, t } from './helpers';
+import type { CountRow } from '../../../src/services/gaps/count-rows';
+import { DAY, HOUR, MINUTE, hourly, longDataset, t, wideDataset } from './helpers';
 
 const LATER = t('2030-01-01T00:00:00Z');
 
@@ -14,6 +14,7 @@ function report(partial: Partial<GapReport> & Pick<GapReport, 'from' | 'to'>): G
     status: 'OK',
     noData: false,
     checkedBuckets: 0,
+    pendingBuckets: 0,
     ranges: [],
     nullTimestampRows: 0,
     nullGroupRows: 0,
@@ -175,10 +176,21 @@ describe('empty input', () => {
     );
   });
 
-  it('is OK with noData when the calendar expected nothing in the window (a Saturday)', () => {
+  it('is EMPTY with noData, never OK, when the calendar expected nothing in the window (a Saturday)', () => {
     const dataset = longDataset({ calendar: { days: ['mon', 'tue', 'wed', 'thu', 'fri'] } });
     const r = computeGaps({ dataset, ...window, from: t('2024-01-06T00:00:00Z'), to: t('2024-01-07T00:00:00Z') });
-    expect([r.status, r.noData]).toStrictEqual(['OK', true]);
+    expect([r.status, r.noData, r.checkedBuckets]).toStrictEqual(['EMPTY', true, 0]);
+    // With listed groups too: nothing judged is not a pass.
+    const listed = computeGaps({ dataset: longDataset({ groups: ['AMZN'], calendar: { days: ['mon'] } }), ...window, from: t('2024-01-06T00:00:00Z'), to: t('2024-01-07T00:00:00Z') });
+    expect([listed.status, listed.ranges]).toStrictEqual(['EMPTY', []]);
+  });
+
+  it('is PENDING, never OK, for a window in the future (nothing has happened yet)', () => {
+    const future = { from: t('2030-01-01T00:00:00Z'), to: t('2030-01-02T00:00:00Z'), now: t('2024-01-02T00:00:00Z'), rows: [] as CountRow[] };
+    const bare = computeGaps({ dataset: longDataset(), ...future });
+    expect([bare.status, bare.noData, bare.checkedBuckets, bare.ranges]).toStrictEqual(['PENDING', true, 0, []]);
+    const listed = computeGaps({ dataset: longDataset({ groups: ['AMZN', 'GOOG'] }), ...future });
+    expect([listed.status, listed.checkedBuckets, listed.pendingBuckets, listed.ranges]).toStrictEqual(['PENDING', 0, 48, []]);
   });
 });
 
@@ -198,7 +210,8 @@ describe('NULLs', () => {
   it('does not call a window with only NULL rows empty', () => {
     const rows: CountRow[] = [{ at: null, group: 'AMZN', count: 3, firstAt: null }];
     const r = computeGaps({ dataset: longDataset(), from: t('2024-01-02T00:00:00Z'), to: t('2024-01-02T02:00:00Z'), now: LATER, rows });
-    expect([r.noData, r.nullTimestampRows, r.status]).toStrictEqual([false, 3, 'OK']);
+    // Not empty, but no bucket had a row: the expected data is missing.
+    expect([r.noData, r.nullTimestampRows, r.status]).toStrictEqual([false, 3, 'GAPS']);
   });
 });
 
@@ -240,7 +253,7 @@ describe('window alignment', () => {
 });
 
 describe('settle', () => {
-  it('does not judge buckets still filling: the under-filled ones are a PARTIAL_EDGE, future ones nothing', () => {
+  it('does not judge buckets still filling: the under-filled ones are a PARTIAL_EDGE, future ones nothing; the window is PENDING, not OK', () => {
     const dataset = longDataset({ settle: '15m' });
     const rows = [...hourly('AMZN', '2024-01-02T00:00:00Z', 11), ...hourly('AMZN', '2024-01-02T11:00:00Z', 2, (i) => [20, 5][i]!)];
     const r = computeGaps({ dataset, from: t('2024-01-02T00:00:00Z'), to: t('2024-01-02T14:00:00Z'), now: t('2024-01-02T12:10:00Z'), rows, series: true });
@@ -248,7 +261,9 @@ describe('settle', () => {
       report({
         from: '2024-01-02T00:00:00.000Z',
         to: '2024-01-02T14:00:00.000Z',
+        status: 'PENDING',
         checkedBuckets: 11,
+        pendingBuckets: 3,
         ranges: [{ kind: 'PARTIAL_EDGE', group: 'AMZN', start: '2024-01-02T11:00:00.000Z', end: '2024-01-02T13:00:00.000Z', buckets: 2, expected: 120, observed: 25, reason: 'SETTLING' }],
         // 10:00 ended before 11:55 (now − settle); 11:00 and 12:00 are filling; 13:00 has not begun.
         series: ['OK', 'SETTLING', 'SETTLING', 'SETTLING'] as never,
@@ -416,5 +431,58 @@ describe('a zone with a 30-minute offset (Asia/Kolkata, +05:30)', () => {
       }),
     );
     expect(alignWindow(dataset, t('2024-01-02T05:00:00Z'), t('2024-01-02T05:10:00Z'))).toStrictEqual({ from: t('2024-01-02T04:30:00Z'), to: t('2024-01-02T05:30:00Z') });
+  });
+});
+
+describe('group names are data, not object keys', () => {
+  it('honours startsAt for groups called constructor and toString, and reads no start for a group it does not name', () => {
+    const dataset = longDataset({ startsAt: { constructor: '2024-01-02T12:00:00Z', toString: '2024-01-02T11:00:00Z' } });
+    const rows = [...hourly('constructor', '2024-01-02T12:00:00Z', 3), ...hourly('toString', '2024-01-02T12:00:00Z', 3), ...hourly('valueOf', '2024-01-02T12:00:00Z', 3)];
+    const r = computeGaps({ dataset, from: t('2024-01-02T10:00:00Z'), to: t('2024-01-02T15:00:00Z'), now: LATER, rows });
+    expect(r.ranges).toStrictEqual([
+      { kind: 'MISSING', group: 'toString', start: '2024-01-02T11:00:00.000Z', end: '2024-01-02T12:00:00.000Z', buckets: 1, expected: 60, observed: 0, absent: false },
+      // valueOf has no startsAt and no lookup ran: assumed begun before the window, so its leading hole shows.
+      { kind: 'MISSING', group: 'valueOf', start: '2024-01-02T10:00:00.000Z', end: '2024-01-02T12:00:00.000Z', buckets: 2, expected: 120, observed: 0, absent: false },
+    ]);
+    expect(r.checkedBuckets).toBe(3 + 4 + 5);
+  });
+});
+
+describe('silent groups of datasets without configured groups', () => {
+  const window = { from: t('2024-01-02T10:00:00Z'), to: t('2024-01-02T13:00:00Z'), now: LATER };
+
+  it('reports a long series the lookup knows began before the window, and that went silent, as absent', () => {
+    const rows = hourly('AMZN', '2024-01-02T10:00:00Z', 3);
+    const seriesStarts = new Map([['AMZN', t('2024-01-01T00:00:00Z')], ['GONE', t('2024-01-01T05:00:00Z')], ['LATER', t('2024-01-02T14:00:00Z')]]);
+    const r = computeGaps({ dataset: longDataset(), ...window, rows, seriesStarts });
+    expect(r.status).toBe('GAPS');
+    expect(r.ranges).toStrictEqual([
+      { kind: 'MISSING', group: 'GONE', start: '2024-01-02T10:00:00.000Z', end: '2024-01-02T13:00:00.000Z', buckets: 3, expected: 180, observed: 0, absent: true },
+    ]);
+  });
+
+  it('reports a wide column that is all 0 or NULL as absent', () => {
+    const dataset = wideDataset();
+    const rows: CountRow[] = [0, 1, 2].flatMap((i) => [
+      { at: t('2024-01-02T10:00:00Z') + i * HOUR, group: 'AMZN', count: 60 },
+      { at: t('2024-01-02T10:00:00Z') + i * HOUR, group: 'GOOG', count: 0 },
+    ]);
+    const r = computeGaps({ dataset, ...window, rows });
+    expect(r.status).toBe('GAPS');
+    expect(r.ranges).toStrictEqual([
+      { kind: 'MISSING', group: 'GOOG', start: '2024-01-02T10:00:00.000Z', end: '2024-01-02T13:00:00.000Z', buckets: 3, expected: 180, observed: 0, absent: true },
+    ]);
+  });
+});
+
+describe('instants outside the SQL range', () => {
+  it('refuses windows that would need a timestamp before year 1 or after year 9999', () => {
+    const dataset = longDataset({ bucket: '1d', maxWindow: '366d' });
+    expect(windowProblem(dataset, t('0000-01-01T00:00:00Z'), t('0000-01-02T00:00:00Z'))).toBe(
+      'expected an instant from 0001-01-02T00:00:00.000Z to 9999-12-30T00:00:00.000Z (the SQL timestamp range, less a day for bucket alignment), got 0000-01-01T00:00:00.000Z',
+    );
+    expect(windowProblem(dataset, t('9999-12-30T00:00:00Z'), t('9999-12-31T22:00:00Z'))).toContain('got 9999-12-31T22:00:00.000Z');
+    expect(windowProblem(dataset, t('0001-01-02T00:00:00Z'), t('0001-01-03T00:00:00Z'))).toBeUndefined();
+    expect(() => computeGaps({ dataset, from: t('9999-12-29T00:00:00Z'), to: t('9999-12-31T22:00:00Z'), now: LATER, rows: [] })).toThrow(RangeError);
   });
 });

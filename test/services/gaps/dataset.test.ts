@@ -69,7 +69,7 @@ describe('parseDatasets', () => {
         timezone: 'UTC',
         settleMs: 900_000,
         startsAt: '2020-06-17T21:00:00Z',
-        startsAtMs: { all: t('2020-06-17T21:00:00Z'), byGroup: {} },
+        startsAtMs: { all: t('2020-06-17T21:00:00Z'), byGroup: new Map() },
         maxWindowMs: 31 * 86_400_000,
         seriesLookbackMs: 31 * 86_400_000,
         checkWindowMs: 86_400_000,
@@ -80,7 +80,7 @@ describe('parseDatasets', () => {
   it('reads a zone-less startsAt as wall time in the dataset zone', () => {
     const [d] = parseDatasets([{ name: 'x', table: 't', timestampColumn: 'ts', groupColumn: 'g', bucket: '1d', expectedPerBucket: 1, timezone: 'America/New_York', startsAt: { A: '2024-03-10', B: '2024-03-10T02:30' } }], NAMED_QUERIES);
     // 02:30 did not exist that night: the clock reached it at the 03:00 EDT jump (07:00Z).
-    expect(d!.startsAtMs).toStrictEqual({ byGroup: { A: t('2024-03-10T05:00:00Z'), B: t('2024-03-10T07:00:00Z') } });
+    expect(d!.startsAtMs).toStrictEqual({ byGroup: new Map([['A', t('2024-03-10T05:00:00Z')], ['B', t('2024-03-10T07:00:00Z')]]) });
   });
 
   it('is empty when the section is absent', () => {

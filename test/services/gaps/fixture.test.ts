@@ -1,5 +1,5 @@
 import { computeGaps } from '../../../src/services/gaps/compute';
-import { toCountRows, wideToCountRows } from '../../../src/services/gaps/rows';
+import { toCountRows, wideToCountRows } from '../../../src/services/gaps/count-rows';
 import { decodeFixture, t, wideDataset } from './helpers';
 
 describe('the seed fixture as a wide dataset', () => {
@@ -48,6 +48,7 @@ describe('the seed fixture as a wide dataset', () => {
       nullTimestampRows: 0,
       nullGroupRows: 0,
       outsideCalendarRows: 0,
+      pendingBuckets: 0,
       unlistedGroupRows: 0,
       series: [],
     });

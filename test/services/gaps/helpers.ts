@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Dataset } from '../../../src/services/gaps/dataset';
 import { parseDatasets } from '../../../src/services/gaps/dataset';
-import type { CountRow, DecodedRow } from '../../../src/services/gaps/rows';
+import type { CountRow, DecodedRow } from '../../../src/services/gaps/count-rows';
 import { fixturePath, HOURLY_COUNTS } from '../../support/fixtures';
 
 export const HOUR = 3_600_000;

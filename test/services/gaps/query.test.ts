@@ -7,7 +7,7 @@ import { decodePages } from '../../../src/services/athena/pages';
 import { computeGaps } from '../../../src/services/gaps/compute';
 import type { SqlQuery } from '../../../src/services/gaps/query';
 import { completenessQuery, seriesStartQuery, subBucketFor, timestampLiteral } from '../../../src/services/gaps/query';
-import { toCountRows, toSeriesStarts } from '../../../src/services/gaps/rows';
+import { toCountRows, toSeriesStarts } from '../../../src/services/gaps/count-rows';
 import { SAMPLE_DEFECTS, SAMPLE_RANGE, SAMPLE_SYMBOLS } from '../../../src/embedded/athena/sample';
 import { longDataset, t, wideDataset } from './helpers';
 
@@ -149,6 +149,7 @@ describe('the generated SQL on the embedded engine (DuckDB behind the Athena pro
       nullTimestampRows: 2,
       nullGroupRows: 1,
       outsideCalendarRows: 0,
+      pendingBuckets: 0,
       unlistedGroupRows: 0,
       series: [],
     });
