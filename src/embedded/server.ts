@@ -10,9 +10,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { athenaHandler } from './athena/handler';
-import { AthenaEngine } from './athena/engine';
+import { AthenaEngine, type EngineLimits } from './athena/engine';
 import { mulberry32 } from '../services/random';
-import type { StoreLimits } from './athena/store';
 import { AwsServiceError, ServiceRegistry, type ServiceRoute } from './protocol';
 import { checkTableLocations, type EmbeddedTable } from './tables';
 import { stepFunctionsRoute, type StepFunctionsOptions } from './stepfunctions';
@@ -30,8 +29,8 @@ export interface EmbeddedOptions {
   /** Local tables over files (from the config file). */
   tables?: EmbeddedTable[];
   logger?: Logger;
-  /** Storage bound for execution records and results; see athena/store.ts for the defaults. */
-  limits?: StoreLimits;
+  /** Bounds on stored executions, results and the QUEUED queue; defaults in athena/engine.ts and athena/store.ts. */
+  limits?: Partial<EngineLimits>;
   /** More services to route, each under its own target prefix. */
   services?: ServiceRoute[];
   /** When given, Step Functions is served too (`AWSStepFunctions.`), running these Task handlers in-process. */
@@ -89,6 +88,16 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * Host names the endpoint answers to. A browser page on another site can reach a loopback port through DNS
+ * rebinding (its own name resolving to 127.0.0.1), but its requests then carry that name in `Host`; the
+ * SDKs and the AWS CLI send the endpoint URL's host, which is one of these.
+ */
+const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
+
+/** AWS operation names are PascalCase words; anything else (`__proto__`, `constructor`) is refused before routing. */
+const OPERATION_NAME = /^[A-Z][A-Za-z0-9]{0,127}$/;
+
 function send(res: ServerResponse, status: number, requestId: string, body: unknown, errorType?: string, contentType = JSON_11): void {
   const text = JSON.stringify(body);
   const headers: Record<string, string | number> = {
@@ -125,20 +134,30 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
   }
   for (const s of opts.services ?? []) registry.register(s);
 
-  const counts: Record<string, number> = {};
+  const counts = new Map<string, number>();
   let faults: (FaultSpec & { next: () => number }) | null = null;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
     let contentType: string | undefined;
     try {
+      const hostHeader = req.headers.host ?? '';
+      if (!LOOPBACK_HOST.test(hostHeader)) {
+        throw new AwsServiceError(
+          'AccessDeniedException',
+          `Host '${hostHeader.slice(0, 100)}' is not a loopback name; the embedded endpoint answers only 127.0.0.1, localhost and [::1]`,
+          403,
+        );
+      }
       if (req.method !== 'POST') throw new AwsServiceError('UnknownOperationException', `${req.method} is not supported; AWS JSON services take POST /`, 404);
       const body = await readBody(req);
       const target = String(req.headers['x-amz-target'] ?? '');
       const routed = registry.resolve(target);
-      if (!routed) throw new AwsServiceError('UnknownOperationException', `No embedded service handles X-Amz-Target '${target}'`);
+      if (!routed || !OPERATION_NAME.test(routed.operation)) {
+        throw new AwsServiceError('UnknownOperationException', `No embedded service handles X-Amz-Target '${target.slice(0, 200)}'`);
+      }
+      counts.set(routed.operation, (counts.get(routed.operation) ?? 0) + 1);
       contentType = routed.route.contentType;
-      counts[routed.operation] = (counts[routed.operation] ?? 0) + 1;
       if (faults && (!faults.operations || faults.operations.includes(routed.operation)) && faults.next() < faults.rate) {
         const code = faults.code ?? 'ThrottlingException';
         throw new AwsServiceError(code, 'Rate exceeded', 400, code === 'TooManyRequestsException' ? { Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' } : {});
@@ -184,7 +203,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
   let closing: Promise<void> | undefined;
   return {
     url,
-    calls: () => ({ ...counts }),
+    calls: () => Object.fromEntries(counts),
     injectFaults(f) {
       if (f === null) {
         faults = null;

@@ -3,8 +3,18 @@
  * Athena, DuckDB error classes → Trino error names, and the estimates DuckDB does not report. The query
  * lifecycle (engine.ts) sees only these functions.
  */
-import { join } from 'node:path';
-import { DuckDBInstance, DuckDBTypeId, DuckDBIntervalValue, type DuckDBConnection, type DuckDBResult, type DuckDBType } from '@duckdb/node-api';
+import { statSync } from 'node:fs';
+import { join, sep } from 'node:path';
+import {
+  DuckDBInstance,
+  DuckDBIntervalValue,
+  DuckDBTypeId,
+  StatementType,
+  type DuckDBConnection,
+  type DuckDBPreparedStatement,
+  type DuckDBResult,
+  type DuckDBType,
+} from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { EmbeddedTable } from '../tables';
 import { createTableViews, ensureSampleTable } from './catalog';
@@ -14,15 +24,30 @@ import type { ResultWriter } from './store';
 /** DuckDB's catalog is named after the file, so `awsdatacatalog.market.ticks` resolves as in Athena. */
 export const CATALOG_FILE = 'awsdatacatalog.duckdb';
 
-/** Opens (or creates) the catalog file with the sample table and the configured table views. */
+/**
+ * Opens (or creates) the catalog file with the sample table and the configured table views, then locks the
+ * instance down before any query can run:
+ * - file access only to read the configured table locations (DuckDB's allowed paths/directories; its own
+ *   database file is not "external"), so `read_csv('/etc/passwd')`, `glob('/*')` or `ATTACH` fail;
+ * - no extension is installed or autoloaded (INSTALL reached for the network);
+ * - the configuration is locked, so a query's `SET memory_limit = '1MB'` cannot break every later query.
+ * Statements that write files or change the instance are also refused by type (see `prepareStatement`),
+ * because an allowed directory would otherwise be writable by `COPY … TO`.
+ */
 export async function openDuckDB(dataDir: string, tables: readonly EmbeddedTable[], logger?: Logger): Promise<DuckDBInstance> {
-  const instance = await DuckDBInstance.create(join(dataDir, CATALOG_FILE));
+  const instance = await DuckDBInstance.create(join(dataDir, CATALOG_FILE), {
+    autoinstall_known_extensions: 'false',
+    autoload_known_extensions: 'false',
+    // Trino's integer `/` truncates; DuckDB's default divides as float. Set here because SET is refused later.
+    integer_division: 'true',
+  });
   try {
-    const conn = await connectAthenaLike(instance);
+    const conn = await instance.connect();
     try {
       const created = await ensureSampleTable(conn);
       if (created) logger?.info('created the sample table market.ticks');
       await createTableViews(conn, tables);
+      await lockDown(conn, tables);
     } finally {
       conn.closeSync();
     }
@@ -31,6 +56,72 @@ export async function openDuckDB(dataDir: string, tables: readonly EmbeddedTable
     throw err;
   }
   return instance;
+}
+
+const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+const sqlList = (items: readonly string[]): string => `[${items.map(sqlString).join(', ')}]`;
+
+async function lockDown(conn: DuckDBConnection, tables: readonly EmbeddedTable[]): Promise<void> {
+  try {
+    // Timestamps with time zone print in UTC, as Athena's do. Needs ICU; without it DuckDB is in UTC already.
+    await conn.run("SET GLOBAL TimeZone = 'UTC'");
+  } catch {
+    // no ICU
+  }
+  const dirs = tables.filter((t) => statSync(t.location).isDirectory()).map((t) => (t.location.endsWith(sep) ? t.location : t.location + sep));
+  const files = tables.filter((t) => !statSync(t.location).isDirectory()).map((t) => t.location);
+  await conn.run(`SET GLOBAL allowed_directories = ${sqlList(dirs)}`);
+  await conn.run(`SET GLOBAL allowed_paths = ${sqlList(files)}`);
+  await conn.run('SET GLOBAL enable_external_access = false');
+  await conn.run('SET GLOBAL lock_configuration = true');
+}
+
+/**
+ * Statement kinds a query may not run, with the name its refusal gives. They write files (COPY, EXPORT),
+ * reach other databases (ATTACH), load code (INSTALL, LOAD) or change the instance or session (SET,
+ * PRAGMA, CALL, transactions, PREPARE): none is Athena SQL, and each could escape the lock-down above.
+ */
+const REFUSED: ReadonlyMap<StatementType, string> = new Map([
+  [StatementType.COPY, 'COPY'],
+  [StatementType.COPY_DATABASE, 'COPY'],
+  [StatementType.EXPORT, 'EXPORT'],
+  [StatementType.ATTACH, 'ATTACH'],
+  [StatementType.DETACH, 'DETACH'],
+  [StatementType.LOAD, 'INSTALL and LOAD'],
+  [StatementType.EXTENSION, 'INSTALL and LOAD'],
+  [StatementType.UPDATE_EXTENSIONS, 'INSTALL and LOAD'],
+  [StatementType.SET, 'SET, RESET and USE'],
+  [StatementType.VARIABLE_SET, 'SET, RESET and USE'],
+  [StatementType.PRAGMA, 'PRAGMA'],
+  [StatementType.CALL, 'CALL'],
+  [StatementType.TRANSACTION, 'Transaction'],
+  [StatementType.PREPARE, 'PREPARE'],
+  [StatementType.EXECUTE, 'EXECUTE'],
+  [StatementType.MULTI, 'Multi-statement'],
+]);
+
+/**
+ * The query's one statement, prepared with its parameter values bound, or the reason it is refused
+ * (`NOT_SUPPORTED`, as Athena words statements it does not run).
+ */
+export async function prepareStatement(
+  conn: DuckDBConnection,
+  sql: string,
+  values: readonly string[],
+): Promise<{ prepared: DuckDBPreparedStatement } | { refused: string }> {
+  const prepared = await conn.prepare(sql);
+  const refused = REFUSED.get(prepared.statementType);
+  if (refused !== undefined) {
+    prepared.destroySync();
+    return { refused: `${refused} statements are not supported by the embedded Athena endpoint` };
+  }
+  try {
+    if (values.length > 0) prepared.bind([...values]);
+  } catch (err) {
+    prepared.destroySync();
+    throw err;
+  }
+  return { prepared };
 }
 
 /** Trino error names for the DuckDB error classes a user can cause, so StateChangeReason reads like Athena's. */
@@ -46,6 +137,8 @@ export function classifyDuckError(message: string): { code: string; category: nu
   if (/^Out of Range Error/.test(message)) return user('NUMERIC_VALUE_OUT_OF_RANGE', 1001);
   if (/^(Binder|Catalog|Constraint|Invalid Input|Not implemented|Dependency) Error/.test(message)) return user('GENERIC_USER_ERROR');
   if (/^IO Error/.test(message)) return user('HIVE_CANNOT_OPEN_SPLIT', 1001);
+  // A file outside the configured table locations (see openDuckDB).
+  if (/^Permission Error/.test(message)) return user('PERMISSION_DENIED');
   return { code: 'GENERIC_INTERNAL_ERROR', category: 1, type: 200 };
 }
 
@@ -68,22 +161,6 @@ export async function estimateScan(conn: DuckDBConnection, sql: string): Promise
   return Number(r.getRows()[0][0]);
 }
 
-
-/**
- * A connection that evaluates like Athena where a setting can make it so: integer `/` truncates (DuckDB
- * divides as float by default) and timestamps with time zone are shown in UTC. TimeZone needs the ICU
- * extension; without it DuckDB already works in UTC, so a failure there is not an error.
- */
-export async function connectAthenaLike(instance: DuckDBInstance): Promise<DuckDBConnection> {
-  const conn = await instance.connect();
-  await conn.run('SET integer_division = true');
-  try {
-    await conn.run("SET TimeZone = 'UTC'");
-  } catch {
-    // no ICU: TIMESTAMPTZ arithmetic is UTC already
-  }
-  return conn;
-}
 
 /** DuckDB's own parse tree of the statement (json_serialize_sql takes a constant), or null if unavailable. */
 export async function serializeSql(conn: DuckDBConnection, sql: string): Promise<string | null> {

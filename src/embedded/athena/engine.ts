@@ -8,13 +8,22 @@
  * stays responsive while a query runs.
  */
 import { randomUUID } from 'node:crypto';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBPendingResult } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { EmbeddedTable } from '../tables';
 import { ResultReturnType } from '@duckdb/node-api';
-import { classifyDuckError, connectAthenaLike, estimateScan, openDuckDB, serializeSql, writeResultRows } from './duckdb';
-import { athenaColumnNames, bindParameters, isBlank, SqlTextError, statementType } from './sql';
-import { ExecutionStore, ResultWriter, type AthenaErrorInfo, type ExecutionRecord, type StoreLimits, type StoredResult } from './store';
+import { classifyDuckError, estimateScan, openDuckDB, prepareStatement, serializeSql, writeResultRows } from './duckdb';
+import { athenaColumnNames, bindParameters, isBlank, SqlTextError, statementType, type BoundQuery } from './sql';
+import {
+  DEFAULT_STORE_LIMITS,
+  ExecutionStore,
+  ResultTooLarge,
+  ResultWriter,
+  type AthenaErrorInfo,
+  type ExecutionRecord,
+  type StoreLimits,
+  type StoredResult,
+} from './store';
 
 export const ENGINE_VERSION = { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' } as const;
 export const DEFAULT_OUTPUT_LOCATION = 's3://gapwatch-embedded/results/';
@@ -23,7 +32,7 @@ export interface EngineOptions {
   dataDir: string;
   tables: readonly EmbeddedTable[];
   logger?: Logger;
-  limits?: StoreLimits;
+  limits?: Partial<EngineLimits>;
   /** Queries running at once; the rest wait QUEUED, as in an Athena workgroup at capacity. */
   concurrency?: number;
   /** Clock in epoch ms (tests and records); defaults to Date.now. */
@@ -41,7 +50,14 @@ export interface SubmitInput {
 }
 
 /** Outcome of a submit: a new execution, the earlier one for the same token, or a token conflict. */
-export type SubmitOutcome = { kind: 'ok'; record: ExecutionRecord } | { kind: 'token-conflict' };
+export type SubmitOutcome = { kind: 'ok'; record: ExecutionRecord } | { kind: 'token-conflict' } | { kind: 'queue-full'; limit: number };
+
+/** The store's bounds plus how many executions may wait QUEUED (Athena answers TooManyRequestsException past its own). */
+export interface EngineLimits extends StoreLimits {
+  maxQueued: number;
+}
+
+export const DEFAULT_ENGINE_LIMITS: EngineLimits = { ...DEFAULT_STORE_LIMITS, maxQueued: 200 };
 
 /** Why a running execution must end early: StopQueryExecution, or the endpoint shutting down. */
 type StopReason = 'cancel' | 'shutdown';
@@ -79,6 +95,7 @@ export class AthenaEngine {
   private closed = false;
   private readonly now: () => number;
   private readonly concurrency: number;
+  private readonly limits: EngineLimits;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -88,11 +105,12 @@ export class AthenaEngine {
   ) {
     this.now = opts.now ?? Date.now;
     this.concurrency = opts.concurrency ?? 4;
+    this.limits = { ...DEFAULT_ENGINE_LIMITS, ...opts.limits };
   }
 
   static async open(opts: EngineOptions): Promise<AthenaEngine> {
     const now = opts.now ?? Date.now;
-    const store = new ExecutionStore(opts.dataDir, opts.limits);
+    const store = new ExecutionStore(opts.dataDir, { ...DEFAULT_ENGINE_LIMITS, ...opts.limits }, opts.logger);
     store.load(now());
     const instance = await openDuckDB(opts.dataDir, opts.tables, opts.logger);
     return new AthenaEngine(instance, store, opts.logger, opts);
@@ -111,6 +129,8 @@ export class AthenaEngine {
       const earlier = this.store.byClientToken(input.clientRequestToken);
       if (earlier) return earlier.fingerprint === fingerprint ? { kind: 'ok', record: earlier } : { kind: 'token-conflict' };
     }
+    // Checked before anything is stored, so a refused start leaves no trace and evicts nothing.
+    if (this.queue.length >= this.limits.maxQueued) return { kind: 'queue-full', limit: this.limits.maxQueued };
     const id = randomUUID();
     const type = statementType(input.query);
     const base = input.outputLocation ?? DEFAULT_OUTPUT_LOCATION;
@@ -201,6 +221,7 @@ export class AthenaEngine {
     } catch (err) {
       // A stopped run fails with Stopped or DuckDB's "Interrupted!"; either way the stop decides below.
       if (run.stop) outcome = { state: 'CANCELLED' };
+      else if (err instanceof ResultTooLarge) outcome = failed('EXCEEDED_RESULT_SIZE_LIMIT', err.message, 2, 1000);
       else {
         const message = firstLine((err as Error).message ?? String(err));
         const { code, category, type } = classifyDuckError(message);
@@ -228,7 +249,7 @@ export class AthenaEngine {
     const checkpoint = (): void => {
       if (run.stop) throw new Stopped();
     };
-    const conn = await connectAthenaLike(this.instance);
+    const conn = await this.instance.connect();
     run.conn = conn;
     try {
       checkpoint();
@@ -239,13 +260,14 @@ export class AthenaEngine {
       await conn.run(`USE "${database.replace(/"/g, '""')}"`);
       checkpoint();
       if (isBlank(rec.query)) return failed('SYNTAX_ERROR', 'line 1:1: empty query', 2, 1000);
-      let sql: string;
+      let bound: BoundQuery;
       try {
-        sql = bindParameters(rec.query, rec.executionParameters ?? []);
+        bound = bindParameters(rec.query, rec.executionParameters ?? []);
       } catch (e) {
         if (e instanceof SqlTextError) return failed(e.errorType, e.message, 2, 1000);
         throw e;
       }
+      const sql = bound.sql;
       const statements = await conn.extractStatements(sql).catch((e: Error) => {
         // Same error as running it would give, without the wrapper's prefix.
         throw new Error(e.message.replace(/^Failed to extract statements: /, ''));
@@ -259,7 +281,14 @@ export class AthenaEngine {
       // Prepared and registered with DuckDB, not yet executing. From this point until the statement ends
       // DuckDB keeps an interrupt, so a stop that arrived while it was being planned is replayed here and
       // any later stop() reaches it directly: the execution below cannot outlive a stop.
-      const pending = await conn.startStream(sql);
+      const statement = await prepareStatement(conn, sql, bound.values);
+      if ('refused' in statement) return failed('NOT_SUPPORTED', statement.refused, 2, 1000);
+      let pending: DuckDBPendingResult;
+      try {
+        pending = statement.prepared.startStream();
+      } finally {
+        statement.prepared.destroySync();
+      }
       if (run.stop) conn.interrupt();
       const result = await pending.getResult();
       checkpoint();
@@ -267,7 +296,8 @@ export class AthenaEngine {
         // INSERT / CTAS / DDL: no rows, the changed-row count goes to UpdateCount as in Athena.
         return { state: 'SUCCEEDED', result: { columns: [], rowCount: 0, header: false, updateCount: Number(result.rowsChanged), bytes: 0 } };
       }
-      const writer = await ResultWriter.create(this.store.resultPaths(rec.id));
+      const maxBytes = Math.min(this.limits.maxResultBytesPerQuery, this.limits.maxResultBytes);
+      const writer = await ResultWriter.create(this.store.resultPaths(rec.id), maxBytes);
       resultFiles.writer = writer;
       const columns = await writeResultRows(result, athenaColumnNames(serialized, result.columnNames()), writer, checkpoint);
       const bytes = await writer.finish();

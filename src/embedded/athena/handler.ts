@@ -4,12 +4,15 @@
  */
 import { AwsServiceError, optionalInt, optionalString, requireString, type ServiceHandler } from '../protocol';
 import { ENGINE_VERSION, type AthenaEngine } from './engine';
-import type { ExecutionRecord } from './store';
+import { DamagedStore, type ExecutionRecord } from './store';
 
 const invalid = (message: string): AwsServiceError =>
   new AwsServiceError('InvalidRequestException', message, 400, { AthenaErrorCode: 'INVALID_INPUT' });
 
 const notFound = (id: string): AwsServiceError => invalid(`QueryExecution ${id} was not found`);
+
+/** Stored data that is not what was written: the server's fault, so a 500 (the details are also logged). */
+const damaged = (message: string): AwsServiceError => new AwsServiceError('InternalServerException', message, 500);
 
 /** Epoch seconds with millisecond fraction: the SDK reads these JSON numbers as Dates. */
 const epochSeconds = (ms: number): number => ms / 1000;
@@ -71,11 +74,14 @@ function decodeToken(token: string, id: string): number {
 export function athenaHandler(engine: AthenaEngine): ServiceHandler {
   const lookup = (id: string): ExecutionRecord => {
     const r = engine.store.get(id);
-    if (!r) throw notFound(id);
-    return r;
+    if (r) return r;
+    const damage = engine.store.damage(id);
+    if (damage !== undefined) throw damaged(`The record of query execution ${id} is damaged (${damage})`);
+    throw notFound(id);
   };
 
-  const ops: Record<string, (input: Record<string, unknown>) => Promise<unknown>> = {
+  // A Map, not an object: `__proto__`, `constructor` or `hasOwnProperty` must be unknown operations.
+  const ops = new Map<string, (input: Record<string, unknown>) => Promise<unknown>>(Object.entries({
     async StartQueryExecution(input) {
       const query = requireString(input, 'QueryString', 1, 262144);
       const ctx = input.QueryExecutionContext as Record<string, unknown> | undefined;
@@ -95,6 +101,14 @@ export function athenaHandler(engine: AthenaEngine): ServiceHandler {
       });
       if (outcome.kind === 'token-conflict') {
         throw invalid('Idempotent parameters do not match: the ClientRequestToken was already used for a different request');
+      }
+      if (outcome.kind === 'queue-full') {
+        throw new AwsServiceError(
+          'TooManyRequestsException',
+          `Too many queries: ${outcome.limit} queries are already queued (limits.maxQueued); retry later`,
+          400,
+          { Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' },
+        );
       }
       return { QueryExecutionId: outcome.record.id };
     },
@@ -140,7 +154,13 @@ export function athenaHandler(engine: AthenaEngine): ServiceHandler {
       const end = Math.min(total, offset + max);
       const rows: { Data: { VarCharValue?: string }[] }[] = [];
       if (offset === 0 && head === 1) rows.push({ Data: res.columns.map((c) => ({ VarCharValue: c.Label })) });
-      const cells = await engine.store.readRows(id, Math.max(0, offset - head), end - head);
+      let cells;
+      try {
+        cells = await engine.store.readRows(id, Math.max(0, offset - head), end - head);
+      } catch (err) {
+        if (err instanceof DamagedStore) throw damaged(err.message);
+        throw err;
+      }
       for (const row of cells) rows.push({ Data: row.map((v) => (v === null ? {} : { VarCharValue: v })) });
       const out: Record<string, unknown> = {
         UpdateCount: res.updateCount,
@@ -170,10 +190,10 @@ export function athenaHandler(engine: AthenaEngine): ServiceHandler {
       if (rest.length > page.length && page.length > 0) out.NextToken = encodeToken({ id: `list:${workGroup}`, offset: page[page.length - 1].seq });
       return out;
     },
-  };
+  }));
 
   return async (operation, input) => {
-    const op = ops[operation];
+    const op = ops.get(operation);
     if (!op) throw new AwsServiceError('UnknownOperationException', `Operation ${operation} is not supported by the embedded Athena endpoint`);
     return op(input);
   };

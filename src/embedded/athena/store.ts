@@ -11,9 +11,16 @@
  *
  * Bound: the newest `maxExecutions` executions are kept, and the oldest finished results are dropped while
  * result files exceed `maxResultBytes`; a dropped execution is forgotten as a whole, like an Athena
- * execution past its 45-day history.
+ * execution past its 45-day history. One result may not exceed `maxResultBytesPerQuery`: the writer fails
+ * that query as soon as it passes the bound, so one huge result can never push every other one out.
+ * A result being read is never evicted (see `hold`).
+ *
+ * Damage (a record that is not a record, a result file shorter or longer than its record says, an index
+ * that does not describe its rows file, a row that is not JSON) is detected, logged with the file's name,
+ * and answered with `DamagedStore`, never with a crash, a wrong page or an empty one.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AthenaColumnInfo, Cell } from './render';
@@ -64,10 +71,52 @@ export interface ExecutionRecord {
 
 export interface StoreLimits {
   maxExecutions: number;
+  /** All result files together. */
   maxResultBytes: number;
+  /** One result; a query whose result grows past it fails (capped at maxResultBytes). */
+  maxResultBytesPerQuery: number;
 }
 
-export const DEFAULT_STORE_LIMITS: StoreLimits = { maxExecutions: 10_000, maxResultBytes: 1024 * 1024 * 1024 };
+export const DEFAULT_STORE_LIMITS: StoreLimits = {
+  maxExecutions: 10_000,
+  maxResultBytes: 1024 * 1024 * 1024,
+  maxResultBytesPerQuery: 256 * 1024 * 1024,
+};
+
+/** A result grew past its bound while being written; the query fails with this message. */
+export class ResultTooLarge extends Error {
+  override name = 'ResultTooLarge';
+}
+
+/** A stored record or result file is not what was written; the message names the file and what is wrong. */
+export class DamagedStore extends Error {
+  override name = 'DamagedStore';
+}
+
+const STATES: readonly QueryState[] = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** Why a parsed record file cannot be used, or undefined when it has every field the endpoint reads. */
+function recordDamage(v: unknown, id: string): string | undefined {
+  if (!isObject(v)) return `expected a JSON object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`;
+  if (v.id !== id) return `its id ${JSON.stringify(v.id)} does not match the file name`;
+  for (const k of ['query', 'workGroup', 'outputLocation', 'fingerprint', 'statementType'] as const) {
+    if (typeof v[k] !== 'string') return `${k} is not a string`;
+  }
+  for (const k of ['seq', 'submittedAt', 'dataScannedInBytes'] as const) if (!isCount(v[k])) return `${k} is not a count`;
+  if (!STATES.includes(v.state as QueryState)) return `state ${JSON.stringify(v.state)} is not a query state`;
+  const p = v.executionParameters;
+  if (p !== undefined && !(Array.isArray(p) && p.every((x) => typeof x === 'string'))) return 'executionParameters is not a list of strings';
+  const r = v.result;
+  if (r !== undefined) {
+    if (!isObject(r) || !Array.isArray(r.columns) || !isCount(r.rowCount) || !isCount(r.bytes) || !isCount(r.updateCount) || typeof r.header !== 'boolean') {
+      return 'result is not a stored result';
+    }
+    if (r.rowCount > 0 && r.bytes < (r.rowCount + 1) * 8) return 'result bytes are fewer than its index alone';
+  }
+  return undefined;
+}
 
 /** Streams rendered rows of one result into its `.rows`/`.idx` pair. */
 export class ResultWriter {
@@ -76,10 +125,12 @@ export class ResultWriter {
   private constructor(
     private readonly rows: FileHandle,
     private readonly paths: { rows: string; idx: string },
+    private readonly maxBytes: number,
   ) {}
 
-  static async create(paths: { rows: string; idx: string }): Promise<ResultWriter> {
-    return new ResultWriter(await open(paths.rows, 'w'), paths);
+  /** `maxBytes` bounds the rows file and its index together, checked row by row before anything is written. */
+  static async create(paths: { rows: string; idx: string }, maxBytes = Infinity): Promise<ResultWriter> {
+    return new ResultWriter(await open(paths.rows, 'w'), paths, maxBytes);
   }
 
   async append(rows: readonly Cell[][]): Promise<void> {
@@ -90,6 +141,11 @@ export class ResultWriter {
       text += line;
       this.bytes += Buffer.byteLength(line);
       this.offsets.push(this.bytes);
+      if (this.bytes + this.offsets.length * 8 > this.maxBytes) {
+        throw new ResultTooLarge(
+          `Query result exceeds the embedded endpoint's bound of ${this.maxBytes} bytes per result (limits.maxResultBytesPerQuery) after ${this.offsets.length - 1} rows; select fewer rows or columns, or aggregate`,
+        );
+      }
     }
     await this.rows.write(text);
   }
@@ -114,6 +170,10 @@ export class ResultWriter {
 export class ExecutionStore {
   private readonly records = new Map<string, ExecutionRecord>();
   private readonly byToken = new Map<string, string>();
+  /** Ids whose record file could not be used, with why; they answer DamagedStore instead of "not found". */
+  private readonly damagedRecords = new Map<string, string>();
+  /** Readers per execution id; eviction skips these and runs again when the last one lets go. */
+  private readonly readers = new Map<string, number>();
   private readonly execDir: string;
   private readonly resultDir: string;
   private nextSeq = 1;
@@ -121,6 +181,7 @@ export class ExecutionStore {
   constructor(
     dataDir: string,
     private readonly limits: StoreLimits = DEFAULT_STORE_LIMITS,
+    private readonly logger?: Logger,
   ) {
     this.execDir = join(dataDir, 'athena', 'executions');
     this.resultDir = join(dataDir, 'athena', 'results');
@@ -136,12 +197,22 @@ export class ExecutionStore {
     const interrupted: ExecutionRecord[] = [];
     for (const f of readdirSync(this.execDir)) {
       if (!f.endsWith('.json')) continue;
-      let rec: ExecutionRecord;
+      const id = f.slice(0, -'.json'.length);
+      let parsed: unknown;
+      let damage: string | undefined;
       try {
-        rec = JSON.parse(readFileSync(join(this.execDir, f), 'utf8')) as ExecutionRecord;
-      } catch {
-        continue; // a record torn by a crash mid-write: the temp+rename below makes this rare
+        parsed = JSON.parse(readFileSync(join(this.execDir, f), 'utf8'));
+        damage = recordDamage(parsed, id);
+      } catch (err) {
+        // A record torn by a crash mid-write (the temp+rename in save() makes this rare) or edited by hand.
+        damage = `not JSON (${(err as Error).message})`;
       }
+      if (damage !== undefined) {
+        this.damagedRecords.set(id, damage);
+        this.logger?.error({ file: join(this.execDir, f), executionId: id }, `damaged execution record skipped: ${damage}`);
+        continue;
+      }
+      const rec = parsed as ExecutionRecord;
       if (rec.state === 'QUEUED' || rec.state === 'RUNNING') {
         const reason = 'Query was interrupted because the embedded Athena endpoint stopped';
         rec.state = 'FAILED';
@@ -166,6 +237,11 @@ export class ExecutionStore {
     return this.records.get(id);
   }
 
+  /** Why the record of `id` could not be loaded, if it is one of those. */
+  damage(id: string): string | undefined {
+    return this.damagedRecords.get(id);
+  }
+
   byClientToken(token: string): ExecutionRecord | undefined {
     const id = this.byToken.get(token);
     return id === undefined ? undefined : this.records.get(id);
@@ -188,36 +264,91 @@ export class ExecutionStore {
     return { rows: join(this.resultDir, `${id}.rows`), idx: join(this.resultDir, `${id}.idx`) };
   }
 
-  /** Rows [from, to) of a stored result (data rows, header excluded). */
+  /**
+   * Rows [from, to) of a stored result (data rows, header excluded). The files are checked against the
+   * record first (sizes) and every index entry and row as it is read, so a damaged file is an error
+   * naming it, never a short or wrong page. The execution is held while reading: eviction waits.
+   */
   async readRows(id: string, from: number, to: number): Promise<Cell[][]> {
     if (to <= from) return [];
+    const rec = this.records.get(id);
+    const result = rec?.result;
+    if (!result) throw new DamagedStore(`execution ${id} has no stored result`);
+    const release = this.hold(id);
+    try {
+      return await this.readHeld(id, result, from, to);
+    } finally {
+      release();
+    }
+  }
+
+  private async readHeld(id: string, result: StoredResult, from: number, to: number): Promise<Cell[][]> {
     const paths = this.resultPaths(id);
-    const idx = await open(paths.idx, 'r');
-    const offsets = new Float64Array(to - from + 1);
+    const damaged = (file: string, why: string): DamagedStore => {
+      this.logger?.error({ file, executionId: id }, `damaged result file: ${why}`);
+      return new DamagedStore(`The result of query execution ${id} is damaged: ${file.slice(this.resultDir.length + 1)} ${why}`);
+    };
+    const idxBytes = (result.rowCount + 1) * 8;
+    const rowsBytes = result.bytes - idxBytes;
+    const [idx, rows] = await Promise.all([
+      open(paths.idx, 'r').catch(() => undefined),
+      open(paths.rows, 'r').catch(() => undefined),
+    ]);
     try {
+      if (!idx) throw damaged(paths.idx, 'is missing');
+      if (!rows) throw damaged(paths.rows, 'is missing');
+      const [idxSize, rowsSize] = [(await idx.stat()).size, (await rows.stat()).size];
+      if (idxSize !== idxBytes) throw damaged(paths.idx, `is ${idxSize} bytes, expected ${idxBytes}`);
+      if (rowsSize !== rowsBytes) throw damaged(paths.rows, `is ${rowsSize} bytes, expected ${rowsBytes}`);
+      const offsets = new Float64Array(to - from + 1);
       await idx.read(new Uint8Array(offsets.buffer), 0, offsets.byteLength, from * 8);
+      for (let i = 0; i < offsets.length; i++) {
+        const o = offsets[i];
+        if (!Number.isSafeInteger(o) || o < 0 || o > rowsBytes || (i > 0 && o <= offsets[i - 1])) {
+          throw damaged(paths.idx, `entry ${from + i} (${o}) is not an offset into the rows file`);
+        }
+      }
+      const start = offsets[0];
+      const buf = Buffer.alloc(offsets[to - from] - start);
+      await rows.read(buf, 0, buf.length, start);
+      const out: Cell[][] = [];
+      for (let i = 0; i < to - from; i++) {
+        const line = buf.subarray(offsets[i] - start, offsets[i + 1] - start);
+        let row: unknown;
+        try {
+          if (line[line.length - 1] !== 0x0a) throw new Error('no line end');
+          row = JSON.parse(line.toString('utf8'));
+        } catch {
+          throw damaged(paths.rows, `row ${from + i} is not a JSON line`);
+        }
+        if (!Array.isArray(row) || row.length !== result.columns.length || !row.every((c) => c === null || typeof c === 'string')) {
+          throw damaged(paths.rows, `row ${from + i} is not a row of ${result.columns.length} cells`);
+        }
+        out.push(row as Cell[]);
+      }
+      return out;
     } finally {
-      await idx.close();
+      await idx?.close();
+      await rows?.close();
     }
-    const start = offsets[0];
-    const length = offsets[to - from] - start;
-    const buf = Buffer.alloc(length);
-    const rows = await open(paths.rows, 'r');
-    try {
-      await rows.read(buf, 0, length, start);
-    } finally {
-      await rows.close();
-    }
-    const text = buf.toString('utf8');
-    const out: Cell[][] = [];
-    let pos = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', pos);
-      if (nl < 0) break;
-      out.push(JSON.parse(text.slice(pos, nl)) as Cell[]);
-      pos = nl + 1;
-    }
-    return out;
+  }
+
+  /** Marks `id` as being read until the returned function is called; eviction leaves it alone meanwhile. */
+  hold(id: string): () => void {
+    this.readers.set(id, (this.readers.get(id) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.readers.get(id) ?? 1) - 1;
+      if (n > 0) {
+        this.readers.set(id, n);
+        return;
+      }
+      this.readers.delete(id);
+      // Whatever was kept for this reader may be over the bound now.
+      this.evict();
+    };
   }
 
   hasResultFiles(id: string): boolean {
@@ -225,15 +356,17 @@ export class ExecutionStore {
     return existsSync(p.rows) && existsSync(p.idx);
   }
 
-  /** Applies the storage bound; never evicts an unfinished execution. Returns the evicted ids. */
+  /** Applies the storage bound; never evicts an unfinished execution nor one being read. Returns the evicted ids. */
   evict(): string[] {
     const finished = (r: ExecutionRecord): boolean => r.state !== 'QUEUED' && r.state !== 'RUNNING';
     const oldestFirst = [...this.records.values()].filter(finished).sort((a, b) => a.seq - b.seq);
+    const held = (r: ExecutionRecord): boolean => this.readers.has(r.id);
     let count = this.records.size;
     let bytes = oldestFirst.reduce((s, r) => s + (r.result?.bytes ?? 0), 0);
     const evicted: string[] = [];
     for (const r of oldestFirst) {
       if (count <= this.limits.maxExecutions && bytes <= this.limits.maxResultBytes) break;
+      if (held(r)) continue;
       this.forget(r);
       count--;
       bytes -= r.result?.bytes ?? 0;

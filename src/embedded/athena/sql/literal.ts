@@ -2,6 +2,11 @@
  * The grammar an Athena execution parameter must match. Athena binds ExecutionParameters as SQL literal
  * text, so each parameter is parsed here to make sure it can only ever be one value — never a subquery,
  * a column reference, a comment or a second statement.
+ *
+ * What comes out is DuckDB SQL in which no text of the parameter survives as SQL text except what the
+ * grammar fully checked (digits, keywords and type names from fixed lists, hex digits): the content of every
+ * string becomes a prepared-statement value `$n`. So even a string the tokenizer read differently from
+ * DuckDB could not end its slot early.
  */
 import { SqlTextError, tokenize, type Token } from './tokenize';
 
@@ -11,14 +16,17 @@ const TYPED_LITERAL_TYPES = new Set([
 ]);
 const INTERVAL_UNITS = new Set(['YEAR', 'MONTH', 'DAY', 'HOUR', 'MINUTE', 'SECOND']);
 const CAST_TYPES = new Set([...TYPED_LITERAL_TYPES, 'UUID']);
+/** Trino type names DuckDB spells differently. */
+const DUCK_TYPE: ReadonlyMap<string, string> = new Map([['VARBINARY', 'BLOB']]);
 
 /**
  * Checks that `text` is one literal expression Athena accepts as an execution parameter:
  * `42`, `-1.5e3`, `'text'`, `X'00ff'`, `TRUE`/`FALSE`/`NULL`, `<type> 'text'` (e.g. `TIMESTAMP '…'`,
- * `DATE '…'`, `DECIMAL '1.20'`, `INTERVAL '2' DAY [TO SECOND]`), `CAST(<literal> AS <type>[(p[,s])])`,
- * or `ARRAY[<literal>, …]`. Returns the literal as DuckDB should read it.
+ * `DATE '…'`, `DECIMAL '1.20'`, `INTERVAL '2' DAY`), `CAST(<literal> AS <type>[(p[,s])])`,
+ * or `ARRAY[<literal>, …]`. Returns the literal as DuckDB should read it, with each string's content
+ * appended to `values` and referenced as `$<position in values>`.
  */
-export function parseParameterLiteral(text: string, index: number): string {
+export function parseParameterLiteral(text: string, index: number, values: string[]): string {
   const fail = (why: string): never => {
     throw new SqlTextError(`Execution parameter ${index + 1} is not a literal value (${why}): ${text}`, 'INVALID_PARAMETER_USAGE');
   };
@@ -63,12 +71,17 @@ export function parseParameterLiteral(text: string, index: number): string {
     }
     return out;
   };
+  /** A plain `'…'` string token's content, bound as a value. */
+  const bind = (quoted: string): string => {
+    values.push(quoted.slice(1, -1).replace(/''/g, "'"));
+    return `$${values.length}`;
+  };
   const literal = (): string => {
     const t = peek();
     if (!t) return fail('empty');
     if (t.kind === 'string') {
       p++;
-      if (t.text.startsWith("'")) return t.text;
+      if (t.text.startsWith("'")) return bind(t.text);
       // Trino's hex literal X'00ff' is varbinary; DuckDB spells that from_hex('00ff').
       if (/^[xX]'[0-9a-fA-F\s]*'$/.test(t.text)) return `from_hex('${t.text.slice(2, -1).replace(/\s/g, '')}')`;
       return fail(`${t.text.slice(0, 2)}… strings are not Athena literals`);
@@ -96,7 +109,7 @@ export function parseParameterLiteral(text: string, index: number): string {
       expect('AS');
       const ty = typeName(CAST_TYPES);
       expect(')');
-      return `CAST(${inner} AS ${ty === 'VARBINARY' ? 'BLOB' : ty})`;
+      return `CAST(${inner} AS ${DUCK_TYPE.get(ty) ?? ty})`;
     }
     if (w === 'ARRAY') {
       p++;
@@ -118,7 +131,7 @@ export function parseParameterLiteral(text: string, index: number): string {
     if (w && TYPED_LITERAL_TYPES.has(w)) {
       p++;
       const s = peek();
-      if (s?.kind !== 'string' || s.text.startsWith('$')) return fail(`${w} must be followed by a quoted string`);
+      if (s?.kind !== 'string' || !s.text.startsWith("'")) return fail(`${w} must be followed by a quoted string`);
       p++;
       if (w === 'INTERVAL') {
         const unit = word();
@@ -128,12 +141,8 @@ export function parseParameterLiteral(text: string, index: number): string {
           // DuckDB has no `'1-2' YEAR TO MONTH` form; only the single-unit form is portable.
           fail('INTERVAL … TO … is not supported by the embedded engine; use a single unit');
         }
-        return `INTERVAL ${s.text} ${unit}`;
+        return `CAST(${bind(s.text)} || ' ${unit}' AS INTERVAL)`;
       }
-      if (w === 'VARBINARY') return `CAST(${s.text} AS BLOB)`;
-      if (w === 'JSON') return `CAST(${s.text} AS JSON)`;
-      // `TIMESTAMP '…'`, `DATE '…'` read the same in DuckDB; the others become explicit casts.
-      if (w === 'TIMESTAMP' || w === 'DATE' || w === 'TIME') return `${w} ${s.text}`;
       if (w === 'DECIMAL') {
         // Trino types DECIMAL '1.20' as decimal(3,2) from its digits; DuckDB's bare DECIMAL is (18,3).
         const m = /^'\s*[+-]?(\d*)(?:\.(\d*))?\s*'$/.exec(s.text);
@@ -141,9 +150,9 @@ export function parseParameterLiteral(text: string, index: number): string {
         const scale = (m[2] ?? '').length;
         const precision = Math.max(m[1].replace(/^0+/, '').length + scale, scale, 1);
         if (precision > 38) return fail('DECIMAL literals have at most 38 digits');
-        return `CAST(${s.text} AS DECIMAL(${precision},${scale}))`;
+        return `CAST(${bind(s.text)} AS DECIMAL(${precision},${scale}))`;
       }
-      return `CAST(${s.text} AS ${w})`;
+      return `CAST(${bind(s.text)} AS ${DUCK_TYPE.get(w) ?? w})`;
     }
     return fail(`unexpected ${t.text}`);
   };

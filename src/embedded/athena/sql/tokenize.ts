@@ -23,15 +23,22 @@ export class SqlTextError extends Error {
 const isWordStart = (c: string): boolean => /[A-Za-z_\u0080-\uffff]/.test(c);
 const isWordPart = (c: string): boolean => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
 
-/** Splits SQL into tokens. Quotes double themselves to escape (`'it''s'`, `"a""b"`), as in Trino and DuckDB. */
+/**
+ * Splits SQL into tokens. Quotes double themselves to escape (`'it''s'`, `"a""b"`), as in Trino and DuckDB;
+ * inside DuckDB's E-strings a backslash escapes the next character too.
+ */
 export function tokenize(sql: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   const n = sql.length;
-  const quoted = (q: string, kind: TokenKind, start: number, from: number): void => {
+  const quoted = (q: string, kind: TokenKind, start: number, from: number, backslashEscapes = false): void => {
     let j = from;
     for (;;) {
       if (j >= n) throw new SqlTextError(`line 1:${start + 1}: unterminated ${kind === 'string' ? 'string literal' : 'quoted identifier'}`, 'SYNTAX_ERROR');
+      if (backslashEscapes && sql[j] === '\\') {
+        j += 2;
+        continue;
+      }
       if (sql[j] === q) {
         if (sql[j + 1] === q) {
           j += 2;
@@ -54,7 +61,10 @@ export function tokenize(sql: string): Token[] {
       i = j;
     } else if (c === "'") {
       quoted("'", 'string', i, i + 1);
-    } else if ((c === 'X' || c === 'x' || c === 'E' || c === 'e' || c === 'B' || c === 'b') && next === "'") {
+    } else if ((c === 'E' || c === 'e') && next === "'") {
+      // DuckDB reads E'…' with C-style escapes: `E'a\'?'` is one string, and the `?` in it is text.
+      quoted("'", 'string', i, i + 2, true);
+    } else if ((c === 'X' || c === 'x' || c === 'B' || c === 'b') && next === "'") {
       quoted("'", 'string', i, i + 2);
     } else if ((c === 'U' || c === 'u') && next === '&' && sql[i + 2] === "'") {
       quoted("'", 'string', i, i + 3);
