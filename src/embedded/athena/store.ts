@@ -366,7 +366,9 @@ export class ExecutionStore {
     const evicted: string[] = [];
     for (const r of oldestFirst) {
       if (count <= this.limits.maxExecutions && bytes <= this.limits.maxResultBytes) break;
-      if (held(r)) continue;
+      // Oldest first stops at one being read rather than skipping it: the rest waits for its release
+      // instead of newer executions going in its place.
+      if (held(r)) break;
       this.forget(r);
       count--;
       bytes -= r.result?.bytes ?? 0;
