@@ -95,9 +95,6 @@ function readBody(req: IncomingMessage): Promise<string> {
  */
 const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
 
-/** AWS operation names are PascalCase words; anything else (`__proto__`, `constructor`) is refused before routing. */
-const OPERATION_NAME = /^[A-Z][A-Za-z0-9]{0,127}$/;
-
 function send(res: ServerResponse, status: number, requestId: string, body: unknown, errorType?: string, contentType = JSON_11): void {
   const text = JSON.stringify(body);
   const headers: Record<string, string | number> = {
@@ -153,9 +150,8 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
       const body = await readBody(req);
       const target = String(req.headers['x-amz-target'] ?? '');
       const routed = registry.resolve(target);
-      if (!routed || !OPERATION_NAME.test(routed.operation)) {
-        throw new AwsServiceError('UnknownOperationException', `No embedded service handles X-Amz-Target '${target.slice(0, 200)}'`);
-      }
+      if (!routed) throw new AwsServiceError('UnknownOperationException', `No embedded service handles X-Amz-Target '${target.slice(0, 200)}'`);
+      // A Map: an operation named `__proto__` must count like any other, not reach the prototype.
       counts.set(routed.operation, (counts.get(routed.operation) ?? 0) + 1);
       contentType = routed.route.contentType;
       if (faults && (!faults.operations || faults.operations.includes(routed.operation)) && faults.next() < faults.rate) {
