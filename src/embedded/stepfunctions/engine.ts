@@ -323,6 +323,7 @@ export class EmbeddedStepFunctions {
     if (end.output !== undefined) Object.assign(details, { output: end.output, outputDetails: { truncated: false } });
     if (end.error !== undefined) details.error = end.error;
     if (end.cause !== undefined) details.cause = end.cause;
+    if (status === 'ABORTED' || status === 'TIMED_OUT') this.recordCutOff(run);
     this.append(run, type, details);
     run.closed = true;
     Object.assign(run.rec, { status, stopDate: Date.now(), ...end });
@@ -330,6 +331,25 @@ export class EmbeddedStepFunctions {
     this.running.delete(run.rec.arn);
     run.controller.abort(namedError('States.Aborted', `Execution ${status.toLowerCase()}`));
     run.abortInterpreter?.();
+  }
+
+  /**
+   * A stop or time-out cuts states off mid-way: as AWS, the Task states still waiting on a handler end in
+   * TaskStateAborted, and open Map states in MapIterationAborted for each open iteration, then MapStateAborted.
+   */
+  private recordCutOff(run: Run): void {
+    const tasks = new Set<string>();
+    for (const a of run.attempts) {
+      if (!a.open) continue;
+      a.open = false;
+      tasks.add(a.stateName);
+    }
+    for (let i = 0; i < tasks.size; i++) this.append(run, 'TaskStateAborted');
+    for (const [name, open] of run.maps) {
+      for (const index of open) this.append(run, 'MapIterationAborted', { name, index });
+      if (open.size > 0) this.append(run, 'MapStateAborted');
+      open.clear();
+    }
   }
 
   private async drive(run: Run, machine: CompiledMachine, input: unknown): Promise<void> {

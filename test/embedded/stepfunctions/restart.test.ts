@@ -42,7 +42,7 @@ describe('embedded Step Functions persistence', () => {
         expect(aborted).toMatchObject({ status: 'ABORTED', error: 'Gapwatch.EndpointShutdown' });
         expect(aborted.cause).toMatch(/shut down while this execution was running/);
         const events = await fullHistory(second.client, slow);
-        expect(events.map((e) => e.type).slice(-3)).toStrictEqual(['TaskScheduled', 'TaskStarted', 'ExecutionAborted']);
+        expect(events.map((e) => e.type).slice(-3)).toStrictEqual(['TaskStarted', 'TaskStateAborted', 'ExecutionAborted']);
         // Names stay taken across restarts, as in AWS.
         const [name] = done[0].split(':').slice(-1);
         const reuse = await second.client

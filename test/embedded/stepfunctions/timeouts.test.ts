@@ -1,0 +1,70 @@
+/**
+ * How executions end other than by success or a handler's error: Task and execution time-outs, a stop in
+ * the middle of a Map, a Task whose Resource has no handler. Each ending reaches the handlers' signals.
+ */
+import { CreateStateMachineCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { fullHistory, startSfn, waitForEnd, waitForEvent, type SfnHarness } from './helpers';
+
+const fn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:test-${name}`;
+
+describe('embedded Step Functions: time-outs, stops and missing handlers', () => {
+  let h: SfnHarness;
+  beforeAll(async () => {
+    h = await startSfn();
+  });
+  afterAll(async () => {
+    await h.stop();
+  });
+
+  async function run(name: string, definition: unknown, input: unknown = {}): Promise<string> {
+    const m = await h.client.send(new CreateStateMachineCommand({ name, definition: JSON.stringify(definition), roleArn: 'arn:aws:iam::000000000000:role/r' }));
+    return (await h.client.send(new StartExecutionCommand({ stateMachineArn: m.stateMachineArn, input: JSON.stringify(input) }))).executionArn!;
+  }
+
+  it('a Task past its TimeoutSeconds: TaskTimedOut, the handler aborted, FAILED States.Timeout', async () => {
+    const arn = await run('task-timeout', { StartAt: 'Wait1', States: { Wait1: { Type: 'Task', Resource: fn('slow'), TimeoutSeconds: 1, End: true } } });
+    const d = await waitForEnd(h.client, arn);
+    expect(d).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
+    const events = await fullHistory(h.client, arn);
+    expect(events.map((e) => e.type).slice(1)).toStrictEqual(['TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskTimedOut', 'ExecutionFailed']);
+    expect(events[4].taskTimedOutEventDetails).toMatchObject({ error: 'States.Timeout', resource: fn('slow') });
+    expect(h.observed.aborted).toContain(arn);
+  });
+
+  it('an execution past its TimeoutSeconds: TIMED_OUT, the running Task aborted', async () => {
+    const arn = await run('exec-timeout', { TimeoutSeconds: 1, StartAt: 'Long', States: { Long: { Type: 'Task', Resource: fn('slow'), TimeoutSeconds: 60, End: true } } });
+    const d = await waitForEnd(h.client, arn);
+    expect(d).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
+    const types = (await fullHistory(h.client, arn)).map((e) => e.type);
+    expect(types.slice(-3)).toStrictEqual(['TaskStarted', 'TaskStateAborted', 'ExecutionTimedOut']);
+    expect(h.observed.aborted).toContain(arn);
+  });
+
+  it('a stop during a Map: every open iteration aborted, each handler signalled', async () => {
+    const arn = await run(
+      'map-stop',
+      {
+        StartAt: 'Fan',
+        States: { Fan: { Type: 'Map', MaxConcurrency: 3, ItemProcessor: { StartAt: 'Hang', States: { Hang: { Type: 'Task', Resource: fn('slow'), End: true } } }, End: true } },
+      },
+      [1, 2, 3],
+    );
+    for (;;) {
+      const events = await waitForEvent(h.client, arn, 'TaskStarted');
+      if (events.filter((e) => e.type === 'TaskStarted').length === 3) break;
+    }
+    await h.client.send(new StopExecutionCommand({ executionArn: arn }));
+    const events = await fullHistory(h.client, arn);
+    const tail = events.slice(events.findIndex((e) => e.type === 'TaskStateAborted'));
+    expect(tail.map((e) => e.type)).toStrictEqual(['TaskStateAborted', 'MapIterationAborted', 'MapIterationAborted', 'MapIterationAborted', 'MapStateAborted', 'ExecutionAborted']);
+    expect(tail.slice(1, 4).map((e) => e.mapIterationAbortedEventDetails)).toStrictEqual([0, 1, 2].map((index) => ({ name: 'Fan', index })));
+    expect(h.observed.aborted.filter((a) => a === arn)).toHaveLength(3);
+  });
+
+  it('a Task whose Resource has no handler fails as a missing Lambda function, never calling out', async () => {
+    const arn = await run('no-handler', { StartAt: 'Missing', States: { Missing: { Type: 'Task', Resource: fn('missing'), End: true } } });
+    const d = await waitForEnd(h.client, arn);
+    expect(d).toMatchObject({ status: 'FAILED', error: 'Lambda.ResourceNotFoundException' });
+    expect(d.cause).toBe(`Function not found: ${fn('missing')} (no embedded Task handler is registered for this Resource)`);
+  });
+});
