@@ -1,5 +1,5 @@
 /**
- * `npm run embedded`: the embedded AWS endpoint on its own, for the AWS CLI or any SDK.
+ * `npm run embedded`: the embedded AWS endpoint (Athena and Step Functions) on its own, for the AWS CLI or any SDK.
  *
  * Configured exactly like the app, through src/config.ts: GAPWATCH_EMBEDDED_PORT (default 4566),
  * GAPWATCH_DATA_DIR (default ./.gapwatch), GAPWATCH_CONFIG (default ./gapwatch.config.yaml; a missing file
@@ -29,6 +29,11 @@ export function helpText(url: string, dataDir: string): string {
     `  aws athena get-query-execution --endpoint-url ${url} --query-execution-id <id>`,
     `  aws athena get-query-results --endpoint-url ${url} --query-execution-id <id>`,
     '',
+    `Step Functions is served too (no Task handlers here: a Task fails as a missing Lambda function;`,
+    `the app registers gapwatch's pipeline with its handlers). See docs/embedded-stepfunctions.md:`,
+    '',
+    `  aws stepfunctions list-state-machines --endpoint-url ${url}`,
+    '',
     'Press Ctrl+C to stop.',
     '',
   ].join('\n');
@@ -39,7 +44,13 @@ export async function startEmbeddedFromEnv(env: Env, out: { write(text: string):
   const config = loadEnvConfig(env);
   const settings = loadSettings(config);
   const logger = createLogger(config.logLevel).child({ component: 'embedded' });
-  const endpoint = await startEmbedded({ port: config.embeddedPort, dataDir: config.dataDir, tables: settings.embeddedTables, logger });
+  const endpoint = await startEmbedded({
+    port: config.embeddedPort,
+    dataDir: config.dataDir,
+    tables: settings.embeddedTables,
+    logger,
+    stepFunctions: { dataDir: config.dataDir },
+  });
   out.write(helpText(endpoint.url, config.dataDir));
   return { endpoint, logger };
 }

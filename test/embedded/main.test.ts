@@ -2,7 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../../src/errors';
 import { helpText, startEmbeddedFromEnv, startupFailure } from '../../src/embedded/main';
+import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import { athenaClient, resultRows, runQuery, tempDir } from './helpers';
+import { sfnClient } from './stepfunctions/helpers';
 
 /** Collects what the entry point prints. */
 function sink(): { write(text: string): void; text(): string } {
@@ -34,6 +36,10 @@ describe('npm run embedded (src/embedded/main.ts)', () => {
         ['AMZN', '1.5'],
         ['GOOG', '2.5'],
       ]);
+      // Step Functions answers on the same endpoint, with no machines until one is created.
+      const sfn = sfnClient(endpoint.url);
+      expect((await sfn.send(new ListStateMachinesCommand({}))).stateMachines).toStrictEqual([]);
+      sfn.destroy();
     } finally {
       client.destroy();
       await endpoint.close();
