@@ -1,6 +1,7 @@
 /**
- * The operations a newcomer finds as tabs in the explorer, runnable at once against the embedded default.
- * Each domain adds its own here, so the explorer shows the whole API at a glance.
+ * The operations a newcomer finds as tabs in the explorer, each runnable as it stands against the embedded
+ * default (test/readme-examples.test.ts runs them all). Each domain adds its own here, so the explorer shows
+ * the whole API at a glance.
  */
 export interface Example {
   title: string;
@@ -24,13 +25,19 @@ query Health {
   },
   {
     title: 'Gaps in the sample',
-    query: /* GraphQL */ `# Where is market.ticks missing data or thin? (the embedded sample has planted defects)
+    query: /* GraphQL */ `# Where is market.ticks missing data or thin? The embedded sample (March 2024) has planted
+# defects (README, "The sample data lake"); March 10 has none. A date alone means midnight UTC.
 query Gaps {
-  gaps(dataset: "stock_ticks", from: "2024-03-04T00:00:00Z", to: "2024-03-14T00:00:00Z") {
+  defects: gaps(dataset: "stock_ticks", from: "2024-03-04", to: "2024-03-14") {
     status
     checkedBuckets
     ranges { group kind start end buckets observed expected absent reason }
     queryExecutionId
+  }
+  cleanDay: gaps(dataset: "stock_ticks", from: "2024-03-10", to: "2024-03-11") {
+    status
+    checkedBuckets
+    ranges { group kind start end }
   }
 }
 `,
@@ -51,7 +58,10 @@ query Datasets {
     title: 'Run a named query',
     query: /* GraphQL */ `# Runs a query from the config file; parameters are SQL literals bound by Athena
 mutation RunQuery {
-  runQuery(name: "ticks_of_symbol", parameters: ["'AMZN'", "TIMESTAMP '2024-03-05 12:00:00'", "TIMESTAMP '2024-03-05 13:00:00'"]) {
+  runQuery(
+    name: "ticks_of_symbol"
+    parameters: ["'AMZN'", "TIMESTAMP '2024-03-05 12:00:00'", "TIMESTAMP '2024-03-05 13:00:00'"]
+  ) {
     id state dataScannedBytes engineExecutionTimeMs
     columns { name type }
     rows(first: 5) {

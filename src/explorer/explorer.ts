@@ -62,6 +62,15 @@ function bootstrap(): string {
       shouldPersistHeaders: false,
     }),
   );
+  // GraphiQL wraps only its result pane; a long argument line in the others would be clipped at the edge.
+  // Its editors are CodeMirror 5 instances, created as the page renders, so each is switched on as it appears.
+  var root = document.getElementById('graphiql');
+  var wrapAll = function () {
+    root.querySelectorAll('.CodeMirror:not(.CodeMirror-wrap)').forEach(function (el) {
+      if (el.CodeMirror) el.CodeMirror.setOption('lineWrapping', true);
+    });
+  };
+  new MutationObserver(wrapAll).observe(root, { childList: true, subtree: true });
 })();
 `;
 }
