@@ -55,6 +55,19 @@ describeBrowser('the GraphiQL explorer in a browser', () => {
     await page.close();
   });
 
+  it('wraps long argument lines instead of clipping them at the editor edge', async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+    await page.goto(`${t.url}/graphql`);
+    await page.getByRole('tab', { name: /RunQuery/ }).click();
+    const editor = page.locator('.graphiql-query-editor .CodeMirror');
+    await editor.getByText('ticks_of_symbol').waitFor({ timeout: 30_000 });
+    await page.locator('.graphiql-query-editor .CodeMirror.CodeMirror-wrap').waitFor({ timeout: 30_000 });
+    // Nothing hidden to the right: the editor's content is no wider than what it shows.
+    const overflow = await page.locator('.graphiql-query-editor .CodeMirror-scroll').evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
+    await page.close();
+  });
+
   it('runs a subscription through the UI over WebSocket', async () => {
     const page = await browser.newPage();
     await page.goto(`${t.url}/graphql`);
