@@ -4,8 +4,8 @@
  * header rule lives here once. Pure: pages in, rows out.
  */
 import type { ColumnInfo, GetQueryResultsOutput, Row } from '@aws-sdk/client-athena';
-import { createDecoder, type DecodedColumn, type ResultDecoder, type TypedValue } from './decode';
-import { cellsOf, type Cells } from './result-json';
+import { createDecoder, type Cells, type DecodedColumn, type ResultDecoder, type TypedValue } from './decode';
+import { cellsOf } from './result-json';
 
 export function columnsOf(page: GetQueryResultsOutput): ColumnInfo[] {
   return page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];

@@ -19,7 +19,8 @@
  * with escapes is decoded by `JSON.parse`.
  */
 
-export type Cells = (string | null)[];
+import { compileFunction } from './codegen';
+import type { Cells } from './decoders/values';
 
 export interface ScannedResult {
   /** The rows in order, each a cell per Datum (null where the Datum has no VarCharValue). */
@@ -77,18 +78,19 @@ function findKey(body: Bytes, key: string, from: number): number {
  * Most cells are short ASCII (numbers, dates, timestamps, symbols). `String.fromCharCode` with the bytes as
  * arguments is a V8 builtin, where `toString('utf8', …)` is a call into C++ per cell: about a third of the
  * scanner's time on a typical page. So cells of up to SHORT ASCII bytes take `shortAscii`, one
- * `String.fromCharCode` call with a fixed number of arguments per length (generated once, below).
+ * `String.fromCharCode` call with a fixed number of arguments per length (generated once, below). Where
+ * code generation is switched off (codegen.ts) they take `latin1` on the same bytes: ASCII either way,
+ * so the same strings.
  */
 const SHORT = 24;
-const shortAscii = new Function(
-  'b',
-  's',
-  'n',
-  `switch (n) {
+const shortAscii =
+  compileFunction<(bytes: Bytes, start: number, length: number) => string>(
+    ['b', 's', 'n'],
+    `switch (n) {
     case 0: return '';
 ${Array.from({ length: SHORT }, (_, k) => `    case ${k + 1}: return String.fromCharCode(${Array.from({ length: k + 1 }, (_, i) => `b[s + ${i}]`).join(', ')});`).join('\n')}
   }`,
-) as (bytes: Bytes, start: number, length: number) => string;
+  ) ?? ((bytes: Bytes, start: number, length: number): string => bytes.toString('latin1', start, start + length));
 
 class Scanner {
   pos = 0;

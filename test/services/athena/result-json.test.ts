@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { cellsOf, lazyResultSet, peekResults, scanResultRows as scanBytes, setCells, type Cells } from '../../../src/services/athena/result-json';
+import type { Cells } from '../../../src/services/athena/decode';
+import { cellsOf, lazyResultSet, peekResults, scanResultRows as scanBytes, setCells } from '../../../src/services/athena/result-json';
 import { mulberry32 } from '../../../src/services/random';
 import { fixturePath, HOURLY_COUNTS, readFixture } from '../../support/fixtures';
 
