@@ -14,7 +14,7 @@ import {
 import type { AthenaService, Execution } from '../services/athena/athena.service';
 import type { TypedValue } from '../services/athena/decode';
 import type { QueriesService } from '../services/athena/queries.service';
-import type { RowRef } from '../services/athena/rows';
+import type { RowRef } from '../services/athena/paging';
 import { Uses } from './uses';
 
 function hintsOf(types: ColumnTypeHint[] | undefined | null): Record<string, string> | undefined {

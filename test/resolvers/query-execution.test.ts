@@ -1,4 +1,4 @@
-import { PageTokenRejected } from '../../src/services/athena/athena.service';
+import { PageTokenRejected } from '../../src/services/athena/result-pages';
 import { startTestApp, type TestApp } from '../support/app';
 
 const SLOW_QUERY = 'SELECT count(*) FROM range(100000000) a, range(1000000) b WHERE a.range + b.range = -1';

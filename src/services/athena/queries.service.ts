@@ -3,7 +3,7 @@ import { badInput, CodedError, ErrorCode } from '../../errors';
 import type { AthenaService, Execution } from './athena.service';
 import type { DecodedColumn } from './decode';
 import { parameterProblem } from './parameters';
-import { rowsPage, type RowsPage } from './rows';
+import { rowsPage, type RowsPage } from './paging';
 import type { NamedQuery } from './settings';
 import { AthenaTypeError } from './types';
 

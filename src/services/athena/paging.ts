@@ -1,5 +1,6 @@
 import { badInput } from '../../errors';
-import { PAGE_SIZE, PageTokenRejected, type AthenaService, type ResultPage } from './athena.service';
+import type { AthenaService } from './athena.service';
+import { PAGE_SIZE, PageTokenRejected, type ResultPage } from './result-pages';
 import type { DecodedColumn, TypedValue } from './decode';
 
 /**
