@@ -2,15 +2,7 @@
  * The AWS CLI v2 (Debian package `awscli`, /usr/bin/aws) against the endpoint: a person following the
  * docs uses exactly these commands. Skipped only when the binary is absent; .ci/run installs it.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
-import { startHarness, waitForState, type Harness } from './helpers';
-
-const AWS = process.env.GAPWATCH_AWS_CLI ?? '/usr/bin/aws';
-const run = promisify(execFile);
-// Skipped only on a developer machine without the CLI; in CI (.ci/run installs it) a missing CLI must fail.
-const describeCli = existsSync(AWS) || process.env.CI ? describe : describe.skip;
+import { awsCli, describeCli, startHarness, waitForState, type Harness } from './helpers';
 
 describeCli('AWS CLI against the embedded endpoint', () => {
   let h: Harness;
@@ -21,21 +13,7 @@ describeCli('AWS CLI against the embedded endpoint', () => {
     await h.stop();
   });
 
-  async function aws(...args: string[]): Promise<unknown> {
-    const { stdout } = await run(AWS, ['athena', ...args, '--endpoint-url', h.endpoint.url, '--output', 'json'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: h.dataDir,
-        AWS_ACCESS_KEY_ID: 'x',
-        AWS_SECRET_ACCESS_KEY: 'x',
-        AWS_REGION: 'us-east-1',
-        AWS_PAGER: '',
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      },
-    });
-    return JSON.parse(stdout);
-  }
+  const aws = (...args: string[]): Promise<unknown> => awsCli(h.endpoint.url, h.dataDir, 'athena', ...args);
 
   it('start-query-execution, get-query-execution and get-query-results read like Athena', async () => {
     const started = (await aws('start-query-execution', '--query-string', 'SELECT symbol, count(*) FROM market.ticks GROUP BY 1 ORDER BY 1')) as {

@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -95,4 +97,31 @@ export async function resultRows(client: AthenaClient, id: string): Promise<(str
   }
   const pages = await allPages(client, id);
   return pages.flatMap((p) => p.ResultSet!.Rows!.map((r) => r.Data!.map((d) => d.VarCharValue)));
+}
+
+/** The AWS CLI v2 binary the CLI tests drive (Debian package `awscli`); GAPWATCH_AWS_CLI overrides. */
+export const AWS_CLI = process.env.GAPWATCH_AWS_CLI ?? '/usr/bin/aws';
+/** Skipped only on a developer machine without the CLI; in CI (.ci/run installs it) a missing CLI must fail. */
+export const describeCli = existsSync(AWS_CLI) || process.env.CI ? describe : describe.skip;
+
+const execFileAsync = promisify(execFile);
+
+/**
+ * Runs `aws <args> --endpoint-url <url> --output json` as a user following the docs would: dummy
+ * credentials, no config files, no pager; returns the parsed JSON it prints.
+ */
+export async function awsCli<T = unknown>(url: string, home: string, ...args: string[]): Promise<T> {
+  const { stdout } = await execFileAsync(AWS_CLI, [...args, '--endpoint-url', url, '--output', 'json'], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'x',
+      AWS_REGION: 'us-east-1',
+      AWS_PAGER: '',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    },
+  });
+  return JSON.parse(stdout) as T;
 }

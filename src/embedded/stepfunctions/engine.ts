@@ -35,6 +35,8 @@ export interface StepFunctionsOptions {
   stateMachines?: { name: string; definition: string; roleArn?: string }[];
   /** The newest this many executions are kept (default 10,000); older finished ones are forgotten, as AWS does after 90 days. */
   maxExecutions?: number;
+  /** At most this many RUNNING at once (default 1,000); more is ExecutionLimitExceeded, as AWS's open-execution quota. */
+  maxRunning?: number;
 }
 
 /** AWS's limit on execution input, output and every state's data: 256 KiB of UTF-8. */
@@ -98,6 +100,7 @@ export class EmbeddedStepFunctions {
   private readonly order: ExecutionRecord[] = [];
   private readonly running = new Map<string, Run>();
   private readonly maxExecutions: number;
+  private readonly maxRunning: number;
   private nextSeq = 1;
   private nextMachineSeq = 1;
   private closing = false;
@@ -109,6 +112,7 @@ export class EmbeddedStepFunctions {
     // A Map, not an object: a Resource such as `__proto__` must find no handler rather than Object.prototype.
     this.handlers = new Map(Object.entries(opts.taskHandlers ?? {}));
     this.maxExecutions = opts.maxExecutions ?? 10_000;
+    this.maxRunning = opts.maxRunning ?? 1_000;
   }
 
   static open(opts: StepFunctionsOptions): EmbeddedStepFunctions {
@@ -235,6 +239,9 @@ export class EmbeddedStepFunctions {
       if (existing.status === 'RUNNING' && existing.input === input) return existing;
       throw new SfnError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
+    if (this.running.size >= this.maxRunning) {
+      throw new SfnError('ExecutionLimitExceeded', `The maximum number of running executions (${this.maxRunning}) has been reached; stop one or wait for one to end`);
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(input);
@@ -257,7 +264,10 @@ export class EmbeddedStepFunctions {
     this.store.saveExecution(rec);
     this.add(run, 'ExecutionStarted', { input, inputDetails: { truncated: false }, roleArn: machine.roleArn });
     this.evict();
-    run.done = this.drive(run, this.compiled.get(machine.arn)!, parsed);
+    run.done = this.drive(run, this.compiled.get(machine.arn)!, parsed).catch((err: unknown) => {
+      // Only the store can throw here (a full or read-only disk): the run is left as last recorded.
+      this.logger?.error({ err, execution: arn }, 'embedded Step Functions: could not record the end of an execution');
+    });
     return rec;
   }
 

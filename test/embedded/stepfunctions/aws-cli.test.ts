@@ -3,14 +3,8 @@
  * commands a person following docs/embedded-stepfunctions.md types. Skipped only on a developer machine
  * without the CLI; in CI (.ci/run installs it) a missing CLI must fail.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { promisify } from 'node:util';
+import { awsCli, describeCli } from '../helpers';
 import { MACHINE, MACHINE_ARN, startSfn, waitForEnd, waitForEvent, type SfnHarness } from './helpers';
-
-const AWS = process.env.GAPWATCH_AWS_CLI ?? '/usr/bin/aws';
-const run = promisify(execFile);
-const describeCli = existsSync(AWS) || process.env.CI ? describe : describe.skip;
 
 interface Event {
   id: number;
@@ -28,21 +22,7 @@ describeCli('AWS CLI against the embedded Step Functions', () => {
     await h.stop();
   });
 
-  async function aws<T>(...args: string[]): Promise<T> {
-    const { stdout } = await run(AWS, ['stepfunctions', ...args, '--endpoint-url', h.endpoint.url, '--output', 'json'], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: h.dataDir,
-        AWS_ACCESS_KEY_ID: 'x',
-        AWS_SECRET_ACCESS_KEY: 'x',
-        AWS_REGION: 'us-east-1',
-        AWS_PAGER: '',
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      },
-    });
-    return JSON.parse(stdout) as T;
-  }
+  const aws = <T>(...args: string[]): Promise<T> => awsCli<T>(h.endpoint.url, h.dataDir, 'stepfunctions', ...args);
 
   it('list-state-machines, start-execution, describe-execution, get-execution-history (paged), list-executions', async () => {
     const machines = await aws<{ stateMachines: { name: string; stateMachineArn: string }[] }>('list-state-machines');

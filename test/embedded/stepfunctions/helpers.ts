@@ -5,7 +5,7 @@ import {
   type DescribeExecutionCommandOutput,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import { startEmbedded, type EmbeddedEndpoint, type TaskHandler } from '../../../src/embedded/server';
+import { startEmbedded, type EmbeddedEndpoint, type StepFunctionsOptions, type TaskHandler } from '../../../src/embedded/server';
 import { tempDir } from '../helpers';
 
 const fn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:test-${name}`;
@@ -100,13 +100,13 @@ export interface SfnHarness {
   stop(): Promise<void>;
 }
 
-export async function startSfn(dataDir?: string): Promise<SfnHarness> {
+export async function startSfn(dataDir?: string, extra: Partial<StepFunctionsOptions> = {}): Promise<SfnHarness> {
   const dir = dataDir === undefined ? tempDir('gapwatch-sfn-') : { path: dataDir, remove: () => undefined };
   const observed: Observed = { calls: [], aborted: [], slowStarted: new Set() };
   const endpoint = await startEmbedded({
     port: 0,
     dataDir: dir.path,
-    stepFunctions: { dataDir: dir.path, taskHandlers: testHandlers(observed), stateMachines: [{ name: MACHINE, definition: TEST_DEFINITION }] },
+    stepFunctions: { dataDir: dir.path, taskHandlers: testHandlers(observed), stateMachines: [{ name: MACHINE, definition: TEST_DEFINITION }], ...extra },
   });
   const client = sfnClient(endpoint.url);
   let closed = false;
