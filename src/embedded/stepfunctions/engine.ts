@@ -104,6 +104,7 @@ export class EmbeddedStepFunctions {
   private nextSeq = 1;
   private nextMachineSeq = 1;
   private closing = false;
+  private lastRead?: { seq: number; events: HistoryEvent[] };
 
   private constructor(opts: StepFunctionsOptions) {
     this.partition = { region: opts.region ?? 'us-east-1', accountId: opts.accountId ?? '000000000000' };
@@ -221,8 +222,15 @@ export class EmbeddedStepFunctions {
     }
   }
 
+  /**
+   * A closed execution's history never changes, so the last one read is kept: paging through a long
+   * history reads its file once, not once per page.
+   */
   history(rec: ExecutionRecord): HistoryEvent[] {
-    return this.running.get(rec.arn)?.events ?? this.store.readEvents(rec.seq);
+    const live = this.running.get(rec.arn)?.events;
+    if (live) return live;
+    if (this.lastRead?.seq !== rec.seq) this.lastRead = { seq: rec.seq, events: this.store.readEvents(rec.seq) };
+    return this.lastRead.events;
   }
 
   /**
@@ -304,6 +312,7 @@ export class EmbeddedStepFunctions {
       const [r] = this.order.splice(i, 1);
       this.executions.delete(r.arn);
       this.store.removeExecution(r.seq);
+      if (this.lastRead?.seq === r.seq) this.lastRead = undefined;
     }
   }
 
@@ -363,7 +372,9 @@ export class EmbeddedStepFunctions {
   }
 
   private async drive(run: Run, machine: CompiledMachine, input: unknown): Promise<void> {
-    const handlers: Record<string, (input: unknown) => Promise<never>> = {};
+    // Keyed by state name (the interpreter's override lookup); no prototype, so a state named
+    // `__proto__` or `constructor` is an ordinary key.
+    const handlers = Object.create(null) as Record<string, (input: unknown) => Promise<never>>;
     for (const [name, st] of machine.states) if (st.def.Type === 'Task') handlers[name] = this.taskHandler(run, name, st) as never;
     const m = this.machine(run.rec.machineArn);
     const runOptions: RunOptions = {

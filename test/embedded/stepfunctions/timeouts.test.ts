@@ -68,3 +68,29 @@ describe('embedded Step Functions: time-outs, stops and missing handlers', () =>
     expect(d.cause).toBe(`Function not found: ${fn('missing')} (no embedded Task handler is registered for this Resource)`);
   });
 });
+
+describe('embedded Step Functions: state names that are also Object.prototype names', () => {
+  it('runs Task states named __proto__ and constructor with their own handlers', async () => {
+    const h = await startSfn();
+    try {
+      const m = await h.client.send(
+        new CreateStateMachineCommand({
+          name: 'prototype-names',
+          roleArn: 'arn:aws:iam::000000000000:role/r',
+          definition: JSON.stringify({
+            StartAt: '__proto__',
+            States: {
+              ['__proto__']: { Type: 'Task', Resource: fn('work'), Next: 'constructor' },
+              constructor: { Type: 'Task', Resource: fn('item'), InputPath: '$.attempts', End: true },
+            },
+          }),
+        }),
+      );
+      const arn = (await h.client.send(new StartExecutionCommand({ stateMachineArn: m.stateMachineArn, input: '{}' }))).executionArn!;
+      expect(await waitForEnd(h.client, arn)).toMatchObject({ status: 'SUCCEEDED', output: '2' });
+      expect(h.observed.calls.map((c) => c.state)).toStrictEqual(['__proto__', 'constructor']);
+    } finally {
+      await h.stop();
+    }
+  });
+});
