@@ -4,7 +4,7 @@
  * never a failed start, a crash, a short page or an empty success.
  */
 import { GetQueryExecutionCommand, GetQueryResultsCommand, AthenaServiceException } from '@aws-sdk/client-athena';
-import { existsSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { startEmbedded } from '../../src/embedded/server';
@@ -44,13 +44,13 @@ describe('eviction and readers', () => {
     state: 'SUCCEEDED',
     submittedAt: 0,
     dataScannedInBytes: 0,
-    result: { columns: [{ Name: 'a', Label: 'a', Type: 'varchar' } as never], rowCount: 1, header: true, updateCount: 0, bytes },
+    result: { columns: [{ Name: 'a', Label: 'a', Type: 'varchar' } as never], rowCount: 1, header: true, updateCount: 0, bytes, checksums: 'crc32' },
   });
 
   async function storeResult(store: ExecutionStore, id: string, seq: number): Promise<void> {
     const w = await ResultWriter.create(store.resultPaths(id));
     await w.append([['v']]);
-    store.save(record(id, seq, await w.finish()));
+    store.save(record(id, seq, (await w.finish()).bytes));
   }
 
   it('never removes an execution while a reader holds it, and removes it once released', async () => {
@@ -121,22 +121,27 @@ describe('damaged records and result files', () => {
     const h = await startHarness({ logger });
     try {
       const ids: string[] = [];
-      for (let i = 0; i < 4; i++) ids.push((await runQuery(h.client, 'SELECT range AS n, \'x\' AS s FROM range(50)')).id);
-      const paths = (id: string) => ({ rows: join(h.dataDir, 'athena', 'results', `${id}.rows`), idx: join(h.dataDir, 'athena', 'results', `${id}.idx`) });
+      for (let i = 0; i < 5; i++) ids.push((await runQuery(h.client, 'SELECT range AS n, \'x\' AS s FROM range(50)')).id);
+      const file = (id: string, ext: string): string => join(h.dataDir, 'athena', 'results', `${id}.${ext}`);
+      const paths = (id: string) => ({ rows: file(id, 'rows'), idx: file(id, 'idx'), crc: file(id, 'crc') });
       truncateSync(paths(ids[0]).idx, 16);
       truncateSync(paths(ids[1]).rows, 100);
+      // One digit changed: still valid JSON of the right shape, so only the checksum can tell.
       const rows = readFileSync(paths(ids[2]).rows);
-      rows.write('#', 3);
+      expect(rows.toString('utf8', 0, 10)).toBe('["0","x"]\n');
+      rows.write('7', 2);
       writeFileSync(paths(ids[2]).rows, rows);
       const idx = readFileSync(paths(ids[3]).idx);
       idx.writeDoubleLE(-5, 8 * 3);
       writeFileSync(paths(ids[3]).idx, idx);
+      rmSync(paths(ids[4]).crc);
       const client = athenaClient(h.endpoint.url, 1);
       const expected = [
         `${ids[0]}.idx is 16 bytes, expected 408`,
         `${ids[1]}.rows is 100 bytes, expected`,
-        `${ids[2]}.rows row 0 is not a JSON line`,
+        `${ids[2]}.rows row 0 does not match its checksum`,
         `${ids[3]}.idx entry 3 (-5) is not an offset into the rows file`,
+        `${ids[4]}.crc is missing`,
       ];
       try {
         for (const [i, id] of ids.entries()) {

@@ -300,10 +300,10 @@ export class AthenaEngine {
       const writer = await ResultWriter.create(this.store.resultPaths(rec.id), maxBytes);
       resultFiles.writer = writer;
       const columns = await writeResultRows(result, athenaColumnNames(serialized, result.columnNames()), writer, checkpoint);
-      const bytes = await writer.finish();
+      const files = await writer.finish();
       return {
         state: 'SUCCEEDED',
-        result: { columns, rowCount: writer.rowCount, header: rec.statementType === 'DML', updateCount: 0, bytes },
+        result: { columns, rowCount: writer.rowCount, header: rec.statementType === 'DML', updateCount: 0, ...files },
       };
     } finally {
       run.conn = undefined;

@@ -144,9 +144,6 @@ export function athenaHandler(engine: AthenaEngine): ServiceHandler {
         throw invalid(`Query did not finish successfully. Final query state: ${r.state}`);
       }
       const res = r.result ?? { columns: [], rowCount: 0, header: false, updateCount: 0, bytes: 0 };
-      if (res.rowCount > 0 && !engine.store.hasResultFiles(id)) {
-        throw new AwsServiceError('InvalidRequestException', `Unable to find results for query execution ${id}`, 400, { AthenaErrorCode: 'INVALID_INPUT' });
-      }
       // The header row is virtual row 0 and counts against MaxResults, as in Athena.
       const head = res.header ? 1 : 0;
       const total = res.rowCount + head;

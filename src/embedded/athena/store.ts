@@ -6,6 +6,8 @@
  * - `executions/<id>.json`  one record per execution (small; written on submit and on every state change)
  * - `results/<id>.rows`     one JSON array of rendered cells per line (`null` = SQL NULL)
  * - `results/<id>.idx`      byte offset of every line start plus the end, as little-endian float64
+ * - `results/<id>.crc`      CRC-32 of every line, little-endian uint32, so a changed byte is detected
+ *                           (results written before checksums existed have none: `checksums` absent)
  * The index lets a page of any size be read with two small reads, so paging a 100,000-row result never
  * re-runs the query nor reads the whole file.
  *
@@ -19,10 +21,11 @@
  * that does not describe its rows file, a row that is not JSON) is detected, logged with the file's name,
  * and answered with `DamagedStore`, never with a crash, a wrong page or an empty one.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type { AthenaColumnInfo, Cell } from './render';
 import type { StatementType } from './sql';
 
@@ -42,7 +45,10 @@ export interface StoredResult {
   /** Whether GetQueryResults starts with a header row (SELECT-like statements only, as in Athena). */
   header: boolean;
   updateCount: number;
+  /** All of the result's files together (what the storage bound counts). */
   bytes: number;
+  /** `crc32`: `<id>.crc` holds each line's CRC-32; absent for results written before it existed. */
+  checksums?: 'crc32';
 }
 
 export interface ExecutionRecord {
@@ -113,23 +119,30 @@ function recordDamage(v: unknown, id: string): string | undefined {
     if (!isObject(r) || !Array.isArray(r.columns) || !isCount(r.rowCount) || !isCount(r.bytes) || !isCount(r.updateCount) || typeof r.header !== 'boolean') {
       return 'result is not a stored result';
     }
-    if (r.rowCount > 0 && r.bytes < (r.rowCount + 1) * 8) return 'result bytes are fewer than its index alone';
+    if (r.checksums !== undefined && r.checksums !== 'crc32') return `result checksums ${JSON.stringify(r.checksums)} are unknown`;
+    if (r.rowCount > 0 && r.bytes < indexBytes(r as unknown as StoredResult)) return 'result bytes are fewer than its index alone';
   }
   return undefined;
 }
 
-/** Streams rendered rows of one result into its `.rows`/`.idx` pair. */
+/** Bytes of a result's `.idx` and `.crc` files; the rest of `bytes` is its `.rows` file. */
+const indexBytes = (r: StoredResult): number => (r.rowCount + 1) * 8 + (r.checksums === 'crc32' ? r.rowCount * 4 : 0);
+
+type ResultPaths = { rows: string; idx: string; crc: string };
+
+/** Streams rendered rows of one result into its `.rows`/`.idx`/`.crc` files. */
 export class ResultWriter {
   private offsets: number[] = [0];
+  private crcs: number[] = [];
   private bytes = 0;
   private constructor(
     private readonly rows: FileHandle,
-    private readonly paths: { rows: string; idx: string },
+    private readonly paths: ResultPaths,
     private readonly maxBytes: number,
   ) {}
 
   /** `maxBytes` bounds the rows file and its index together, checked row by row before anything is written. */
-  static async create(paths: { rows: string; idx: string }, maxBytes = Infinity): Promise<ResultWriter> {
+  static async create(paths: ResultPaths, maxBytes = Infinity): Promise<ResultWriter> {
     return new ResultWriter(await open(paths.rows, 'w'), paths, maxBytes);
   }
 
@@ -141,7 +154,8 @@ export class ResultWriter {
       text += line;
       this.bytes += Buffer.byteLength(line);
       this.offsets.push(this.bytes);
-      if (this.bytes + this.offsets.length * 8 > this.maxBytes) {
+      this.crcs.push(crc32(line));
+      if (this.bytes + this.offsets.length * 8 + this.crcs.length * 4 > this.maxBytes) {
         throw new ResultTooLarge(
           `Query result exceeds the embedded endpoint's bound of ${this.maxBytes} bytes per result (limits.maxResultBytesPerQuery) after ${this.offsets.length - 1} rows; select fewer rows or columns, or aggregate`,
         );
@@ -154,16 +168,18 @@ export class ResultWriter {
     return this.offsets.length - 1;
   }
 
-  async finish(): Promise<number> {
+  async finish(): Promise<Pick<StoredResult, 'bytes' | 'checksums'>> {
     await this.rows.close();
     writeFileSync(this.paths.idx, Buffer.from(new Float64Array(this.offsets).buffer));
-    return this.bytes + this.offsets.length * 8;
+    writeFileSync(this.paths.crc, Buffer.from(new Uint32Array(this.crcs).buffer));
+    return { bytes: this.bytes + this.offsets.length * 8 + this.crcs.length * 4, checksums: 'crc32' };
   }
 
   async abort(): Promise<void> {
     await this.rows.close().catch(() => undefined);
     rmSync(this.paths.rows, { force: true });
     rmSync(this.paths.idx, { force: true });
+    rmSync(this.paths.crc, { force: true });
   }
 }
 
@@ -260,8 +276,8 @@ export class ExecutionStore {
     renameSync(`${file}.tmp`, file);
   }
 
-  resultPaths(id: string): { rows: string; idx: string } {
-    return { rows: join(this.resultDir, `${id}.rows`), idx: join(this.resultDir, `${id}.idx`) };
+  resultPaths(id: string): ResultPaths {
+    return { rows: join(this.resultDir, `${id}.rows`), idx: join(this.resultDir, `${id}.idx`), crc: join(this.resultDir, `${id}.crc`) };
   }
 
   /**
@@ -289,19 +305,26 @@ export class ExecutionStore {
       return new DamagedStore(`The result of query execution ${id} is damaged: ${file.slice(this.resultDir.length + 1)} ${why}`);
     };
     const idxBytes = (result.rowCount + 1) * 8;
-    const rowsBytes = result.bytes - idxBytes;
-    const [idx, rows] = await Promise.all([
+    const crcBytes = result.checksums === 'crc32' ? result.rowCount * 4 : 0;
+    const rowsBytes = result.bytes - indexBytes(result);
+    const [idx, rows, crc] = await Promise.all([
       open(paths.idx, 'r').catch(() => undefined),
       open(paths.rows, 'r').catch(() => undefined),
+      result.checksums === 'crc32' ? open(paths.crc, 'r').catch(() => undefined) : undefined,
     ]);
     try {
       if (!idx) throw damaged(paths.idx, 'is missing');
       if (!rows) throw damaged(paths.rows, 'is missing');
+      if (result.checksums === 'crc32' && !crc) throw damaged(paths.crc, 'is missing');
       const [idxSize, rowsSize] = [(await idx.stat()).size, (await rows.stat()).size];
       if (idxSize !== idxBytes) throw damaged(paths.idx, `is ${idxSize} bytes, expected ${idxBytes}`);
       if (rowsSize !== rowsBytes) throw damaged(paths.rows, `is ${rowsSize} bytes, expected ${rowsBytes}`);
+      const crcSize = crc ? (await crc.stat()).size : 0;
+      if (crcSize !== crcBytes) throw damaged(paths.crc, `is ${crcSize} bytes, expected ${crcBytes}`);
       const offsets = new Float64Array(to - from + 1);
       await idx.read(new Uint8Array(offsets.buffer), 0, offsets.byteLength, from * 8);
+      const sums = crc ? new Uint32Array(to - from) : undefined;
+      if (crc && sums) await crc.read(new Uint8Array(sums.buffer), 0, sums.byteLength, from * 4);
       for (let i = 0; i < offsets.length; i++) {
         const o = offsets[i];
         if (!Number.isSafeInteger(o) || o < 0 || o > rowsBytes || (i > 0 && o <= offsets[i - 1])) {
@@ -314,6 +337,7 @@ export class ExecutionStore {
       const out: Cell[][] = [];
       for (let i = 0; i < to - from; i++) {
         const line = buf.subarray(offsets[i] - start, offsets[i + 1] - start);
+        if (sums && crc32(line) !== sums[i]) throw damaged(paths.rows, `row ${from + i} does not match its checksum`);
         let row: unknown;
         try {
           if (line[line.length - 1] !== 0x0a) throw new Error('no line end');
@@ -330,6 +354,7 @@ export class ExecutionStore {
     } finally {
       await idx?.close();
       await rows?.close();
+      await crc?.close();
     }
   }
 
@@ -349,11 +374,6 @@ export class ExecutionStore {
       // Whatever was kept for this reader may be over the bound now.
       this.evict();
     };
-  }
-
-  hasResultFiles(id: string): boolean {
-    const p = this.resultPaths(id);
-    return existsSync(p.rows) && existsSync(p.idx);
   }
 
   /** Applies the storage bound; never evicts an unfinished execution nor one being read. Returns the evicted ids. */
@@ -384,5 +404,6 @@ export class ExecutionStore {
     rmSync(join(this.execDir, `${r.id}.json`), { force: true });
     rmSync(p.rows, { force: true });
     rmSync(p.idx, { force: true });
+    rmSync(p.crc, { force: true });
   }
 }
