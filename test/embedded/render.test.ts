@@ -8,6 +8,7 @@ import {
   intervalKindOf,
   renderCell,
 } from '../../src/embedded/athena/render';
+import { trinoHex } from '../support/trino';
 
 describe('formatJavaFloating (Java Double.toString / Float.toString, as Trino prints)', () => {
   it.each([
@@ -58,15 +59,6 @@ describe('dates, times and intervals', () => {
 });
 
 describe('varbinary', () => {
-  /** Trino's SqlVarbinary.toHexString, written independently: lines of 32 bytes, words of 8, bytes apart by one space. */
-  const trinoHex = (bytes: Uint8Array): string => {
-    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0'));
-    const chunk = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
-    return chunk(hex, 32)
-      .map((line) => chunk(line, 8).map((word) => word.join(' ')).join('   '))
-      .join('\n');
-  };
-
   it("prints Trino's layout: groups of 8 bytes apart by three spaces, a line break after every 32 bytes", () => {
     expect(renderCell(blobValue(new Uint8Array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])), BLOB)).toBe('00 01 02 03 04 05 06 07   08 09');
     for (const n of [0, 1, 8, 9, 32, 33, 100]) {

@@ -3,12 +3,12 @@
  * where they may not: the built service under `node --disallow-code-generation-from-strings`, and each
  * fallback in-process against the generated code on the same pages.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ColumnInfo } from '@aws-sdk/client-athena';
 import { createDecoder } from '../../../src/services/athena/decode';
+import { startBuiltService } from '../../support/built-service';
 
 const column = (Type: string, Name: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({ Name, Label: Name, Type, ...extra });
 
@@ -44,9 +44,8 @@ it('decodes the same rows with the generated row function and with its loop fall
 /** The built service as an operator might run it, hardened: it starts, and a query's rows come back typed. */
 it('serves typed rows under node --disallow-code-generation-from-strings', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'gapwatch-nocodegen-'));
-  const child = spawn(process.execPath, ['--disallow-code-generation-from-strings', path.resolve(__dirname, '../../../dist/src/main.js')], {
-    env: {
-      PATH: process.env.PATH,
+  const { child, url } = await startBuiltService(
+    {
       PORT: '0',
       GAPWATCH_EMBEDDED_PORT: '0',
       GAPWATCH_DATA_DIR: dataDir,
@@ -54,19 +53,9 @@ it('serves typed rows under node --disallow-code-generation-from-strings', async
       GAPWATCH_ALLOW_RAW_SQL: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    ['--disallow-code-generation-from-strings'],
+  );
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /serving GraphQL and the explorer at (http:\/\/[^\s"]+)\/graphql/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
-    });
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

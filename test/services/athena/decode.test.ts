@@ -1,5 +1,6 @@
 import type { ColumnInfo } from '@aws-sdk/client-athena';
 import { createDecoder, isInvalid, uniqueKeys, type TypedValue } from '../../../src/services/athena/decode';
+import { trinoHex } from '../../support/trino';
 
 const column = (Type: string, Name = 'c', extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
   Name,
@@ -20,14 +21,6 @@ const bad = (raw: string, reason: string): TypedValue => ({ $invalid: raw, reaso
 
 const VARBINARY_REASON = "not varbinary (hex bytes in Trino's layout: 00 01 … 07   08 …, a line per 32 bytes)";
 
-/** Trino's SqlVarbinary.toHexString, written independently of the decoder: lines of 32 bytes, words of 8. */
-function trinoHex(bytes: Uint8Array): string {
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0'));
-  const chunk = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
-  return chunk(hex, 32)
-    .map((line) => chunk(line, 8).map((word) => word.join(' ')).join('   '))
-    .join('\n');
-}
 
 describe('NULL and empty text', () => {
   test('a Datum without VarCharValue is null, for every type', () => {
