@@ -31,7 +31,7 @@ export interface CliReport {
   checkedBuckets: number;
   noData: boolean;
   queryExecutionId: string | null;
-  nullTimestampRows: number;
+  nullTimestampRows: number | null;
   nullGroupRows: number;
   outsideCalendarRows: number;
   unlistedGroupRows: number;

@@ -158,8 +158,14 @@ export class GapReport {
   @Field(() => [GapRange], { description: 'Sorted by group, then start.' })
   ranges!: GapRange[];
 
-  @Field(() => GraphQLSafeInt, { description: 'Rows with a NULL timestamp (counted, not dropped).' })
-  nullTimestampRows!: number;
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description: 'Rows with a NULL timestamp (counted, not dropped) in the partitions of the window; null when the dataset names no partition column (counting them would read the whole table).',
+  })
+  nullTimestampRows?: number | null;
+
+  @Field(() => GraphQLSafeInt, { nullable: true, description: 'Bytes Athena scanned for this check (all its queries), as Athena reports them.' })
+  dataScannedBytes?: number | null;
 
   @Field(() => GraphQLSafeInt, { description: 'Rows with a NULL group.' })
   nullGroupRows!: number;

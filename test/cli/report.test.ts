@@ -27,6 +27,7 @@ const CHECK: GapCheck = {
   checkedAt: new Date('2024-03-06T00:20:00.000Z'),
   trigger: 'CLI',
   queryExecutionId: 'q-1',
+  dataScannedBytes: 1234,
   durationMs: 42,
 };
 

@@ -7,6 +7,7 @@
  */
 import type { Dataset } from './dataset';
 import { COLUMNS } from './query';
+import { zoneFor } from '../time/zone';
 
 export interface CountRow {
   /** Epoch ms of the sub-bucket (or wide bucket) start; null = the timestamp was NULL. */
@@ -21,6 +22,10 @@ export interface CountRow {
 export type DecodedRow = Readonly<Record<string, unknown>>;
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|UTC|\+00:?00)?$/;
+/** A `timestamp with time zone` as the decoder gives it: `2024-03-04T05:00:00.000-05:00[America/New_York]`. */
+const ZONED = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)([+-]\d{2}:\d{2})(?::\d{2})?\[[^\]]+\]$/;
+/** A `date` as the decoder gives it. */
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /**
  * Epoch ms of a UTC timestamp as the decoder gives it ("2020-06-18T16:00:00.000Z"), also accepting
@@ -35,15 +40,33 @@ export function parseUtcTimestamp(text: string): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
-function timestampOf(value: unknown, column: string): number | null {
+/** `2024-03-04T05:00:00.000-05:00[America/New_York]` → its instant (the offset says it; the zone id is for people). */
+function parseZonedTimestamp(text: string): number | undefined {
+  const m = ZONED.exec(text);
+  if (m === null) return undefined;
+  const [, local, offset] = m as unknown as [string, string, string];
+  const t = Date.parse(`${local.slice(0, 23)}${offset}`);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/**
+ * A time cell → epoch ms: a timestamp (UTC), a timestamp with time zone (its instant), or a date — a
+ * calendar day, read as local midnight in the dataset's zone, the start of that day's bucket.
+ */
+function timestampOf(value: unknown, column: string, timezone: string): number | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value.getTime();
   if (typeof value === 'string') {
-    const t = parseUtcTimestamp(value);
+    const t = parseUtcTimestamp(value) ?? parseZonedTimestamp(value);
     if (t !== undefined) return t;
+    const d = DATE_ONLY.exec(value);
+    if (d !== null) {
+      const wall = Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]));
+      if (!Number.isNaN(wall)) return zoneFor(timezone).instantOfWall(wall);
+    }
   }
-  throw new TypeError(`column ${column}: expected a UTC timestamp, got ${JSON.stringify(value)}`);
+  throw new TypeError(`column ${column}: expected a timestamp, timestamp with time zone or date, got ${JSON.stringify(value)}`);
 }
 
 function countOf(value: unknown, column: string): number {
@@ -59,12 +82,12 @@ function groupOf(value: unknown): string | null {
   return typeof value === 'string' ? value : String(value);
 }
 
-/** Rows of the completeness query (query.ts) → count rows. */
-export function longToCountRows(rows: readonly DecodedRow[]): CountRow[] {
+/** Rows of the completeness query (query.ts) → count rows; dates are local days in `timezone`. */
+export function longToCountRows(rows: readonly DecodedRow[], timezone = 'UTC'): CountRow[] {
   const out: CountRow[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
-    let at = timestampOf(row[COLUMNS.bucketAt], COLUMNS.bucketAt);
+    let at = timestampOf(row[COLUMNS.bucketAt], COLUMNS.bucketAt, timezone);
     const minute = row[COLUMNS.subMinute];
     // Zones with :30/:45 offsets split the hour; the minute column carries the sub-bucket.
     if (at !== null && minute !== undefined && minute !== null) at += countOf(minute, COLUMNS.subMinute) * 60_000;
@@ -72,7 +95,7 @@ export function longToCountRows(rows: readonly DecodedRow[]): CountRow[] {
       at,
       group: groupOf(row[COLUMNS.group]),
       count: countOf(row[COLUMNS.count], COLUMNS.count),
-      firstAt: timestampOf(row[COLUMNS.firstAt], COLUMNS.firstAt),
+      firstAt: timestampOf(row[COLUMNS.firstAt], COLUMNS.firstAt, timezone),
     };
   }
   return out;
@@ -113,7 +136,7 @@ export function wideToCountRows(dataset: Dataset, rows: readonly DecodedRow[], c
   const groups = [...wideGroupColumns(dataset, names)];
   const out: CountRow[] = [];
   for (const row of rows) {
-    const at = timestampOf(row[timeColumn], timeColumn);
+    const at = timestampOf(row[timeColumn], timeColumn, dataset.timezone);
     for (const [group, column] of groups) out.push({ at, group, count: countOf(row[column], column) });
   }
   return out;
@@ -121,18 +144,18 @@ export function wideToCountRows(dataset: Dataset, rows: readonly DecodedRow[], c
 
 /** Decoded rows of a dataset's query → count rows, by the dataset's shape. */
 export function toCountRows(dataset: Dataset, rows: readonly DecodedRow[], columns?: readonly string[]): CountRow[] {
-  return dataset.shape === 'wide' ? wideToCountRows(dataset, rows, columns) : longToCountRows(rows);
+  return dataset.shape === 'wide' ? wideToCountRows(dataset, rows, columns) : longToCountRows(rows, dataset.timezone);
 }
 
 /**
  * Rows of seriesStartQuery → group → earliest timestamp found in the lookback. A group absent from
  * the map had no rows in the lookback: computeGaps then starts its series at its first row in the window.
  */
-export function toSeriesStarts(rows: readonly DecodedRow[]): Map<string, number> {
+export function toSeriesStarts(rows: readonly DecodedRow[], timezone = 'UTC'): Map<string, number> {
   const starts = new Map<string, number>();
   for (const row of rows) {
     const group = groupOf(row[COLUMNS.group]);
-    const first = timestampOf(row[COLUMNS.firstAt], COLUMNS.firstAt);
+    const first = timestampOf(row[COLUMNS.firstAt], COLUMNS.firstAt, timezone);
     if (group === null || first === null) continue;
     const known = starts.get(group);
     if (known === undefined || first < known) starts.set(group, first);

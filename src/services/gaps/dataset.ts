@@ -42,6 +42,26 @@ export interface WideShape {
   readonly groupColumns: string | Readonly<Record<string, string>>;
 }
 
+/** One field of a partition value's format, or literal text between fields. */
+export type PartitionPart = { readonly field: 'year' | 'month' | 'day' | 'hour' } | { readonly literal: string };
+
+/**
+ * The table's partition column holding the time (`dt=2024-03-05/`), so a check bounds it by the window and
+ * Athena reads only the window's partitions. Values are formatted in UTC.
+ */
+export interface Partition {
+  readonly column: string;
+  /** As written: Java-style (`yyyy-MM-dd`) or date_format-style (`%Y-%m-%d`). */
+  readonly format: string;
+  readonly parts: readonly PartitionPart[];
+  /** `string` (Athena's usual partition type: the bound is a varchar literal) or `date` (a DATE literal). */
+  readonly type: 'string' | 'date';
+}
+
+/** The SQL type of a long dataset's timestamp column, where it changes the query. */
+export type TimestampType = 'timestamp' | 'timestamp with time zone' | 'date';
+export const TIMESTAMP_TYPES: readonly TimestampType[] = ['timestamp', 'timestamp with time zone', 'date'];
+
 export interface Dataset {
   readonly name: string;
   /** `long`: one row per event in database.table; `wide`: a named query with one count column per group. */
@@ -50,6 +70,10 @@ export interface Dataset {
   readonly table?: string;
   readonly timestampColumn?: string;
   readonly groupColumn?: string;
+  /** Long only; absent = `timestamp`. `date` bounds the window by local dates (bucket 1d only). */
+  readonly timestampType?: TimestampType;
+  /** Long only: the partition column bounded by the window. */
+  readonly partition?: Partition;
   /** Named query (namedQueries section) that a wide dataset reads. */
   readonly query?: string;
   readonly wide?: WideShape;
@@ -109,8 +133,15 @@ const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:
 const KNOWN_KEYS = [
   'name', 'shape', 'database', 'table', 'timestampColumn', 'groupColumn', 'query', 'timeColumn',
   'wideColumns', 'groups', 'bucket', 'expectedPerBucket', 'minRatio', 'timezone', 'calendar', 'settle',
-  'schedule', 'startsAt', 'maxWindow', 'seriesLookback', 'checkWindow',
+  'schedule', 'startsAt', 'maxWindow', 'seriesLookback', 'checkWindow', 'timestampType', 'partition',
 ] as const;
+const PARTITION_KEYS = ['column', 'format', 'type'] as const;
+
+/** Format tokens, Java-style and date_format-style, and the field each stands for. */
+const PARTITION_TOKENS: readonly [string, 'year' | 'month' | 'day' | 'hour'][] = [
+  ['yyyy', 'year'], ['%Y', 'year'], ['MM', 'month'], ['%m', 'month'], ['dd', 'day'], ['%d', 'day'], ['HH', 'hour'], ['%H', 'hour'],
+];
+const FIELD_ORDER = ['year', 'month', 'day', 'hour'] as const;
 const CALENDAR_KEYS = ['days', 'open', 'close', 'holidays'] as const;
 
 function describe(value: unknown): string {
@@ -308,6 +339,60 @@ function parseStartsAt(r: Reader, raw: unknown, timezone: string): Pick<Dataset,
   return { startsAt: written, startsAtMs: { byGroup } };
 }
 
+/**
+ * A partition format: fields from year down, none skipped (`yyyy`, `yyyy-MM`, `yyyy-MM-dd`, `yyyy-MM-dd-HH`,
+ * or `%Y/%m/%d`), separated by literal text. Big-endian and fixed-width, so comparing values as strings
+ * orders them in time, which is what bounding the column by the window relies on.
+ */
+export function parsePartitionFormat(format: string): PartitionPart[] | string {
+  const parts: PartitionPart[] = [];
+  let literal = '';
+  for (let i = 0; i < format.length; ) {
+    const token = PARTITION_TOKENS.find(([t]) => format.startsWith(t, i));
+    if (token !== undefined) {
+      if (literal !== '') parts.push({ literal });
+      literal = '';
+      parts.push({ field: token[1] });
+      i += token[0].length;
+      continue;
+    }
+    const c = format[i]!;
+    if (/[A-Za-z%']/.test(c)) return `unsupported '${format.slice(i, i + 2)}' (fields: yyyy MM dd HH, or %Y %m %d %H; separators: digits-free punctuation)`;
+    literal += c;
+    i++;
+  }
+  if (literal !== '') parts.push({ literal });
+  const fields = parts.flatMap((p) => ('field' in p ? [p.field] : []));
+  if (fields.length === 0 || fields.some((f, i) => f !== FIELD_ORDER[i])) {
+    return `fields must run from the year down without gaps (yyyy, yyyy-MM, yyyy-MM-dd or yyyy-MM-dd-HH), got '${format}'`;
+  }
+  if (parts.some((p) => 'literal' in p && /\d/.test(p.literal))) return `separators must not hold digits, got '${format}'`;
+  return parts;
+}
+
+function parsePartition(r: Reader, raw: unknown): Partition | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw)) r.fail('partition', `expected a mapping { column, format }, got ${describe(raw)}`);
+  const p = raw as Record<string, unknown>;
+  for (const key of Object.keys(p)) {
+    if (!(PARTITION_KEYS as readonly string[]).includes(key)) r.fail(`partition.${key}`, `unknown key (known: ${PARTITION_KEYS.join(', ')})`);
+  }
+  if (typeof p.column !== 'string' || !IDENTIFIER.test(p.column)) {
+    r.fail('partition.column', `expected a plain SQL identifier [A-Za-z_][A-Za-z0-9_]*, got ${describe(p.column)}`);
+  }
+  const format = p.format ?? 'yyyy-MM-dd';
+  if (typeof format !== 'string') r.fail('partition.format', `expected a format like yyyy-MM-dd or %Y-%m-%d, got ${describe(format)}`);
+  const parts = parsePartitionFormat(format);
+  if (typeof parts === 'string') r.fail('partition.format', parts);
+  const type = p.type ?? 'string';
+  if (type !== 'string' && type !== 'date') r.fail('partition.type', `expected string | date, got ${describe(type)}`);
+  // A DATE literal is read as YYYY-MM-DD, whatever the format says.
+  if (type === 'date' && parts.map((x) => ('field' in x ? x.field : x.literal)).join(' ') !== 'year - month - day') {
+    r.fail('partition.format', `a date partition is formatted yyyy-MM-dd, got '${format}'`);
+  }
+  return { column: p.column, format, parts, type };
+}
+
 function parseWideColumns(r: Reader, raw: unknown): string | Record<string, string> {
   if (raw === undefined || raw === null) return '{group}_CNT';
   if (typeof raw === 'string') {
@@ -367,11 +452,19 @@ function parseOne(raw: unknown, index: number, namedQueryNames: ReadonlySet<stri
 
   let source: Partial<Dataset>;
   if (shape === 'long') {
+    const timestampType = r.string('timestampType');
+    if (timestampType !== undefined && !(TIMESTAMP_TYPES as readonly string[]).includes(timestampType)) {
+      r.fail('timestampType', `expected one of ${TIMESTAMP_TYPES.join(' | ')}, got '${timestampType}'`);
+    }
+    if (timestampType === 'date' && bucket !== '1d') r.fail('timestampType', `a date column holds whole days: bucket must be 1d, got '${bucket}'`);
+    const partition = parsePartition(r, obj.partition);
     source = {
       ...(r.identifier('database') !== undefined ? { database: r.identifier('database') } : {}),
       table: r.required('table', r.identifier('table'), 'for a long dataset'),
       timestampColumn: r.required('timestampColumn', r.identifier('timestampColumn'), 'for a long dataset'),
       groupColumn: r.required('groupColumn', r.identifier('groupColumn'), 'for a long dataset'),
+      ...(timestampType !== undefined ? { timestampType: timestampType as TimestampType } : {}),
+      ...(partition !== undefined ? { partition } : {}),
     };
     for (const key of ['query', 'timeColumn', 'wideColumns']) {
       if (r.has(key)) r.fail(key, 'only for shape: wide');
@@ -382,7 +475,7 @@ function parseOne(raw: unknown, index: number, namedQueryNames: ReadonlySet<stri
       const known = [...namedQueryNames].sort().join(', ');
       r.fail('query', `unknown named query '${query}' (known: ${known === '' ? 'none' : known})`);
     }
-    for (const key of ['database', 'table', 'timestampColumn', 'groupColumn']) {
+    for (const key of ['database', 'table', 'timestampColumn', 'groupColumn', 'timestampType', 'partition']) {
       if (r.has(key)) r.fail(key, 'only for shape: long (a wide dataset reads its named query)');
     }
     source = {

@@ -25,9 +25,13 @@ export interface CheckFailure {
 }
 
 /** One check, completed or failed: the report plus where it came from. */
-export interface GapCheck extends Omit<GapReport, 'status'> {
+export interface GapCheck extends Omit<GapReport, 'status' | 'nullTimestampRows'> {
   id: string;
   status: CheckStatus;
+  /** Null when the query could not count them without reading the whole table (no partition column). */
+  nullTimestampRows: number | null;
+  /** Bytes Athena scanned for this check (its queries together), as Athena reports them; null when unknown. */
+  dataScannedBytes: number | null;
   checkedAt: Date;
   trigger: CheckTrigger;
   /** Every group of the dataset was judged (no `groups` restriction narrower than the configured groups). */
@@ -58,6 +62,19 @@ export interface CheckRequest {
   /** Include per-bucket series for plotting (costly for wide windows). */
   series?: boolean;
   trigger?: CheckTrigger;
+}
+
+/** Where a check's rows came from. */
+interface Scan {
+  queryExecutionId: string;
+  dataScannedBytes: number | null;
+  /** The query counted NULL-timestamp rows (see CompletenessQuery.countsNullTimestamps). */
+  countsNullTimestamps: boolean;
+}
+
+/** Bytes of a check's queries together; unknown when any is unknown. */
+function sumBytes(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : a + b;
 }
 
 /** Refuses a window the dataset cannot judge, naming the argument at fault. */
@@ -217,6 +234,7 @@ export class GapsService {
       trigger: request.trigger ?? 'API',
       allGroups: this.coversAllGroups(dataset, request.groups),
       queryExecutionId: err instanceof CodedError && typeof err.extensions.queryExecutionId === 'string' ? err.extensions.queryExecutionId : null,
+      dataScannedBytes: null,
       durationMs: 0,
     };
     await this.store.addCheck(check);
@@ -238,23 +256,29 @@ export class GapsService {
       // The seed's shape: a named query with one count column per group, over whatever window it covers.
       const execution = await this.queries.runNamed(dataset.query!);
       const { rows, columns } = await this.readAll(execution.id);
-      return this.record(dataset, request, started, execution.id, rows, columns, undefined);
+      const scan: Scan = { queryExecutionId: execution.id, dataScannedBytes: execution.dataScannedBytes, countsNullTimestamps: true };
+      return this.record(dataset, request, started, scan, rows, columns, undefined);
     }
     const window = alignWindow(dataset, request.from, request.to);
     const query = completenessQuery(dataset, window);
-    const [execution, seriesStarts] = await Promise.all([
+    const [execution, lookup] = await Promise.all([
       this.athena.run({ sql: query.sql, parameters: query.parameters, database: dataset.database }),
       this.seriesStarts(dataset, window.from),
     ]);
     const { rows } = await this.readAll(execution.id);
-    return this.record(dataset, request, started, execution.id, rows, undefined, seriesStarts);
+    const scan: Scan = {
+      queryExecutionId: execution.id,
+      dataScannedBytes: sumBytes(execution.dataScannedBytes, lookup?.dataScannedBytes ?? 0),
+      countsNullTimestamps: query.countsNullTimestamps,
+    };
+    return this.record(dataset, request, started, scan, rows, undefined, lookup?.starts);
   }
 
   private async record(
     dataset: Dataset,
     request: CheckRequest,
     started: number,
-    queryExecutionId: string,
+    scan: Scan,
     rows: DecodedRow[],
     columns: string[] | undefined,
     seriesStarts: ReadonlyMap<string, number> | undefined,
@@ -275,8 +299,10 @@ export class GapsService {
       id: randomUUID(),
       checkedAt: new Date(now),
       trigger: request.trigger ?? 'API',
+      nullTimestampRows: scan.countsNullTimestamps ? report.nullTimestampRows : null,
       allGroups: this.coversAllGroups(dataset, request.groups),
-      queryExecutionId,
+      queryExecutionId: scan.queryExecutionId,
+      dataScannedBytes: scan.dataScannedBytes,
       durationMs: now - started,
     };
     await this.store.addCheck({ ...check, series: [] });
@@ -285,7 +311,15 @@ export class GapsService {
       await this.store.addReadySignal({ dataset: dataset.name, from: check.from, to: check.to, at: check.checkedAt, source: { kind: 'CHECK', checkId: check.id } });
     }
     this.logger.info(
-      { dataset: dataset.name, status: check.status, ranges: check.ranges.length, queryExecutionId, trigger: check.trigger, durationMs: check.durationMs },
+      {
+        dataset: dataset.name,
+        status: check.status,
+        ranges: check.ranges.length,
+        queryExecutionId: scan.queryExecutionId,
+        dataScannedBytes: scan.dataScannedBytes,
+        trigger: check.trigger,
+        durationMs: check.durationMs,
+      },
       'gap check done',
     );
     return check;
@@ -311,25 +345,25 @@ export class GapsService {
    * seriesLookback before the window, remembered per dataset so later windows skip it. startsAt in the
    * config makes the lookup unnecessary.
    */
-  private async seriesStarts(dataset: Dataset, from: number): Promise<ReadonlyMap<string, number> | undefined> {
+  private async seriesStarts(dataset: Dataset, from: number): Promise<{ starts: ReadonlyMap<string, number>; dataScannedBytes: number | null } | undefined> {
     if (dataset.startsAtMs !== undefined && (dataset.startsAtMs.all !== undefined || dataset.groups?.every((g) => dataset.startsAtMs!.byGroup.has(g)))) {
       return undefined;
     }
     const known = await this.store.seriesStarts(dataset.name);
     // Every configured group already known to have begun before this window: nothing to look up.
     if (known && dataset.groups && from >= known.coversFrom && dataset.groups.every((g) => (known.starts.get(g) ?? Infinity) <= from)) {
-      return known.starts;
+      return { starts: known.starts, dataScannedBytes: 0 };
     }
     const query = seriesStartQuery(dataset, from);
     const execution = await this.athena.run({ sql: query.sql, parameters: query.parameters, database: dataset.database });
     const { rows } = await this.readAll(execution.id);
-    const found = toSeriesStarts(rows);
+    const found = toSeriesStarts(rows, dataset.timezone);
     const starts = new Map(known?.starts);
     for (const [group, at] of found) starts.set(group, Math.min(at, starts.get(group) ?? Infinity));
     const memo: SeriesStartMemo = { starts, coversFrom: Math.min(known?.coversFrom ?? from, from) };
     await this.store.setSeriesStarts(dataset.name, memo);
     // The engine reads "absent from the map" as "began at its first row in this window", so pass only what
     // this lookup (or an earlier one) found before this window.
-    return new Map([...memo.starts].filter(([, at]) => at < from));
+    return { starts: new Map([...memo.starts].filter(([, at]) => at < from)), dataScannedBytes: execution.dataScannedBytes };
   }
 }

@@ -9,7 +9,7 @@
  * Time bounds travel as Athena ExecutionParameters (`?` placeholders): Athena substitutes each one
  * as SQL literal text, so a parameter is `TIMESTAMP '2020-06-18 00:00:00.000'`, never a spliced value.
  */
-import type { Dataset } from './dataset';
+import type { Dataset, Partition } from './dataset';
 import { zoneFor } from '../time/zone';
 
 /** Output column names, shared with rows.ts which reads them back. */
@@ -39,6 +39,11 @@ export interface SubBucket {
 
 export interface CompletenessQuery extends SqlQuery {
   readonly subBucket: SubBucket;
+  /**
+   * Whether rows with a NULL timestamp are counted: only when a partition bound keeps that count to the
+   * window's partitions. Without one, `ts IS NULL` would read the whole table on every check.
+   */
+  readonly countsNullTimestamps: boolean;
 }
 
 /** The earliest instant a SQL timestamp literal can hold. */
@@ -52,6 +57,43 @@ export function timestampLiteral(ms: number): string {
   const m = ISO_LIKE.exec(iso);
   if (m === null) throw new RangeError(`timestamp out of SQL range: ${iso}`);
   return `TIMESTAMP '${m[1]} ${m[2]}'`;
+}
+
+/** `DATE '2024-03-05'`: the local date (in `timezone`) of an instant. */
+function dateLiteral(ms: number, timezone: string): string {
+  return `DATE '${new Date(zoneFor(timezone).wallAt(ms)).toISOString().slice(0, 10)}'`;
+}
+
+/** A partition value for an instant, formatted in UTC by the partition's format. */
+export function partitionValue(partition: Partition, ms: number): string {
+  const d = new Date(ms);
+  const fields = {
+    year: String(d.getUTCFullYear()).padStart(4, '0'),
+    month: String(d.getUTCMonth() + 1).padStart(2, '0'),
+    day: String(d.getUTCDate()).padStart(2, '0'),
+    hour: String(d.getUTCHours()).padStart(2, '0'),
+  };
+  return partition.parts.map((p) => ('field' in p ? fields[p.field] : p.literal)).join('');
+}
+
+/**
+ * `dt >= ? AND dt <= ?` over the partitions that hold [from, to): the partition of `from` to the partition of
+ * the window's last instant. Formats are big-endian and fixed-width, so string order is time order.
+ */
+function partitionBound(dataset: Dataset, from: number, to: number): { sql: string; parameters: string[] } | undefined {
+  const partition = dataset.partition;
+  if (partition === undefined) return undefined;
+  // The format allows no quote (letters and % are refused, digits come from the date), so quoting is plain.
+  const literal = (ms: number) => (partition.type === 'date' ? `DATE '${partitionValue(partition, ms)}'` : `'${partitionValue(partition, ms)}'`);
+  const column = quote(partition.column);
+  return { sql: `${column} >= ? AND ${column} <= ?`, parameters: [literal(from), literal(to - 1)] };
+}
+
+/** The window's bounds as parameters for the timestamp column: timestamps, or local dates for a date column. */
+function timeBounds(dataset: Dataset, from: number, to: number): string[] {
+  return dataset.timestampType === 'date'
+    ? [dateLiteral(from, dataset.timezone), dateLiteral(to, dataset.timezone)]
+    : [timestampLiteral(from), timestampLiteral(to)];
 }
 
 /** Identifiers were validated as [A-Za-z_][A-Za-z0-9_]* at config time; quoting keeps reserved words safe. */
@@ -96,14 +138,16 @@ function longSource(dataset: Dataset): { table: string; ts: string; group: strin
 
 /**
  * Counts per (sub-bucket, group) in [from, to), with the earliest timestamp of each (where a series
- * began mid-bucket). Rows with a NULL timestamp are counted too (bucket_at NULL) and rows with a NULL
- * group keep grp NULL, so both reach the report instead of vanishing. The `IS NULL` branch still lets
- * Parquet row groups be skipped on their min/max and null-count statistics.
+ * began mid-bucket). Rows with a NULL group keep grp NULL, so they reach the report instead of
+ * vanishing. With a partition column, the window bounds it (Athena then reads only those partitions)
+ * and rows with a NULL timestamp in those partitions are counted too (bucket_at NULL); without one they
+ * are not counted, as nothing else could bound that scan.
  */
 export function completenessQuery(dataset: Dataset, window: { readonly from: number; readonly to: number }): CompletenessQuery {
   const { table, ts, group } = longSource(dataset);
-  const subBucket = subBucketFor(dataset, window.from, window.to);
-  const trunc = `date_trunc('${subBucket.unit}', ${ts})`;
+  // A date column holds local dates: its value is the (1d) bucket itself, no truncation needed.
+  const subBucket: SubBucket = dataset.timestampType === 'date' ? { unit: 'day', stepMinutes: 1440 } : subBucketFor(dataset, window.from, window.to);
+  const trunc = dataset.timestampType === 'date' ? ts : `date_trunc('${subBucket.unit}', ${ts})`;
   const minute = subBucket.unit === 'hour' && subBucket.stepMinutes < 60 ? `minute(${ts}) - minute(${ts}) % ${subBucket.stepMinutes}` : undefined;
   const select = [
     `${trunc} AS ${COLUMNS.bucketAt}`,
@@ -114,13 +158,11 @@ export function completenessQuery(dataset: Dataset, window: { readonly from: num
   ];
   // GROUP BY repeats the expressions: Trino rejects grouping on some select aliases.
   const groupBy = [trunc, ...(minute === undefined ? [] : [minute]), group];
-  const sql = [
-    `SELECT ${select.join(', ')}`,
-    `FROM ${table}`,
-    `WHERE ${ts} IS NULL OR (${ts} >= ? AND ${ts} < ?)`,
-    `GROUP BY ${groupBy.join(', ')}`,
-  ].join('\n');
-  return { sql, parameters: [timestampLiteral(window.from), timestampLiteral(window.to)], subBucket };
+  const partition = partitionBound(dataset, window.from, window.to);
+  const where = partition === undefined ? `${ts} >= ? AND ${ts} < ?` : `${partition.sql} AND (${ts} IS NULL OR (${ts} >= ? AND ${ts} < ?))`;
+  const sql = [`SELECT ${select.join(', ')}`, `FROM ${table}`, `WHERE ${where}`, `GROUP BY ${groupBy.join(', ')}`].join('\n');
+  const parameters = [...(partition?.parameters ?? []), ...timeBounds(dataset, window.from, window.to)];
+  return { sql, parameters, subBucket, countsNullTimestamps: partition !== undefined };
 }
 
 /**
@@ -130,13 +172,14 @@ export function completenessQuery(dataset: Dataset, window: { readonly from: num
  */
 export function seriesStartQuery(dataset: Dataset, before: number): SqlQuery {
   const { table, ts, group } = longSource(dataset);
+  // A window near the start of the SQL range looks back no further than the range allows.
+  const from = Math.max(before - dataset.seriesLookbackMs, SQL_MIN_MS);
+  const partition = partitionBound(dataset, from, before);
   const sql = [
     `SELECT ${group} AS ${COLUMNS.group}, min(${ts}) AS ${COLUMNS.firstAt}`,
     `FROM ${table}`,
-    `WHERE ${ts} >= ? AND ${ts} < ? AND ${group} IS NOT NULL`,
+    `WHERE ${partition === undefined ? '' : `${partition.sql} AND `}${ts} >= ? AND ${ts} < ? AND ${group} IS NOT NULL`,
     `GROUP BY ${group}`,
   ].join('\n');
-  // A window near the start of the SQL range looks back no further than the range allows.
-  const from = Math.max(before - dataset.seriesLookbackMs, SQL_MIN_MS);
-  return { sql, parameters: [timestampLiteral(from), timestampLiteral(before)] };
+  return { sql, parameters: [...(partition?.parameters ?? []), ...timeBounds(dataset, from, before)] };
 }

@@ -31,6 +31,7 @@ function check(dataset: string, i: number): GapCheck {
     checkedAt: new Date(Date.UTC(2024, 2, 5, 0, i)),
     trigger: 'API',
     queryExecutionId: `q${i}`,
+    dataScannedBytes: 10,
     durationMs: 3,
   };
 }

@@ -104,6 +104,11 @@ describe('parseDatasets', () => {
     ['a bad holiday', { calendar: { holidays: ['2024-02-30'] } }, "datasets[0] (stock_ticks).calendar.holidays[0]: expected a date YYYY-MM-DD, got '2024-02-30'"],
     ['a window of too many buckets', { bucket: '1m', maxWindow: '1000w' }, "datasets[0] (stock_ticks).maxWindow: at most 1000000 buckets of 1m (694d10h40m), got '1000w'"],
     ['a bad startsAt', { startsAt: { AMZN: 'yesterday' } }, "datasets[0] (stock_ticks).startsAt.AMZN: expected an ISO date or date-time (zone optional, default UTC), got 'yesterday'"],
+    ['a date timestamp column with intraday buckets', { timestampType: 'date' }, "datasets[0] (stock_ticks).timestampType: a date column holds whole days: bucket must be 1d, got '1h'"],
+    ['an unknown timestamp type', { timestampType: 'datetime' }, "datasets[0] (stock_ticks).timestampType: expected one of timestamp | timestamp with time zone | date, got 'datetime'"],
+    ['a partition without a column', { partition: { format: 'yyyy-MM-dd' } }, 'datasets[0] (stock_ticks).partition.column: expected a plain SQL identifier'],
+    ['a little-endian partition format', { partition: { column: 'dt', format: 'dd-MM-yyyy' } }, 'datasets[0] (stock_ticks).partition.format: fields must run from the year down without gaps'],
+    ['a date partition not formatted yyyy-MM-dd', { partition: { column: 'dt', format: 'yyyyMMdd', type: 'date' } }, "datasets[0] (stock_ticks).partition.format: a date partition is formatted yyyy-MM-dd, got 'yyyyMMdd'"],
   ];
   it.each(cases)('rejects %s, naming the dataset and the key', (_, change, message) => {
     const entry: Record<string, unknown> = { ...base, ...change };
