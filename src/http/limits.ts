@@ -60,9 +60,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
  * started query is billed by bytes scanned; health asks every backend; stopping a query calls Athena.
  */
 const FIELD_COSTS: Readonly<Record<string, number>> = {
-  'Query.gaps': 1_000,
-  'Mutation.runQuery': 1_000,
-  'Mutation.runSql': 1_000,
+  'Query.gaps': 2_000,
+  'Mutation.runQuery': 2_000,
+  'Mutation.runSql': 2_000,
   'Mutation.stopQuery': 100,
   'Query.health': 50,
 };
@@ -120,7 +120,7 @@ export function validationRules(limits: Limits, introspection: boolean): Validat
   ];
   const { validationRules: armorRules } = new ApolloArmor({
     maxAliases: { n: limits.maxAliases, onReject: reject('maxAliases'), propagateOnRejection: false },
-    maxDepth: { n: limits.maxDepth, onReject: reject('maxDepth'), propagateOnRejection: false },
+    maxDepth: { n: limits.maxDepth, flattenFragments: true, onReject: reject('maxDepth'), propagateOnRejection: false },
     // Directives are not used by gapwatch's API; armor's default bound (50) stays.
     // Cost and tokens are bounded below and in screenSource (see there); suggestions are masked in maskError.
     costLimit: { enabled: false },
