@@ -4,6 +4,9 @@ import { DataDirInUseError } from './embedded/server';
 import { ConfigError } from './errors';
 import { createLogger } from './logger';
 
+/** Time after the drain for the backends to close before the process gives up waiting. */
+const STOP_GRACE_MS = 5_000;
+
 /** The listener: reads the environment, starts the app on the configured port, stops it on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const env = loadEnvConfig();
@@ -16,7 +19,13 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'stopping: finishing in-flight requests');
+    logger.info({ signal, drainMs: env.drainMs }, 'stopping: finishing in-flight requests');
+    // Requests are answered within the drain time; what follows (a scheduled check still waiting on Athena,
+    // flushing history) gets a bounded grace too, so an orchestrator's SIGTERM never meets a hung process.
+    setTimeout(() => {
+      logger.error({ graceMs: env.drainMs + STOP_GRACE_MS }, 'did not stop in time; exiting');
+      process.exit(1);
+    }, env.drainMs + STOP_GRACE_MS).unref();
     app.stop().then(
       () => {
         logger.info('stopped');
