@@ -73,7 +73,8 @@ export interface StartOutcome {
   rec: ExecutionRecord;
 }
 
-const json = (v: unknown): string => JSON.stringify(v ?? null);
+// `?? null` twice: undefined is null in JSON, and a function or symbol stringifies to undefined.
+const json = (v: unknown): string => JSON.stringify(v ?? null) ?? 'null';
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
 function namedError(name: string, message: string): Error {
