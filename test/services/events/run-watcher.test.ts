@@ -1,0 +1,261 @@
+import { StartExecutionCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import pino from 'pino';
+import { connectEventBus, RateBudget, type EventBus } from '../../../src/services/events';
+import { streamRunEvents } from '../../../src/services/events/run-stream';
+import { RunWatcher } from '../../../src/services/events/run-watcher';
+import type { TaskHandler } from '../../../src/embedded/server';
+import { fullHistory, MACHINE_ARN, sfnClient, startSfn, waitForEnd, waitForEvent, type SfnHarness } from '../../embedded/stepfunctions/helpers';
+import { startRedis, type RedisServer } from '../../support/redis';
+
+const logger = pino({ level: 'silent' });
+const item = 'arn:aws:lambda:us-east-1:000000000000:function:test-item';
+
+/** Map items wait at a gate the test opens one by one, so a run moves only when the test says. */
+function gatedItems() {
+  const waiting: (() => void)[] = [];
+  let arrived: () => void = () => {};
+  const handler: TaskHandler = (input) =>
+    new Promise((resolve, reject) => {
+      waiting.push(() => (input === 'bad' ? reject(Object.assign(new Error('bad item'), { name: 'Fatal' })) : resolve(input)));
+      arrived();
+    });
+  return {
+    handler,
+    /** Opens the gate of the oldest waiting item, waiting for one to arrive if none is there yet. */
+    async release(): Promise<void> {
+      while (waiting.length === 0) await new Promise<void>((r) => (arrived = r));
+      waiting.shift()!();
+    },
+  };
+}
+
+/** Counts GetExecutionHistory calls a client makes. */
+function counted(client: SFNClient): { client: SFNClient; calls: () => number } {
+  let n = 0;
+  client.middlewareStack.add(
+    (next, ctx) => async (args) => {
+      if (ctx.commandName === 'GetExecutionHistoryCommand') n += 1;
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  return { client, calls: () => n };
+}
+
+async function collect(it: AsyncIterator<HistoryEvent>): Promise<HistoryEvent[]> {
+  const out: HistoryEvent[] = [];
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return out;
+    out.push(r.value);
+  }
+}
+
+function watcherOn(client: SFNClient, bus: EventBus, leaseTtlMs = 10_000): RunWatcher {
+  return new RunWatcher({ sfn: client, pubSub: bus.pubSub, leases: bus.leases, budget: new RateBudget(20, 20), logger }, { minIntervalMs: 20, maxIntervalMs: 200, leaseTtlMs });
+}
+
+async function waitUntil(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 20));
+}
+
+const ids = (events: HistoryEvent[]) => events.map((e) => e.id);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('run events from Step Functions history (embedded endpoint, real SDK)', () => {
+  let sfn: SfnHarness;
+  let gate: ReturnType<typeof gatedItems>;
+  let bus: EventBus;
+  beforeEach(async () => {
+    gate = gatedItems();
+    sfn = await startSfn(undefined, { taskHandlers: { [item]: gate.handler } });
+    bus = connectEventBus({ logger });
+  });
+  afterEach(async () => {
+    await sfn.stop();
+  });
+
+  async function start(items: unknown[]): Promise<string> {
+    const out = await sfn.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: JSON.stringify({ mode: 'map', items }) }));
+    return out.executionArn!;
+  }
+
+  it('a subscriber joining mid-run gets every event after afterEventId once, in order, then completion', async () => {
+    const watcher = watcherOn(sfn.client, bus);
+    const arn = await start([1, 2, 3, 4]);
+    await gate.release();
+    const sofar = await waitForEvent(sfn.client, arn, 'MapIterationSucceeded');
+    const after = sofar.length - 1;
+    const got = collect(streamRunEvents(watcher, arn, after));
+    for (let i = 0; i < 3; i++) await gate.release();
+    const events = await got;
+    const full = await fullHistory(sfn.client, arn);
+    expect(ids(events)).toEqual(range(after + 1, full.length));
+    expect(events.map((e) => e.type)).toEqual(full.slice(after).map((e) => e.type));
+    expect(events.at(-1)!.type).toBe('ExecutionSucceeded');
+    expect(watcher.active).toBe(0);
+    await watcher.close();
+  });
+
+  it('many subscribers on one run share one poller', async () => {
+    const { client, calls } = counted(sfnClient(sfn.endpoint.url));
+    const watcher = watcherOn(client, bus);
+    const arn = await start([1, 2]);
+    const streams = Array.from({ length: 30 }, () => collect(streamRunEvents(watcher, arn)));
+    expect(watcher.active).toBe(1);
+    await gate.release();
+    await gate.release();
+    const all = await Promise.all(streams);
+    const full = await fullHistory(sfn.client, arn);
+    for (const events of all) expect(ids(events)).toEqual(range(1, full.length));
+    // One watch polled for all 30; each subscriber on its own would have read the history at least once.
+    expect(calls()).toBeLessThan(30);
+    client.destroy();
+    await watcher.close();
+  });
+
+  it('a failing run ends with ExecutionFailed, then completion', async () => {
+    const watcher = watcherOn(sfn.client, bus);
+    const arn = await start(['bad']);
+    const got = collect(streamRunEvents(watcher, arn));
+    await gate.release();
+    const events = await got;
+    expect(events.at(-1)).toMatchObject({ type: 'ExecutionFailed' });
+    expect(ids(events)).toEqual(range(1, events.length));
+    await watcher.close();
+  });
+
+  it('an unknown run is a NOT_FOUND error', async () => {
+    const watcher = watcherOn(sfn.client, bus);
+    const it = streamRunEvents(watcher, `${MACHINE_ARN.replace(':stateMachine:', ':execution:')}:nope`);
+    await expect(it.next()).rejects.toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+    expect(watcher.active).toBe(0);
+    await watcher.close();
+  });
+
+  it('a subscriber that falls behind live events is closed with the limit and where to resume, and resuming loses nothing', async () => {
+    const watcher = watcherOn(sfn.client, bus);
+    const arn = await start([1, 2, 3, 4]);
+    const slow = streamRunEvents(watcher, arn, 0, 3);
+    const first = await slow.next();
+    expect(first.value.id).toBe(1);
+    // The subscriber stops reading while the run moves on by more than 3 events.
+    for (let i = 0; i < 4; i++) await gate.release();
+    await waitForEnd(sfn.client, arn);
+    const full = await fullHistory(sfn.client, arn);
+    let error: any;
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await collect(slow);
+    } catch (err) {
+      error = err;
+    }
+    expect(error?.extensions).toMatchObject({ code: 'SUBSCRIPTION_OVERFLOW', limit: 'maxBufferedEvents', value: 3 });
+    const resumed = await collect(streamRunEvents(watcher, arn, error.extensions.lastEventId));
+    expect(ids(resumed)).toEqual(range(error.extensions.lastEventId + 1, full.length));
+    await watcher.close();
+  });
+
+  it('a replayed history, however long, is not a lag', async () => {
+    const watcher = watcherOn(sfn.client, bus);
+    const arn = await start([1, 2, 3]);
+    for (let i = 0; i < 3; i++) await gate.release();
+    await waitForEnd(sfn.client, arn);
+    const full = await fullHistory(sfn.client, arn);
+    expect(full.length).toBeGreaterThan(3);
+    expect(ids(await collect(streamRunEvents(watcher, arn, 0, 3)))).toEqual(range(1, full.length));
+    await watcher.close();
+  });
+});
+
+describe('run events across instances on a real redis-server', () => {
+  let redis: RedisServer;
+  let sfn: SfnHarness;
+  let gate: ReturnType<typeof gatedItems>;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+  beforeEach(async () => {
+    gate = gatedItems();
+    sfn = await startSfn(undefined, { taskHandlers: { [item]: gate.handler } });
+  });
+  afterEach(async () => {
+    await sfn.stop();
+  });
+
+  async function instance(ttl: number) {
+    const bus = connectEventBus({ redisUrl: redis.url, logger });
+    await bus.ping();
+    const c = counted(sfnClient(sfn.endpoint.url));
+    const watcher = watcherOn(c.client, bus, ttl);
+    return {
+      bus,
+      watcher,
+      calls: c.calls,
+      async close() {
+        await watcher.close();
+        await bus.close();
+        c.client.destroy();
+      },
+    };
+  }
+
+  it('one instance polls a run at a time; when it goes, the other takes over and its subscriber misses nothing', async () => {
+    const a = await instance(600);
+    const b = await instance(600);
+    const arn = (await sfn.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: JSON.stringify({ mode: 'map', items: [1, 2, 3] }) }))).executionArn!;
+    const holdA = a.watcher.watch(arn);
+    await holdA.loaded;
+    const onB = collect(streamRunEvents(b.watcher, arn));
+    await gate.release();
+    await waitForEvent(sfn.client, arn, 'MapIterationSucceeded');
+    await new Promise((r) => setTimeout(r, 300));
+    const [aBefore, bBefore] = [a.calls(), b.calls()];
+    await new Promise((r) => setTimeout(r, 400));
+    // Both watch the run; only the lease holder polls (b read the history once to load it, then listens).
+    expect(a.calls() - aBefore).toBeGreaterThan(0);
+    expect(b.calls() - bBefore).toBe(0);
+    // a dies without releasing its lease: b takes over when it expires.
+    (a.bus.leases as { release: unknown }).release = async () => {};
+    await a.close();
+    await gate.release();
+    await gate.release();
+    const events = await onB;
+    const full = await fullHistory(sfn.client, arn);
+    expect(ids(events)).toEqual(range(1, full.length));
+    expect(b.calls()).toBeGreaterThan(bBefore);
+    await b.close();
+  });
+
+  it('Redis stopped and restarted during a run: no crash, and the subscriber ends with the full history', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    const a = await instance(600);
+    const b = await instance(600);
+    try {
+      const arn = (await sfn.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: JSON.stringify({ mode: 'map', items: [1, 2, 3] }) }))).executionArn!;
+      const holdA = a.watcher.watch(arn);
+      await holdA.loaded;
+      const onB = collect(streamRunEvents(b.watcher, arn));
+      await gate.release();
+      await redis.stop(true);
+      await gate.release();
+      await new Promise((r) => setTimeout(r, 300));
+      await redis.start();
+      await gate.release();
+      const events = await onB;
+      const full = await fullHistory(sfn.client, arn);
+      expect(ids(events)).toEqual(range(1, full.length));
+      holdA.release();
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await a.close();
+      await b.close();
+    }
+  });
+});
