@@ -3,7 +3,7 @@
  * nothing; eviction leaves alone what a reader holds; damaged records and files are errors naming the file,
  * never a failed start, a crash, a short page or an empty success.
  */
-import { GetQueryExecutionCommand, GetQueryResultsCommand, AthenaServiceException } from '@aws-sdk/client-athena';
+import { AthenaServiceException, BatchGetQueryExecutionCommand, GetQueryExecutionCommand, GetQueryResultsCommand } from '@aws-sdk/client-athena';
 import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -105,6 +105,11 @@ describe('damaged records and result files', () => {
           expect((err as Error).message).toMatch(new RegExp(`^The record of query execution ${id} is damaged \\(`));
           expect(logged.some((l) => l.includes(file(id)) && l.includes('damaged execution record'))).toBe(true);
         }
+        const batch = await client.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: [good, bad[0]] }));
+        expect(batch.QueryExecutions!.map((q) => q.QueryExecutionId)).toStrictEqual([good]);
+        expect(batch.UnprocessedQueryExecutionIds).toStrictEqual([
+          { QueryExecutionId: bad[0], ErrorCode: 'INTERNAL_FAILURE', ErrorMessage: `The record of query execution ${bad[0]} is damaged (expected a JSON object, got null)` },
+        ]);
         // New work goes on as usual.
         const after = await runQuery(client, 'SELECT 5');
         expect(await resultRows(client, after.id)).toStrictEqual([['_col0'], ['5']]);

@@ -128,8 +128,11 @@ export function athenaHandler(engine: AthenaEngine): ServiceHandler {
       const missing: unknown[] = [];
       for (const id of ids) {
         const r = typeof id === 'string' ? engine.store.get(id) : undefined;
+        const damage = typeof id === 'string' ? engine.store.damage(id) : undefined;
         if (r) found.push(queryExecutionShape(r));
-        else missing.push({ QueryExecutionId: id, ErrorCode: 'INVALID_INPUT', ErrorMessage: `QueryExecution ${String(id)} was not found` });
+        else if (damage !== undefined) {
+          missing.push({ QueryExecutionId: id, ErrorCode: 'INTERNAL_FAILURE', ErrorMessage: `The record of query execution ${id} is damaged (${damage})` });
+        } else missing.push({ QueryExecutionId: id, ErrorCode: 'INVALID_INPUT', ErrorMessage: `QueryExecution ${String(id)} was not found` });
       }
       return { QueryExecutions: found, UnprocessedQueryExecutionIds: missing };
     },
