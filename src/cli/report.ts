@@ -2,8 +2,7 @@ import type { CheckStatus, GapCheck } from '../services/gaps/gaps.service';
 
 /**
  * The report `gapwatch check` prints, the same in-process and over --url: the GraphQL GapReport's scalar
- * fields, with instants as ISO strings and `absent`/`reason` null where they do not apply (as GraphQL
- * sends them), so a CI script reads one shape whichever way the check ran.
+ * fields, with instants as ISO strings and `reason` null where it does not apply (as GraphQL sends it), so a CI script reads one shape whichever way the check ran.
  */
 export interface CliRange {
   group: string;
@@ -13,7 +12,7 @@ export interface CliRange {
   buckets: number;
   expected: number;
   observed: number;
-  absent: boolean | null;
+  absent: boolean;
   reason: string | null;
 }
 
@@ -72,7 +71,7 @@ export function fromGapCheck(check: GapCheck): CliReport {
       buckets: r.buckets,
       expected: r.expected,
       observed: r.observed,
-      absent: r.kind === 'MISSING' ? r.absent : null,
+      absent: r.kind === 'MISSING' && r.absent,
       reason: r.kind === 'PARTIAL_EDGE' ? r.reason : null,
     })),
   };

@@ -1,9 +1,10 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, Info, Int, Query, Resolver, Root } from 'type-graphql';
 import type { Context } from '../context';
-import { ChecksArgs, DatasetInfo, GapReport, GapsArgs, ReadySignal } from '../schema/gaps.type';
+import { ChecksArgs, DatasetInfo, GapRange, GapReport, GapsArgs, ReadySignal } from '../schema/gaps.type';
 import { QueryExecution } from '../schema/query-execution.type';
 import type { Execution } from '../services/athena/athena.service';
+import type { GapRange as EngineGapRange } from '../services/gaps/compute';
 import type { Dataset } from '../services/gaps/dataset';
 import { formatDuration } from '../services/time/duration';
 import type { GapCheck, GapsService } from '../services/gaps/gaps.service';
@@ -107,5 +108,18 @@ export class GapReportResolver {
   async queryExecution(@Root() report: GapCheck, @Ctx() ctx: Context): Promise<Execution | null> {
     if (report.queryExecutionId === null) return null;
     return ctx.loaders.execution.load(report.queryExecutionId);
+  }
+}
+
+@Uses()
+@Resolver(() => GapRange)
+export class GapRangeResolver {
+  /**
+   * A yes/no on every range, so a person reading ranges side by side sees true or false, never a null that
+   * means "not applicable": only a MISSING range can be a group with no rows at all in the window.
+   */
+  @FieldResolver(() => Boolean, { description: 'True when the group had no rows at all in the window (then the range is MISSING); false otherwise.' })
+  absent(@Root() range: EngineGapRange): boolean {
+    return range.kind === 'MISSING' && range.absent;
   }
 }

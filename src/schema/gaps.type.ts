@@ -68,8 +68,7 @@ export class GapRange {
   @Field(() => GraphQLSafeInt, { description: 'Rows found over the range.' })
   observed!: number;
 
-  @Field(() => Boolean, { nullable: true, description: 'MISSING only: true when the group had no rows at all in the window.' })
-  absent?: boolean;
+  // `absent` (Boolean!) is resolved by GapRangeResolver: the engine records it on MISSING ranges only.
 
   @Field(() => String, { nullable: true, description: 'PARTIAL_EDGE only: SERIES_START or SETTLING.' })
   reason?: string;

@@ -53,7 +53,7 @@ function expectedRanges() {
       case 'ABSENT_DAY':
         return { group: d.symbol, kind: 'MISSING', start: d.start, end: d.end, buckets, absent: false, reason: null };
       case 'UNDERFILLED':
-        return { group: d.symbol, kind: 'UNDERFILLED', start: d.start, end: d.end, buckets, absent: null, reason: null };
+        return { group: d.symbol, kind: 'UNDERFILLED', start: d.start, end: d.end, buckets, absent: false, reason: null };
       case 'STARTS_MID_HOUR':
         return {
           group: d.symbol,
@@ -61,7 +61,7 @@ function expectedRanges() {
           start: d.start,
           end: new Date(Date.parse(d.start) + 3_600_000).toISOString(),
           buckets: 1,
-          absent: null,
+          absent: false,
           reason: 'SERIES_START',
         };
     }

@@ -54,8 +54,8 @@ describe('the report gapwatch check prints', () => {
       ranges: [
         { group: 'AMZN', kind: 'MISSING', start: '2024-03-05T13:00:00.000Z', end: '2024-03-05T14:00:00.000Z', buckets: 1, expected: 60, observed: 0, absent: false, reason: null },
         { group: 'MSFT', kind: 'MISSING', start: '2024-03-04T00:00:00.000Z', end: '2024-03-06T00:00:00.000Z', buckets: 48, expected: 2880, observed: 0, absent: true, reason: null },
-        { group: 'WORK', kind: 'PARTIAL_EDGE', start: '2024-03-04T00:00:00.000Z', end: '2024-03-04T01:00:00.000Z', buckets: 1, expected: 60, observed: 23, absent: null, reason: 'SERIES_START' },
-        { group: 'WORK', kind: 'UNDERFILLED', start: '2024-03-05T07:00:00.000Z', end: '2024-03-05T08:00:00.000Z', buckets: 1, expected: 59.999999, observed: 12, absent: null, reason: null },
+        { group: 'WORK', kind: 'PARTIAL_EDGE', start: '2024-03-04T00:00:00.000Z', end: '2024-03-04T01:00:00.000Z', buckets: 1, expected: 60, observed: 23, absent: false, reason: 'SERIES_START' },
+        { group: 'WORK', kind: 'UNDERFILLED', start: '2024-03-05T07:00:00.000Z', end: '2024-03-05T08:00:00.000Z', buckets: 1, expected: 59.999999, observed: 12, absent: false, reason: null },
       ],
     });
   });
