@@ -85,7 +85,8 @@ describe('damaged records and result files', () => {
         const ep = await startEmbedded({ port: 0, dataDir: dir.path });
         const client = athenaClient(ep.url);
         good = (await runQuery(client, 'SELECT 1')).id;
-        bad = [(await runQuery(client, 'SELECT 2')).id, (await runQuery(client, 'SELECT 3')).id, (await runQuery(client, 'SELECT 4')).id];
+        bad = [];
+        for (const n of [2, 3, 4, 5]) bad.push((await runQuery(client, `SELECT ${n}`)).id);
         client.destroy();
         await ep.close();
       }
@@ -93,6 +94,7 @@ describe('damaged records and result files', () => {
       writeFileSync(file(bad[0]), 'null');
       writeFileSync(file(bad[1]), '{"id": "garbage');
       writeFileSync(file(bad[2]), JSON.stringify({ ...JSON.parse(readFileSync(file(bad[2]), 'utf8')), state: 'EXPLODED' }));
+      writeFileSync(file(bad[3]), JSON.stringify({ ...JSON.parse(readFileSync(file(bad[3]), 'utf8')), result: undefined }));
 
       const ep = await startEmbedded({ port: 0, dataDir: dir.path, logger });
       const client = athenaClient(ep.url, 1);
@@ -111,8 +113,8 @@ describe('damaged records and result files', () => {
           { QueryExecutionId: bad[0], ErrorCode: 'INTERNAL_FAILURE', ErrorMessage: `The record of query execution ${bad[0]} is damaged (expected a JSON object, got null)` },
         ]);
         // New work goes on as usual.
-        const after = await runQuery(client, 'SELECT 5');
-        expect(await resultRows(client, after.id)).toStrictEqual([['_col0'], ['5']]);
+        const after = await runQuery(client, 'SELECT 6');
+        expect(await resultRows(client, after.id)).toStrictEqual([['_col0'], ['6']]);
       } finally {
         client.destroy();
         await ep.close();

@@ -115,6 +115,9 @@ function recordDamage(v: unknown, id: string): string | undefined {
   const p = v.executionParameters;
   if (p !== undefined && !(Array.isArray(p) && p.every((x) => typeof x === 'string'))) return 'executionParameters is not a list of strings';
   const r = v.result;
+  // Every SUCCEEDED execution stores a result (INSERT and DDL an empty one); without it a page would be
+  // an empty success.
+  if (v.state === 'SUCCEEDED' && r === undefined) return 'a SUCCEEDED execution without its result';
   if (r !== undefined) {
     if (!isObject(r) || !Array.isArray(r.columns) || !isCount(r.rowCount) || !isCount(r.bytes) || !isCount(r.updateCount) || typeof r.header !== 'boolean') {
       return 'result is not a stored result';
