@@ -3,7 +3,7 @@
  * endpoint with the real SDK client (or raw HTTP where the SDK cannot send the request), and must stay
  * impossible.
  */
-import { StartQueryExecutionCommand, TooManyRequestsException, StopQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { InvalidRequestException, StartQueryExecutionCommand, StopQueryExecutionCommand, TooManyRequestsException } from '@aws-sdk/client-athena';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -109,6 +109,18 @@ describe('execution parameters bind as exactly one value', () => {
     }
     const echo = await runQuery(h.client, 'SELECT ?, ?', { ExecutionParameters: ["'a\\'''", "'--'"] });
     expect((await resultRows(h.client, echo.id))[1]).toStrictEqual(["a\\'", '--']);
+  });
+
+  it('refuses parameters longer than Athena allows (1024 characters), deep nesting included', async () => {
+    const deep = `${'ARRAY['.repeat(100_000)}1${']'.repeat(100_000)}`;
+    const err = await h.client
+      .send(new StartQueryExecutionCommand({ QueryString: 'SELECT ?', ExecutionParameters: [deep] }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidRequestException);
+    expect((err as Error).message).toBe('ExecutionParameters must be a non-empty list of strings of 1 to 1024 characters');
+    const nested = `${'ARRAY['.repeat(140)}1${']'.repeat(140)}`;
+    const { id } = await runQuery(h.client, 'SELECT len(?)', { ExecutionParameters: [nested] });
+    expect((await resultRows(h.client, id))[1]).toStrictEqual(['1']);
   });
 
   it('keeps typed literals, numbers and arrays working', async () => {

@@ -87,14 +87,15 @@ export function athenaHandler(engine: AthenaEngine): ServiceHandler {
       const ctx = input.QueryExecutionContext as Record<string, unknown> | undefined;
       const resultConfiguration = input.ResultConfiguration as Record<string, unknown> | undefined;
       const params = input.ExecutionParameters;
-      if (params !== undefined && (!Array.isArray(params) || params.length < 1 || params.some((p) => typeof p !== 'string' || p.length < 1))) {
-        throw invalid('ExecutionParameters must be a non-empty list of non-empty strings');
+      // Athena's own bound (1–1024 characters each) also keeps the literal parser's nesting shallow.
+      if (params !== undefined && (!Array.isArray(params) || params.length < 1 || params.some((p) => typeof p !== 'string' || p.length < 1 || p.length > 1024))) {
+        throw invalid('ExecutionParameters must be a non-empty list of strings of 1 to 1024 characters');
       }
       const outcome = engine.submit({
         query,
         database: optionalString(ctx, 'Database', 1, 255),
         catalog: optionalString(ctx, 'Catalog', 1, 256),
-        workGroup: optionalString(input, 'WorkGroup') ?? 'primary',
+        workGroup: optionalString(input, 'WorkGroup', 1, 128) ?? 'primary',
         outputLocation: optionalString(resultConfiguration, 'OutputLocation'),
         executionParameters: params as string[] | undefined,
         clientRequestToken: optionalString(input, 'ClientRequestToken', 32, 128),
@@ -179,7 +180,7 @@ export function athenaHandler(engine: AthenaEngine): ServiceHandler {
 
     async ListQueryExecutions(input) {
       const max = optionalInt(input, 'MaxResults', 0, 50) ?? 50;
-      const workGroup = optionalString(input, 'WorkGroup') ?? 'primary';
+      const workGroup = optionalString(input, 'WorkGroup', 1, 128) ?? 'primary';
       const token = optionalString(input, 'NextToken', 1, 1024);
       // Newest first; the token remembers the last sequence number served, so executions started
       // between two pages neither shift nor repeat entries.
