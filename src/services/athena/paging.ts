@@ -11,7 +11,7 @@ import type { DecodedColumn, TypedValue } from './decode';
  * A cursor is the client's to send back, so nothing in it is trusted: it must name the execution it is
  * used on, its token is only ever passed to Athena (which refuses one it did not issue for that
  * execution), and its index must be a row of that page. Page 1 is the page fetched without a token, and
- * whether a page starts with the header row depends on that alone (athena.service.ts), never on a token's
+ * whether a page starts with the header row depends on that alone (result-pages.ts), never on a token's
  * text.
  */
 export interface RowCursor {
