@@ -81,6 +81,7 @@ export function parseNamedQueries(raw: unknown): NamedQuery[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw new ConfigError(`namedQueries: expected a list, got ${JSON.stringify(raw)}`);
   const seen = new Set<string>();
+  const typedBySql = new Map<string, { name: string; types?: Record<string, string> }>();
   return raw.map((entry, i) => {
     const where = `namedQueries[${i}]`;
     if (!isRecord(entry)) throw new ConfigError(`${where}: expected a mapping with name and sql`);
@@ -109,6 +110,13 @@ export function parseNamedQueries(raw: unknown): NamedQuery[] {
         }
       }
     }
+    // An execution's named query is found by its SQL (queries.service.ts), so two with the same SQL must
+    // decode alike.
+    const twin = typedBySql.get(sql);
+    if (twin !== undefined && JSON.stringify(twin.types ?? {}) !== JSON.stringify(types ?? {})) {
+      throw new ConfigError(`${named}.types: '${twin.name}' has the same sql with other types; give them the same types or one query`);
+    }
+    if (twin === undefined) typedBySql.set(sql, { name, ...(types ? { types } : {}) });
     return { name, sql, ...(description ? { description } : {}), ...(types ? { types } : {}) };
   });
 }

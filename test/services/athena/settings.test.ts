@@ -10,4 +10,14 @@ describe('namedQueries', () => {
       new ConfigError('namedQueries[0] (q).types.tags: Type "array(varchar" is not a Trino type: expected ")" at offset 13'),
     );
   });
+
+  it('refuses two named queries with the same SQL and different types: an execution is matched by its SQL', () => {
+    expect(() =>
+      parseNamedQueries([
+        { name: 'a', sql: 'SELECT [1] AS xs', types: { xs: 'array(integer)' } },
+        { name: 'b', sql: 'SELECT [1] AS xs' },
+      ]),
+    ).toThrow(new ConfigError("namedQueries[1] (b).types: 'a' has the same sql with other types; give them the same types or one query"));
+    expect(parseNamedQueries([{ name: 'a', sql: 'SELECT 1' }, { name: 'b', sql: 'SELECT 1' }])).toHaveLength(2);
+  });
 });
