@@ -86,6 +86,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const metrics = new Metrics();
   const backends = await connectBackends(settings, logger, clock, { metrics });
   metrics.watchGaps(backends.services.gaps);
+  metrics.watchCache(() => backends.services.athena.cacheStats());
   const scope: AppScope = { logger, services: backends.services, now: clock.now };
   const schema = await buildGapwatchSchema(scope.services);
   const access = new Access(env.access);

@@ -60,6 +60,27 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'gapwatch_' });
   }
 
+  /** Reports the shared results-page cache at every scrape: hit ratio since start, and bytes held. */
+  watchCache(stats: () => { hits: number; misses: number; bytes: number }): void {
+    new Gauge({
+      name: 'gapwatch_result_cache_hit_ratio',
+      help: 'Share of results-page lookups answered from the shared cache since start (0 before any lookup)',
+      registers: [this.registry],
+      collect() {
+        const { hits, misses } = stats();
+        this.set(hits + misses === 0 ? 0 : hits / (hits + misses));
+      },
+    });
+    new Gauge({
+      name: 'gapwatch_result_cache_bytes',
+      help: 'Estimated bytes of decoded result pages the shared cache holds',
+      registers: [this.registry],
+      collect() {
+        this.set(stats().bytes);
+      },
+    });
+  }
+
   /** Reports each dataset's newest check (scheduled or asked for) at every scrape. */
   watchGaps(gaps: GapsView): void {
     new Gauge({

@@ -45,6 +45,17 @@ describe('/metrics', () => {
     expect(sample(text, 'gapwatch_process_resident_memory_bytes', {})).toBeGreaterThan(0);
   });
 
+  it('reports the results-page cache hit ratio', async () => {
+    const id = (await t.gql('{ gaps(dataset: "stock_ticks", from: "2024-03-04T00:00:00Z", to: "2024-03-05T00:00:00Z") { queryExecutionId } }')).data.gaps.queryExecutionId;
+    const rows = `{ queryExecution(id: "${id}") { rows(first: 1) { edges { cursor } } } }`;
+    await t.gql(rows);
+    const before = sample(await scrape(), 'gapwatch_result_cache_hit_ratio', {})!;
+    for (let i = 0; i < 5; i++) expect((await t.gql(rows)).errors).toBeUndefined();
+    const after = sample(await scrape(), 'gapwatch_result_cache_hit_ratio', {})!;
+    expect(after).toBeGreaterThan(before);
+    expect(sample(await scrape(), 'gapwatch_result_cache_bytes', {})).toBeGreaterThan(0);
+  });
+
   it('shows active subscriptions while they are open', async () => {
     const client = t.ws();
     let stop: () => void = () => {};

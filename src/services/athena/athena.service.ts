@@ -208,6 +208,11 @@ export class AthenaService {
     }
   }
 
+  /** The shared results-page cache's lookups and size, for /metrics. */
+  cacheStats(): { hits: number; misses: number; bytes: number } {
+    return this.results.cacheStats();
+  }
+
   /**
    * One page of a SUCCEEDED query's results, decoded; `token` null is the first page. Shared by every
    * request (result-pages.ts), since such results never change.

@@ -5,6 +5,9 @@
 export class ByteBoundedLru<V> {
   private readonly entries = new Map<string, { value: V; bytes: number }>();
   private total = 0;
+  /** Lookups that found their key, and that did not (the result-cache hit ratio in /metrics). */
+  hits = 0;
+  misses = 0;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -18,7 +21,11 @@ export class ByteBoundedLru<V> {
 
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
-    if (!entry) return undefined;
+    if (!entry) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
     // Re-insert so iteration order is least-recently-used first.
     this.entries.delete(key);
     this.entries.set(key, entry);

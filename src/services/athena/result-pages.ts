@@ -55,6 +55,11 @@ export class ResultPages {
     this.pages = new ByteBoundedLru(cacheBytes);
   }
 
+  /** How the shared page cache is doing: lookups answered from it, lookups not, and bytes held. */
+  cacheStats(): { hits: number; misses: number; bytes: number } {
+    return { hits: this.pages.hits, misses: this.pages.misses, bytes: this.pages.bytes };
+  }
+
   /**
    * One page of a SUCCEEDED query's results, decoded; `token` null is the first page. Cached by execution,
    * token and hints, since such results never change.
