@@ -68,6 +68,18 @@ function refuse(res: ServerResponse, status: number, error: CodedError, headers:
   sendJson(res, status, { errors: [{ message: error.message, extensions: error.extensions }] });
 }
 
+/** graphql-transport-ws messages only a server sends. */
+const SERVER_TYPES: ReadonlySet<unknown> = new Set(['connection_ack', 'next', 'error']);
+
+/** True when the message is JSON of a type only a server sends; malformed JSON is graphql-ws's to refuse. */
+function serverOnly(text: string): boolean {
+  try {
+    return SERVER_TYPES.has((JSON.parse(text) as { type?: unknown } | null)?.type);
+  } catch {
+    return false;
+  }
+}
+
 /** Per WebSocket connection: who connected, and the operations running on it. */
 interface Connection {
   principal: Principal;
@@ -111,6 +123,20 @@ export async function createApp(options: AppOptions): Promise<App> {
       }
       done(true);
     },
+  });
+  // graphql-ws treats a message only a server may send (next, error, connection_ack) arriving from a client
+  // as its own internal failure: it logs a stack to the console and closes with 4500. It is the client's
+  // mistake, so it is answered as graphql-ws answers other bad messages (4400) before the library sees it.
+  // (Registered before useServer's own listener, so it runs first.)
+  wsServer.on('connection', (socket) => {
+    const emit = socket.emit.bind(socket) as (event: string, ...args: unknown[]) => boolean;
+    socket.emit = ((event: string, ...args: unknown[]) => {
+      if (event === 'message' && serverOnly(String(args[0]))) {
+        socket.close(4400, 'Invalid message received: a client may not send this message type');
+        return true;
+      }
+      return emit(event, ...args);
+    }) as typeof socket.emit;
   });
   const connections = new WeakMap<object, Connection>();
   const finishWs = (ctx: object, id: string) => {
