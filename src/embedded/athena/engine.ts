@@ -207,7 +207,7 @@ export class AthenaEngine {
       rec.athenaError = outcome.error;
     }
     this.store.save(rec);
-    for (const evicted of this.store.evict()) this.logger?.debug({ executionId: evicted }, 'evicted old execution');
+    this.store.evict();
   }
 
   private async execute(rec: ExecutionRecord, run: Running): Promise<void> {

@@ -191,7 +191,7 @@ export class ExecutionStore {
   private readonly byToken = new Map<string, string>();
   /** Ids whose record file could not be used, with why; they answer DamagedStore instead of "not found". */
   private readonly damagedRecords = new Map<string, string>();
-  /** Readers per execution id; eviction skips these and runs again when the last one lets go. */
+  /** Readers per execution id; eviction stops at these and runs again when the last one lets go. */
   private readonly readers = new Map<string, number>();
   private readonly execDir: string;
   private readonly resultDir: string;
@@ -396,6 +396,7 @@ export class ExecutionStore {
       count--;
       bytes -= r.result?.bytes ?? 0;
       evicted.push(r.id);
+      this.logger?.debug({ executionId: r.id }, 'evicted old execution');
     }
     return evicted;
   }
