@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startBuiltService } from './support/built-service';
+import { startBuiltService, untilServing } from './support/built-service';
 
 /** The built service as an operator runs it: starts, serves, and on SIGTERM drains and exits 0. */
 it('serves on the configured port and exits 0 on SIGTERM', async () => {
@@ -50,18 +50,8 @@ it('npm start stops on SIGTERM to npm, and its build leaves an unchanged dist al
     GAPWATCH_DATA_DIR: dataDir,
   };
   const child = spawn('npm', ['start', '--silent'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /serving GraphQL and the explorer at (http:\/\/[^\s"]+)\/graphql/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}${err}`)));
-    });
+    const { url, stdout, stderr } = await untilServing(child);
     // The repo's config checks the March 2024 sample on demand only: a first start has nothing to alarm about.
     const res = await fetch(`${url}/graphql`, {
       method: 'POST',
@@ -76,9 +66,11 @@ it('npm start stops on SIGTERM to npm, and its build leaves an unchanged dist al
         ],
       },
     });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // 'close': npm has exited and its output is all read.
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    const out = stdout();
     expect(out).not.toContain('"status":"GAPS"');
     expect(out).not.toContain('"level":50');
     // npm has gone; the server must have gone with it rather than keep the port.
@@ -86,7 +78,7 @@ it('npm start stops on SIGTERM to npm, and its build leaves an unchanged dist al
     expect(out).toContain('"msg":"stopped"');
     expect(statSync(built).mtimeMs).toBe(builtAt);
     // The AWS SDK's Node-version notice is at most one of gapwatch's log lines, never its own stderr print.
-    expect(err).not.toContain('NodeVersionSupportWarning');
+    expect(stderr()).not.toContain('NodeVersionSupportWarning');
     expect(out.match(/AWS SDK for JavaScript versions published/g)?.length ?? 0).toBe(Number(process.versions.node.split('.')[0]) < 22 ? 1 : 0);
   } finally {
     child.kill('SIGKILL');

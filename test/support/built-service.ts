@@ -6,6 +6,27 @@ export interface BuiltService {
   child: ChildProcessByStdio<null, Readable, Readable>;
   /** e.g. http://127.0.0.1:41234 (GraphQL at `${url}/graphql`). */
   url: string;
+  /** Everything the process has written so far. */
+  stdout(): string;
+  stderr(): string;
+}
+
+/**
+ * Resolves once `child` (the built service, or `npm start` running it) says where it serves; rejects if
+ * it exits first. Keeps collecting its output after that. The caller kills it.
+ */
+export function untilServing(child: ChildProcessByStdio<null, Readable, Readable>): Promise<BuiltService> {
+  let out = '';
+  let err = '';
+  return new Promise<BuiltService>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /serving GraphQL and the explorer at (http:\/\/[^\s"]+)\/graphql/.exec(out);
+      if (match) resolve({ child, url: match[1]!, stdout: () => out, stderr: () => err });
+    });
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}${err}`)));
+  });
 }
 
 /**
@@ -17,14 +38,5 @@ export function startBuiltService(env: Record<string, string>, nodeArgs: readonl
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return new Promise<BuiltService>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /serving GraphQL and the explorer at (http:\/\/[^\s"]+)\/graphql/.exec(out);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
-  });
+  return untilServing(child);
 }
