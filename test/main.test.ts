@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startBuiltService, untilServing } from './support/built-service';
@@ -33,7 +33,7 @@ it('serves on the configured port and exits 0 on SIGTERM', async () => {
 /**
  * `npm start` as a person runs it: npm 11 runs the script through `sh -c`, which does not pass a SIGTERM on
  * to node, so a server left behind would keep the port and the DuckDB lock. The start script execs node.
- * Its prestart build must not rewrite dist when nothing changed.
+ * Its prestart build must not rewrite dist when nothing changed, and must drop outputs of deleted sources.
  */
 it('npm start stops on SIGTERM to npm, and its build leaves an unchanged dist alone', async () => {
   const root = path.resolve(__dirname, '..');
@@ -42,6 +42,9 @@ it('npm start stops on SIGTERM to npm, and its build leaves an unchanged dist al
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'ignore' });
   const built = path.join(root, 'dist/src/main.js');
   const builtAt = statSync(built).mtimeMs;
+  // An output whose source has gone (moved or deleted since it was built) must not survive to shadow anything.
+  const orphan = path.join(root, 'dist/src/embedded/orphan-of-a-moved-source.js');
+  writeFileSync(orphan, '');
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -77,6 +80,7 @@ it('npm start stops on SIGTERM to npm, and its build leaves an unchanged dist al
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
     expect(out).toContain('"msg":"stopped"');
     expect(statSync(built).mtimeMs).toBe(builtAt);
+    expect(existsSync(orphan)).toBe(false);
     // The AWS SDK's Node-version notice is at most one of gapwatch's log lines, never its own stderr print.
     expect(stderr()).not.toContain('NodeVersionSupportWarning');
     expect(out.match(/AWS SDK for JavaScript versions published/g)?.length ?? 0).toBe(Number(process.versions.node.split('.')[0]) < 22 ? 1 : 0);
