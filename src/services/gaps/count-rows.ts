@@ -107,7 +107,7 @@ export function wideGroupColumns(dataset: Dataset, columns: readonly string[]): 
   if (wide === undefined) throw new TypeError(`dataset ${dataset.name} is not wide`);
   const map = new Map<string, string>();
   if (typeof wide.groupColumns !== 'string') {
-    for (const [group, column] of Object.entries(wide.groupColumns)) map.set(group, column);
+    for (const [group, column] of wide.groupColumns) map.set(group, column);
     return map;
   }
   const [prefix, suffix] = wide.groupColumns.split('{group}') as [string, string];

@@ -39,7 +39,7 @@ export interface WideShape {
   /** The column holding the bucket time. */
   readonly timeColumn: string;
   /** A pattern with one `{group}` (e.g. `{group}_CNT`), or an explicit group → column map. */
-  readonly groupColumns: string | Readonly<Record<string, string>>;
+  readonly groupColumns: string | ReadonlyMap<string, string>;
 }
 
 /** One field of a partition value's format, or literal text between fields. */
@@ -393,19 +393,20 @@ function parsePartition(r: Reader, raw: unknown): Partition | undefined {
   return { column: p.column, format, parts, type };
 }
 
-function parseWideColumns(r: Reader, raw: unknown): string | Record<string, string> {
+function parseWideColumns(r: Reader, raw: unknown): string | Map<string, string> {
   if (raw === undefined || raw === null) return '{group}_CNT';
   if (typeof raw === 'string') {
     if (raw.split('{group}').length !== 2) r.fail('wideColumns', `expected a pattern with exactly one {group}, got '${raw}'`);
     return raw;
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) r.fail('wideColumns', `expected a pattern like "{group}_CNT" or a mapping group → column, got ${describe(raw)}`);
-  const map: Record<string, string> = {};
+  // Group names are data: a Map, so a group called `__proto__` or `constructor` is a group like any other.
+  const map = new Map<string, string>();
   for (const [group, column] of Object.entries(raw as Record<string, unknown>)) {
     if (typeof column !== 'string' || column === '') r.fail(`wideColumns.${group}`, `expected a column name, got ${describe(column)}`);
-    map[group] = column;
+    map.set(group, column);
   }
-  if (Object.keys(map).length === 0) r.fail('wideColumns', 'expected at least one group → column');
+  if (map.size === 0) r.fail('wideColumns', 'expected at least one group → column');
   return map;
 }
 

@@ -1,6 +1,6 @@
 import type { GapReport } from '../../../src/services/gaps/compute';
 import { alignWindow, computeGaps, windowProblem } from '../../../src/services/gaps/compute';
-import type { CountRow } from '../../../src/services/gaps/count-rows';
+import { wideToCountRows, type CountRow } from '../../../src/services/gaps/count-rows';
 import { DAY, HOUR, MINUTE, hourly, longDataset, t, wideDataset } from './helpers';
 
 const LATER = t('2030-01-01T00:00:00Z');
@@ -445,6 +445,18 @@ describe('group names are data, not object keys', () => {
       { kind: 'MISSING', group: 'valueOf', start: '2024-01-02T10:00:00.000Z', end: '2024-01-02T12:00:00.000Z', buckets: 2, expected: 120, observed: 0, absent: false },
     ]);
     expect(r.checkedBuckets).toBe(3 + 4 + 5);
+  });
+});
+
+describe('wide columns of groups with Object.prototype names', () => {
+  it('maps groups called __proto__ and constructor to their columns', () => {
+    // JSON.parse, as a YAML loader does, makes "__proto__" an own key rather than a prototype.
+    const dataset = wideDataset({ wideColumns: JSON.parse('{"__proto__": "P_CNT", "constructor": "C_CNT"}') });
+    const rows = wideToCountRows(dataset, [{ capture_datetime_hour: '2024-01-02T10:00:00.000Z', P_CNT: 60, C_CNT: 0 }], ['capture_datetime_hour', 'P_CNT', 'C_CNT']);
+    expect(rows).toStrictEqual([
+      { at: t('2024-01-02T10:00:00Z'), group: '__proto__', count: 60 },
+      { at: t('2024-01-02T10:00:00Z'), group: 'constructor', count: 0 },
+    ]);
   });
 });
 
