@@ -8,6 +8,8 @@
  * - the Task wrapper below (TaskScheduled/Started/Succeeded/Failed), which the interpreter does not report
  *   at all. The wrapper yields one macrotask before it records anything, so every interpreter event
  *   dispatched before the handler was called has been consumed first.
+ * Map iterations' events reach the log through one more async hop than the Map's own exit or failure, so
+ * a Map's end may be logged before its last iteration's: see `hold`.
  */
 import './polyfill';
 import { ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions } from 'aws-local-stepfunctions';
@@ -63,10 +65,23 @@ interface Run {
   attempts: Set<Attempt>;
   /** Open iteration indexes per Map state name. */
   maps: Map<string, Set<number>>;
+  /** Per Map, the open iterations whose latest state event is a failure (see `translate`). */
+  failing: Map<string, Set<number>>;
   /** Map/Parallel states that failed (then maybe caught): their exit is not a success. */
   failedStates: Set<string>;
   failure?: { error: string; cause: string };
   done?: Promise<void>;
+  /** A Map's end being held back until its iterations' late events are in (see `hold`). */
+  holding?: Hold;
+}
+
+interface Hold {
+  map: string;
+  event: InterpreterEvent;
+  /** Events after it that are not its iterations', written once it is. */
+  held: InterpreterEvent[];
+  flushed: Promise<void>;
+  release: () => void;
 }
 
 export interface StartOutcome {
@@ -265,6 +280,7 @@ export class EmbeddedStepFunctions {
       controller: new AbortController(),
       attempts: new Set(),
       maps: new Map(),
+      failing: new Map(),
       failedStates: new Set(),
     };
     this.executions.set(arn, rec);
@@ -400,6 +416,8 @@ export class EmbeddedStepFunctions {
         outcome = { err };
       }
       await consumed;
+      // The log has ended: nothing more can arrive for a held Map end.
+      if (run.holding) this.flush(run, machine);
     } catch (err) {
       outcome = { err };
     }
@@ -422,9 +440,58 @@ export class EmbeddedStepFunctions {
     }
   }
 
-  /** Translates one interpreter event into AWS history events. */
+  /**
+   * Routes one interpreter event. A Map's exit or failure is held for one macrotask: the events of its
+   * iterations that the interpreter forwards late (MapIterationFailed of the iteration that failed it,
+   * the last MapIterationSucceeded) are written first, and events of other states wait behind it, so
+   * the history reads in causal order whatever the interleaving of the interpreter's promises.
+   */
   private onEvent(run: Run, machine: CompiledMachine, e: InterpreterEvent): void {
     if (run.closed) return;
+    const hold = run.holding;
+    if (hold) {
+      const ofHeldMap =
+        (e.type.startsWith('MapIteration') && e.parentState?.name === hold.map) ||
+        (e.index !== undefined && e.state !== undefined && machine.states.get(e.state.name)?.map === hold.map);
+      if (ofHeldMap && hold.held.length === 0) this.translate(run, machine, e);
+      else hold.held.push(e);
+      return;
+    }
+    if (e.type === 'StateExited' || e.type === 'StateFailed') {
+      if (e.state?.type === 'Map') {
+        let release!: () => void;
+        const flushed = new Promise<void>((r) => (release = r));
+        run.holding = { map: e.state.name, event: e, held: [], flushed, release };
+        setImmediate(() => this.flush(run, machine));
+        return;
+      }
+    }
+    this.translate(run, machine, e);
+  }
+
+  private flush(run: Run, machine: CompiledMachine): void {
+    const hold = run.holding;
+    if (!hold) return;
+    run.holding = undefined;
+    this.translate(run, machine, hold.event);
+    // What was held goes through onEvent again, so a further Map end among it is held in turn.
+    for (const e of hold.held) this.onEvent(run, machine, e);
+    hold.release();
+  }
+
+  /** Translates one interpreter event into AWS history events. */
+  private translate(run: Run, machine: CompiledMachine, e: InterpreterEvent): void {
+    if (run.closed) return;
+    // The interpreter may never log an iteration's end: when the Map's failure ends the execution, its
+    // log closes before the iteration's forwarded MapIterationFailed arrives. The iteration's own state
+    // events say it: one whose latest state event is a failure failed, any other was aborted.
+    const map = e.index !== undefined && e.state ? machine.states.get(e.state.name)?.map : undefined;
+    if (map !== undefined) {
+      const failing = run.failing.get(map) ?? new Set<number>();
+      run.failing.set(map, failing);
+      if (e.type === 'StateFailed') failing.add(e.index!);
+      else failing.delete(e.index!);
+    }
     switch (e.type) {
       case 'StateEntered': {
         const { name, type, input } = e.state!;
@@ -440,6 +507,11 @@ export class EmbeddedStepFunctions {
       }
       case 'StateExited': {
         const { name, type, output } = e.state!;
+        if (type === 'Map' && !run.failedStates.has(name)) {
+          // A Map that exited normally had every iteration succeed, logged or not.
+          for (const index of run.maps.get(name) ?? []) this.add(run, 'MapIterationSucceeded', { name, index });
+          run.maps.get(name)?.clear();
+        }
         if ((type === 'Map' || type === 'Parallel') && !run.failedStates.delete(name)) this.add(run, `${type}StateSucceeded`);
         this.add(run, `${type}StateExited`, { name, output: json(output), outputDetails: { truncated: false } });
         return;
@@ -448,8 +520,10 @@ export class EmbeddedStepFunctions {
         const { name, type } = e.state!;
         if (type === 'Task' && e.Error === 'States.Timeout') this.timeOut(run, name);
         if (type === 'Map') {
-          for (const index of run.maps.get(name) ?? []) this.add(run, 'MapIterationAborted', { name, index });
+          const failing = run.failing.get(name);
+          for (const index of run.maps.get(name) ?? []) this.add(run, failing?.has(index) ? 'MapIterationFailed' : 'MapIterationAborted', { name, index });
           run.maps.get(name)?.clear();
+          failing?.clear();
           // The interpreter abandons the other iterations without telling their handlers; this does.
           for (const a of run.attempts) if (machine.states.get(a.stateName)?.map === name) a.controller.abort(namedError('States.Aborted', `Map state ${name} failed`));
         }
@@ -500,6 +574,7 @@ export class EmbeddedStepFunctions {
     return async (input) => {
       // One macrotask: the interpreter's events before this call (this state's entry) are consumed first.
       await new Promise<void>((r) => setImmediate(r));
+      while (run.holding) await run.holding.flushed;
       if (run.closed) throw namedError('States.Aborted', 'The execution has ended');
       const attempt: Attempt = { stateName, resourceType, resource, timeoutSeconds: st.def.TimeoutSeconds, controller: new AbortController(), open: true };
       run.attempts.add(attempt);

@@ -1,6 +1,7 @@
 /**
  * How executions end other than by success or a handler's error: Task and execution time-outs, a stop in
- * the middle of a Map, a Task whose Resource has no handler. Each ending reaches the handlers' signals.
+ * the middle of a Map, a Map failed at once by one iteration, a Task whose Resource has no handler. Each
+ * ending reaches the handlers' signals, and every Map iteration's end is in the history.
  */
 import { CreateStateMachineCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { fullHistory, startSfn, waitForEnd, waitForEvent, type SfnHarness } from './helpers';
@@ -59,6 +60,62 @@ describe('embedded Step Functions: time-outs, stops and missing handlers', () =>
     expect(tail.map((e) => e.type)).toStrictEqual(['TaskStateAborted', 'MapIterationAborted', 'MapIterationAborted', 'MapIterationAborted', 'MapStateAborted', 'ExecutionAborted']);
     expect(tail.slice(1, 4).map((e) => e.mapIterationAbortedEventDetails)).toStrictEqual([0, 1, 2].map((index) => ({ name: 'Fan', index })));
     expect(h.observed.aborted.filter((a) => a === arn)).toHaveLength(3);
+  });
+
+  it('a Map failed by one iteration at once: that iteration Failed, the one still running Aborted and signalled', async () => {
+    // Item 'slow' waits for its signal; item 'bad' waits a second (so 'slow' is surely running), fails its
+    // Task, and the Catch leads to a Fail state without any await: the failure ends the execution before
+    // the interpreter would forward the iteration's end.
+    const arn = await run(
+      'map-fail-fast',
+      {
+        StartAt: 'Fan',
+        States: {
+          Fan: {
+            Type: 'Map',
+            ItemProcessor: {
+              StartAt: 'Which',
+              States: {
+                Which: { Type: 'Choice', Choices: [{ Variable: '$', StringEquals: 'bad', Next: 'Pause' }], Default: 'Hang2' },
+                Pause: { Type: 'Wait', Seconds: 1, Next: 'Try' },
+                Try: { Type: 'Task', Resource: fn('item'), Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Broken' }], End: true },
+                Broken: { Type: 'Fail', Error: 'ItemBroken', Cause: 'item said fail' },
+                Hang2: { Type: 'Task', Resource: fn('slow'), End: true },
+              },
+            },
+            End: true,
+          },
+        },
+      },
+      ['slow', 'bad'],
+    );
+    const d = await waitForEnd(h.client, arn);
+    expect(d).toMatchObject({ status: 'FAILED', error: 'ItemBroken', cause: 'item said fail' });
+    const events = await fullHistory(h.client, arn);
+    const ends = events.filter((e) => /^MapIteration(Succeeded|Failed|Aborted)$/.test(e.type));
+    expect(ends.map((e) => [e.type, (e.mapIterationFailedEventDetails ?? e.mapIterationAbortedEventDetails)?.index])).toStrictEqual(
+      expect.arrayContaining([
+        ['MapIterationFailed', 1],
+        ['MapIterationAborted', 0],
+      ]),
+    );
+    expect(ends).toHaveLength(2);
+    expect(events.map((e) => e.type).slice(-2)).toStrictEqual(['MapStateFailed', 'ExecutionFailed']);
+    expect(h.observed.aborted).toContain(arn);
+  });
+
+  it('a Map of instant iterations as the last state: every iteration succeeded before the Map did', async () => {
+    const arn = await run(
+      'map-instant',
+      { StartAt: 'Fan', States: { Fan: { Type: 'Map', ItemProcessor: { StartAt: 'Echo', States: { Echo: { Type: 'Pass', End: true } } }, End: true } } },
+      [1, 2, 3, 4, 5],
+    );
+    expect(await waitForEnd(h.client, arn)).toMatchObject({ status: 'SUCCEEDED', output: '[1,2,3,4,5]' });
+    const types = (await fullHistory(h.client, arn)).map((e) => e.type);
+    expect(types.filter((t) => t === 'MapIterationSucceeded')).toHaveLength(5);
+    expect(types.lastIndexOf('MapIterationSucceeded')).toBeLessThan(types.indexOf('MapStateSucceeded'));
+    expect(types.lastIndexOf('PassStateExited')).toBeLessThan(types.indexOf('MapStateSucceeded'));
+    expect(types.slice(-3)).toStrictEqual(['MapStateSucceeded', 'MapStateExited', 'ExecutionSucceeded']);
   });
 
   it('a Task whose Resource has no handler fails as a missing Lambda function, never calling out', async () => {
