@@ -92,7 +92,7 @@ describe('embedded Step Functions: time-outs, stops and missing handlers', () =>
     const d = await waitForEnd(h.client, arn);
     expect(d).toMatchObject({ status: 'FAILED', error: 'ItemBroken', cause: 'item said fail' });
     const events = await fullHistory(h.client, arn);
-    const ends = events.filter((e) => /^MapIteration(Succeeded|Failed|Aborted)$/.test(e.type));
+    const ends = events.filter((e) => /^MapIteration(Succeeded|Failed|Aborted)$/.test(e.type ?? ''));
     expect(ends.map((e) => [e.type, (e.mapIterationFailedEventDetails ?? e.mapIterationAbortedEventDetails)?.index])).toStrictEqual(
       expect.arrayContaining([
         ['MapIterationFailed', 1],
