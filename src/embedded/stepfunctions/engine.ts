@@ -121,6 +121,8 @@ export class EmbeddedStepFunctions {
   private nextMachineSeq = 1;
   private closing = false;
   private lastRead?: { seq: number; events: HistoryEvent[] };
+  /** Handler calls not yet settled, so a shutdown can wait for them to honour their abort signal. */
+  private readonly inflight = new Set<Promise<unknown>>();
 
   private constructor(opts: StepFunctionsOptions) {
     this.partition = { region: opts.region ?? 'us-east-1', accountId: opts.accountId ?? '000000000000' };
@@ -317,8 +319,11 @@ export class EmbeddedStepFunctions {
         cause: 'The embedded Step Functions endpoint shut down while this execution was running; its running Task handlers were sent an abort signal.',
       });
     }
+    // The handlers, not just the interpreter: a repair still writing when the endpoint (and Athena with
+    // it) closes would fail half-way; an aborted one that honours its signal is done well within this.
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled(runs.map((r) => r.done)), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    const settled = Promise.allSettled([...runs.map((r) => r.done), ...this.inflight]);
+    await Promise.race([settled, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
     clearTimeout(timer);
   }
 
@@ -584,7 +589,10 @@ export class EmbeddedStepFunctions {
       try {
         if (!handler) throw namedError('Lambda.ResourceNotFoundException', `Function not found: ${resourceArn} (no embedded Task handler is registered for this Resource)`);
         const signal = AbortSignal.any([run.controller.signal, attempt.controller.signal]);
-        const result = await handler(input, { signal, executionArn: run.rec.arn, stateName });
+        // Through a promise even if the handler throws synchronously or returns a plain value.
+        const call = Promise.resolve().then(() => handler(input, { signal, executionArn: run.rec.arn, stateName }));
+        this.inflight.add(call);
+        const result = await call.finally(() => this.inflight.delete(call));
         let output: string;
         try {
           output = json(result);

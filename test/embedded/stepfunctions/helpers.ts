@@ -55,6 +55,8 @@ export interface Observed {
   calls: { state: string; input: unknown; executionArn: string }[];
   aborted: string[];
   slowStarted: Set<string>;
+  /** Executions whose `linger` handler finished unwinding (100 ms after its abort). */
+  unwound: string[];
 }
 
 export function testHandlers(observed: Observed): Record<string, TaskHandler> {
@@ -75,6 +77,16 @@ export function testHandlers(observed: Observed): Record<string, TaskHandler> {
       if (input === 'bad') throw named('Fatal', 'bad item');
       return (input as number) * 2;
     },
+    [fn('linger')]: (input, ctx) =>
+      new Promise((_, reject) => {
+        observed.slowStarted.add(ctx.executionArn);
+        ctx.signal.addEventListener('abort', () =>
+          setTimeout(() => {
+            observed.unwound.push(ctx.executionArn);
+            reject(named('Aborted', 'unwound'));
+          }, 100),
+        );
+      }),
     [fn('slow')]: (input, ctx) =>
       new Promise((_, reject) => {
         observed.slowStarted.add(ctx.executionArn);
@@ -102,7 +114,7 @@ export interface SfnHarness {
 
 export async function startSfn(dataDir?: string, extra: Partial<StepFunctionsOptions> = {}): Promise<SfnHarness> {
   const dir = dataDir === undefined ? tempDir('gapwatch-sfn-') : { path: dataDir, remove: () => undefined };
-  const observed: Observed = { calls: [], aborted: [], slowStarted: new Set() };
+  const observed: Observed = { calls: [], aborted: [], slowStarted: new Set(), unwound: [] };
   const endpoint = await startEmbedded({
     port: 0,
     dataDir: dir.path,

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import pino from 'pino';
 import { startEmbedded } from '../../../src/embedded/server';
 import { tempDir } from '../helpers';
@@ -26,11 +26,22 @@ describe('embedded Step Functions persistence', () => {
       for (const arn of done) await waitForEnd(first.client, arn);
       const slow = await start({ mode: 'slow' });
       await waitForEvent(first.client, slow, 'TaskStarted');
+      // A handler that takes a moment to unwind after its abort: the shutdown waits for it.
+      const lingerer = await first.client.send(
+        new CreateStateMachineCommand({
+          name: 'lingerer',
+          roleArn: 'arn:aws:iam::000000000000:role/r',
+          definition: JSON.stringify({ StartAt: 'L', States: { L: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:000000000000:function:test-linger', End: true } } }),
+        }),
+      );
+      const linger = (await first.client.send(new StartExecutionCommand({ stateMachineArn: lingerer.stateMachineArn }))).executionArn!;
+      await waitForEvent(first.client, linger, 'TaskStarted');
       const list = async (c: typeof first.client) => (await c.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN }))).executions;
       const before = await list(first.client);
       const histories = await Promise.all(done.map((arn) => fullHistory(first.client, arn)));
       await first.close();
       expect(first.observed.aborted).toStrictEqual([slow]);
+      expect(first.observed.unwound).toStrictEqual([linger]);
 
       const second = await startSfn(dir.path);
       try {
