@@ -4,7 +4,6 @@ import type { Context } from '../context';
 import { ChecksArgs, DatasetInfo, GapRange, GapReport, GapsArgs, ReadySignal } from '../schema/gaps.type';
 import { QueryExecution } from '../schema/query-execution.type';
 import type { Execution } from '../services/athena/athena.service';
-import type { GapRange as EngineGapRange } from '../services/gaps/compute';
 import type { Dataset } from '../services/gaps/dataset';
 import { formatDuration } from '../services/time/duration';
 import type { GapCheck, GapsService } from '../services/gaps/gaps.service';
@@ -104,6 +103,15 @@ export class GapReportResolver {
     return this.gapsService.checks(dataset, first);
   }
 
+  /**
+   * The engine records `absent` on MISSING ranges only; here every range gets a yes/no, so a person reading
+   * ranges side by side sees true or false, never a null beside a false.
+   */
+  @FieldResolver(() => [GapRange], { description: 'Sorted by group, then start.' })
+  ranges(@Root() report: GapCheck): GapRange[] {
+    return report.ranges.map((r) => ({ ...r, absent: r.kind === 'MISSING' && r.absent }));
+  }
+
   @FieldResolver(() => QueryExecution, { nullable: true })
   async queryExecution(@Root() report: GapCheck, @Ctx() ctx: Context): Promise<Execution | null> {
     if (report.queryExecutionId === null) return null;
@@ -111,15 +119,3 @@ export class GapReportResolver {
   }
 }
 
-@Uses()
-@Resolver(() => GapRange)
-export class GapRangeResolver {
-  /**
-   * A yes/no on every range, so a person reading ranges side by side sees true or false, never a null that
-   * means "not applicable": only a MISSING range can be a group with no rows at all in the window.
-   */
-  @FieldResolver(() => Boolean, { description: 'True when the group had no rows at all in the window (then the range is MISSING); false otherwise.' })
-  absent(@Root() range: EngineGapRange): boolean {
-    return range.kind === 'MISSING' && range.absent;
-  }
-}

@@ -68,7 +68,8 @@ export class GapRange {
   @Field(() => GraphQLSafeInt, { description: 'Rows found over the range.' })
   observed!: number;
 
-  // `absent` (Boolean!) is resolved by GapRangeResolver: the engine records it on MISSING ranges only.
+  @Field({ description: 'True when the group had no rows at all in the window (then the range is MISSING); false otherwise.' })
+  absent!: boolean;
 
   @Field(() => String, { nullable: true, description: 'PARTIAL_EDGE only: SERIES_START or SETTLING.' })
   reason?: string;
@@ -154,8 +155,7 @@ export class GapReport {
   @Field({ description: 'The query returned no rows at all: never a pass.' })
   noData!: boolean;
 
-  @Field(() => [GapRange], { description: 'Sorted by group, then start.' })
-  ranges!: GapRange[];
+  // `ranges` is resolved by GapReportResolver, which gives every range its `absent`.
 
   @Field(() => GraphQLSafeInt, {
     nullable: true,
