@@ -105,6 +105,12 @@ describe('gapwatch check --url against a running gapwatch', () => {
     );
   });
 
+  it('exits 1 on a window in the future: nothing has happened yet, and silence is never a pass', async () => {
+    const run = await gapwatch(['check', '--dataset', 'stock_ticks', '--from', '2030-01-01T00:00:00Z', '--to', '2030-01-02T00:00:00Z', '--url', t.url, '--json']);
+    expect([run.code, run.stderr]).toStrictEqual([1, '']);
+    expect(JSON.parse(run.stdout)).toMatchObject({ status: 'PENDING', checkedBuckets: 0, ranges: [] });
+  });
+
   it('exits 1 on the sample window and lists the known defects in --json', async () => {
     const run = await gapwatch(['check', '--dataset', 'stock_ticks', ...SAMPLE_WINDOW, '--url', `${t.url}/graphql`, '--json']);
     expect([run.code, run.stderr]).toStrictEqual([1, '']);
