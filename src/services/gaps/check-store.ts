@@ -16,6 +16,11 @@ import type { GapCheck } from './gaps.service';
 export const HISTORY_PER_DATASET = 100;
 /** Ready signals kept per dataset, newest first: the newest is what clients read, the rest is an audit trail. */
 export const READY_SIGNALS_PER_DATASET = 100;
+/**
+ * Largest file per dataset. A check keeps its ranges, and a year of a thousand flaky series can be tens of
+ * thousands of them, so a count alone does not bound the bytes: the oldest checks go first (the newest stays).
+ */
+export const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
 /** What said the data of a window is ready: a complete check, or a pipeline run's Initiate step. */
 export type ReadySignalSource = { readonly kind: 'CHECK'; readonly checkId: string } | { readonly kind: 'PIPELINE'; readonly runId: string };
@@ -138,6 +143,7 @@ export class FileCheckStore extends MemoryCheckStore {
   constructor(
     private readonly dir: string,
     private readonly logger: Logger,
+    private readonly maxBytes = MAX_FILE_BYTES,
   ) {
     super();
     mkdirSync(dir, { recursive: true });
@@ -174,12 +180,25 @@ export class FileCheckStore extends MemoryCheckStore {
   protected override changed(dataset: string, state: DatasetState): Promise<void> {
     const stored: StoredState = {
       dataset,
-      checks: state.checks.map((c) => ({ ...c, checkedAt: c.checkedAt.toISOString() })),
+      checks: [],
       readySignals: state.readySignals.map((s) => ({ ...s, at: s.at.toISOString() })),
       ...(state.seriesStarts ? { seriesStarts: { starts: [...state.seriesStarts.starts], coversFrom: state.seriesStarts.coversFrom } } : {}),
     };
-    // Serialized now, so a later change cannot alter what this write saves.
-    const text = JSON.stringify(stored);
+    // Serialized now, so a later change cannot alter what this write saves. Checks are serialized one by
+    // one so the oldest that do not fit in maxBytes can be left out (of the file and of memory alike).
+    const rest = JSON.stringify(stored);
+    const checks: string[] = [];
+    let bytes = Buffer.byteLength(rest);
+    for (const check of state.checks) {
+      const text = JSON.stringify({ ...check, checkedAt: check.checkedAt.toISOString() });
+      bytes += Buffer.byteLength(text) + 1;
+      if (bytes > this.maxBytes && checks.length > 0) break;
+      checks.push(text);
+    }
+    if (checks.length < state.checks.length) state.checks.length = checks.length;
+    // A function, so `$&` in a check's text is not read as a replacement pattern. `"checks":[]` is the key
+    // itself: inside a JSON string its quotes would be escaped.
+    const text = rest.replace('"checks":[]', () => `"checks":[${checks.join(',')}]`);
     const file = this.file(dataset);
     const previous = this.writes.get(dataset) ?? Promise.resolve();
     const write = previous.then(async () => {

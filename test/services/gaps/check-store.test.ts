@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileCheckStore, HISTORY_PER_DATASET } from '../../../src/services/gaps/check-store';
@@ -61,6 +61,23 @@ describe('FileCheckStore', () => {
     expect(await second.checks('other', 10)).toStrictEqual([]);
     // One file per dataset, whatever characters its name holds.
     expect(readdirSync(dir)).toHaveLength(1);
+  });
+
+  it('bounds each dataset\'s file by bytes too, dropping the oldest checks first and keeping the newest', async () => {
+    const big = (i: number): GapCheck => ({ ...check('b', i), ranges: Array.from({ length: 50 }, () => ({ ...check('b', i).ranges[0]!, group: `G$&${i}` })) });
+    const size = Buffer.byteLength(JSON.stringify({ ...big(1), checkedAt: 'x' }));
+    const first = new FileCheckStore(dir, logger, size * 3.5);
+    for (let i = 0; i < 6; i++) await first.addCheck(big(i));
+    await first.flush();
+    expect((await first.checks('b', 100)).map((c) => c.id)).toStrictEqual(['c5', 'c4', 'c3']);
+    const [file] = readdirSync(dir);
+    expect(statSync(path.join(dir, file!)).size).toBeLessThanOrEqual(size * 3.5);
+    const second = new FileCheckStore(dir, logger);
+    expect(await second.checks('b', 100)).toStrictEqual([big(5), big(4), big(3)]);
+    // The newest check is kept even when it alone is over the bound.
+    const tiny = new FileCheckStore(dir, logger, 10);
+    await tiny.addCheck(big(9));
+    expect((await tiny.checks('b', 100)).map((c) => c.id)).toStrictEqual(['c9']);
   });
 
   it('starts empty, without failing, on a damaged file', async () => {
