@@ -14,6 +14,7 @@ import {
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { CodedError, ConfigError, ErrorCode, limitExceeded } from '../errors';
+import { windowProblem } from '../services/gaps/compute';
 import type { Dataset } from '../services/gaps/dataset';
 import type { Principal } from './access';
 
@@ -150,8 +151,10 @@ function gapsCost(args: Record<string, unknown>, node: FieldNode, document: Docu
   const d = typeof args.dataset === 'string' ? dataset(args.dataset) : undefined;
   const from = args.from instanceof Date ? args.from.getTime() : NaN;
   const to = args.to instanceof Date ? args.to.getTime() : NaN;
-  // An unknown dataset or a bad window is the resolver's to refuse, with its own message.
-  if (!d || !(to > from)) return 0;
+  // An unknown dataset or a window the dataset cannot judge (outside the SQL range, reversed, over maxWindow)
+  // is the resolver's to refuse as BAD_USER_INPUT naming the argument: asked with the gaps service's own rule,
+  // so a bad window is reported as bad input rather than as a check too big to run.
+  if (!d || windowProblem(d, from, to) !== undefined) return 0;
   // +1: the window is aligned outward to bucket boundaries.
   const buckets = Math.ceil((to - from) / d.bucketMs) + 1;
   // Groups the check will judge, as far as they are known before it runs: the asked-for list, else the

@@ -59,6 +59,21 @@ describe('limits on what one operation may ask', () => {
     expect(plain.data.gaps.checkedBuckets).toBeGreaterThan(40_000);
   });
 
+  it('reports a window the dataset cannot judge as bad input, not as a check too big to run', async () => {
+    // Both windows are also far over maxCheckCells; the size of a check nobody may run is not the caller's
+    // problem, its window is, so the answer is the resolver's BAD_USER_INPUT naming the argument.
+    const outside = await t.gql(GAPS_SERIES, { dataset: 'stock_ticks', from: '0000-01-01T00:00:00Z', to: '9999-12-31T00:00:00Z' });
+    expect(limitError(outside)).toMatchObject({
+      message: expect.stringMatching(/^from: expected an instant from 0001-01-02T00:00:00.000Z to 9999-12-30T00:00:00.000Z/),
+      extensions: { code: 'BAD_USER_INPUT', argument: 'from' },
+    });
+    const tooLong = await t.gql(GAPS_SERIES, { dataset: 'minute_ticks', from: '2000-01-01T00:00:00Z', to: '2024-01-01T00:00:00Z' });
+    expect(limitError(tooLong)).toMatchObject({
+      message: expect.stringContaining('exceeds maxWindow'),
+      extensions: { code: 'BAD_USER_INPUT', argument: 'from' },
+    });
+  });
+
   it('refuses 1,000 aliases of runQuery (they started 1,000 executions)', async () => {
     const aliases = Array.from({ length: 1_000 }, (_, i) => `q${i}: runQuery(name: "x", wait: false) { id }`).join(' ');
     const body = await t.gql(`mutation { ${aliases} }`);
