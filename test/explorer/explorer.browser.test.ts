@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app';
 
@@ -12,7 +13,8 @@ describeBrowser('the GraphiQL explorer in a browser', () => {
   let t: TestApp;
   let browser: Browser;
   beforeAll(async () => {
-    t = await startTestApp();
+    // The repo's own config: the explorer's example tabs are written against its datasets and named queries.
+    t = await startTestApp({ config: readFileSync(path.resolve(__dirname, '../../gapwatch.config.yaml'), 'utf8') });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -52,6 +54,27 @@ describeBrowser('the GraphiQL explorer in a browser', () => {
     const offMachine = requested.filter((u) => !/^(https?|wss?):\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(u) && !u.startsWith('data:'));
     expect(offMachine).toStrictEqual([]);
     expect(requested.length).toBeGreaterThan(5);
+    await page.close();
+  });
+
+  it('shows the sample’s planted defects beside a clean day from the Gaps tab', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.url}/graphql`);
+    await page.getByRole('tab', { name: /^Gaps/ }).click();
+    await page.locator('.graphiql-query-editor .CodeMirror').getByText('cleanDay').waitFor({ timeout: 30_000 });
+    await page.locator('button.graphiql-execute-button').click();
+    // The response is taller than its pane and CodeMirror renders only what shows: read its whole text.
+    const response = await page.waitForFunction(
+      () => {
+        const value: string = (globalThis as any).document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror?.getValue() ?? '';
+        return value.includes('"cleanDay"') && value;
+      },
+      undefined,
+      { timeout: 30_000 },
+    );
+    const text = String(await response.jsonValue()).replace(/\s+/g, '');
+    expect(text).toContain('"defects":{"status":"GAPS"');
+    expect(text).toContain('"cleanDay":{"status":"OK","checkedBuckets":72,"ranges":[]}');
     await page.close();
   });
 
