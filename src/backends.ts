@@ -9,7 +9,7 @@ import { AthenaService } from './services/athena/athena.service';
 import { realClock, type Clock } from './services/clock/clock';
 import { athenaProtocol } from './services/athena/protocol-check';
 import { QueriesService } from './services/athena/queries.service';
-import { createEvents } from './services/events';
+import { createEvents, Topic } from './services/events';
 import path from 'node:path';
 import { FileCheckStore } from './services/gaps/check-store';
 import { GapsService } from './services/gaps/gaps.service';
@@ -100,6 +100,9 @@ export async function connectBackends(
     queries,
     gaps,
   };
+  // Every kept check and ready signal goes on the bus, for the checkCompleted and datasetReady subscriptions.
+  gaps.onCheck((check) => services.events.publish(Topic.CHECK_COMPLETED, check));
+  gaps.onReadySignal((signal) => services.events.publish(Topic.DATASET_READY, signal));
   const scheduler = new GapScheduler(gaps, clock, logger.child({ component: 'scheduler' }));
   if (options.schedule !== false) scheduler.start();
   return {

@@ -3,6 +3,7 @@ import type { Logger } from '../../logger';
 import type { RateBudget } from './budget';
 import type { Leases } from './leases';
 import type { Events } from './pubsub';
+import { Topic } from './topics';
 
 /** The events that end an execution's history. */
 export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -14,7 +15,7 @@ export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
 
 /** Step Functions keeps at most 25,000 events of one execution; so does a watch. */
 const MAX_EVENTS = 25_000;
-const BUS_TOPIC = 'RUN_EVENT';
+const BUS_TOPIC = Topic.RUN_EVENT;
 
 export interface RunWatcherOptions {
   /** Poll interval while a run moves (new events on the last poll). Default 250 ms. */

@@ -96,6 +96,8 @@ export class GapsService {
   private readonly inflight = new Map<string, Promise<GapCheck>>();
   /** The gap engine and its caches live as long as the service. */
   private readonly engine = new GapEngine();
+  private readonly checkListeners = new Set<(check: GapCheck) => void>();
+  private readonly readyListeners = new Set<(signal: ReadySignal) => void>();
 
   constructor(
     private readonly athena: AthenaService,
@@ -175,7 +177,7 @@ export class GapsService {
       at: new Date(input.at ?? this.clock.now()),
       source,
     };
-    await this.store.addReadySignal(signal);
+    await this.keepReadySignal(signal);
     this.logger.info({ dataset: dataset.name, from: signal.from, to: signal.to, source }, 'ready signal recorded');
     return signal;
   }
@@ -203,6 +205,42 @@ export class GapsService {
       this.inflight.set(key, pending);
     }
     return pending;
+  }
+
+  /**
+   * Calls `listener` with every check kept in the history from now on (scheduled or on demand, failed ones
+   * included, without series): the `checkCompleted` subscription's source.
+   */
+  onCheck(listener: (check: GapCheck) => void): () => void {
+    this.checkListeners.add(listener);
+    return () => this.checkListeners.delete(listener);
+  }
+
+  /** Calls `listener` with every ready signal recorded from now on: the `datasetReady` subscription's source. */
+  onReadySignal(listener: (signal: ReadySignal) => void): () => void {
+    this.readyListeners.add(listener);
+    return () => this.readyListeners.delete(listener);
+  }
+
+  private async keepCheck(check: GapCheck): Promise<void> {
+    await this.store.addCheck(check);
+    this.notify(this.checkListeners, check);
+  }
+
+  private async keepReadySignal(signal: ReadySignal): Promise<void> {
+    await this.store.addReadySignal(signal);
+    this.notify(this.readyListeners, signal);
+  }
+
+  private notify<T>(listeners: ReadonlySet<(value: T) => void>, value: T): void {
+    for (const listener of listeners) {
+      try {
+        listener(value);
+      } catch (err) {
+        // A listener's failure is its own; the check or signal is kept either way.
+        this.logger.error({ err }, 'gaps listener failed');
+      }
+    }
   }
 
   /** Keeps a failed check in the history with its error (so lastCheck shows it), then rethrows. */
@@ -237,7 +275,7 @@ export class GapsService {
       dataScannedBytes: null,
       durationMs: 0,
     };
-    await this.store.addCheck(check);
+    await this.keepCheck(check);
     // Info, like a completed check: the error itself reaches the caller, who reports it (or the edge logs it).
     this.logger.info({ dataset: dataset.name, checkId: check.id, trigger: check.trigger, error }, 'gap check failed');
     throw err;
@@ -305,10 +343,10 @@ export class GapsService {
       dataScannedBytes: scan.dataScannedBytes,
       durationMs: now - started,
     };
-    await this.store.addCheck({ ...check, series: [] });
+    await this.keepCheck({ ...check, series: [] });
     // Only a check that judged every group and found every settled bucket complete says the data is ready.
     if (check.status === 'OK' && check.allGroups) {
-      await this.store.addReadySignal({ dataset: dataset.name, from: check.from, to: check.to, at: check.checkedAt, source: { kind: 'CHECK', checkId: check.id } });
+      await this.keepReadySignal({ dataset: dataset.name, from: check.from, to: check.to, at: check.checkedAt, source: { kind: 'CHECK', checkId: check.id } });
     }
     this.logger.info(
       {

@@ -1,0 +1,11 @@
+/** The event bus's topics: one list, so publishers and subscriptions cannot drift apart. */
+export const Topic = {
+  /** A check kept in a dataset's history (payload: the check without its series). */
+  CHECK_COMPLETED: 'CHECK_COMPLETED',
+  /** A ready signal recorded (payload: the signal). */
+  DATASET_READY: 'DATASET_READY',
+  /** A run's status changed (payload: { executionArn, dataset, status }). */
+  RUN_UPDATED: 'RUN_UPDATED',
+  /** A run's history event, keyed by execution ARN (published by the instance polling it). */
+  RUN_EVENT: 'RUN_EVENT',
+} as const;
