@@ -42,6 +42,8 @@ export enum CheckTrigger {
   API = 'API',
   SCHEDULE = 'SCHEDULE',
   CLI = 'CLI',
+  /** A pipeline run's Check or Validate step. */
+  PIPELINE = 'PIPELINE',
 }
 registerEnumType(CheckTrigger, { name: 'CheckTrigger', description: 'What started a check.' });
 

@@ -95,6 +95,13 @@ export interface Dataset {
   readonly seriesLookbackMs: number;
   /** The trailing window a scheduled check (and `gapwatch check` without --from/--last) judges. */
   readonly checkWindowMs: number;
+  /**
+   * How the pipeline repairs a gap range: `sample` (the embedded sample's built-in), a module path relative to
+   * the config file, or a Lambda function ARN. Resolved by the pipeline (services/pipeline/repair.ts).
+   */
+  readonly repair?: string;
+  /** A scheduled check that finds gaps starts a FULL pipeline run for its window (absent = off). */
+  readonly autoRepair?: true;
 }
 
 /** Trailing window of scheduled checks: a day of intraday buckets, a week of daily ones. */
@@ -133,7 +140,8 @@ const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:
 const KNOWN_KEYS = [
   'name', 'shape', 'database', 'table', 'timestampColumn', 'groupColumn', 'query', 'timeColumn',
   'wideColumns', 'groups', 'bucket', 'expectedPerBucket', 'minRatio', 'timezone', 'calendar', 'settle',
-  'schedule', 'startsAt', 'maxWindow', 'seriesLookback', 'checkWindow', 'timestampType', 'partition',
+  'schedule', 'startsAt', 'maxWindow', 'seriesLookback', 'checkWindow', 'timestampType', 'partition', 'repair',
+  'autoRepair',
 ] as const;
 const PARTITION_KEYS = ['column', 'format', 'type'] as const;
 
@@ -504,6 +512,12 @@ function parseOne(raw: unknown, index: number, namedQueryNames: ReadonlySet<stri
   const checkWindowMs = r.duration('checkWindow', bucketMs) ?? Math.min(maxWindowMs, DEFAULT_CHECK_WINDOW_MS[bucket]);
   if (checkWindowMs > maxWindowMs) r.fail('checkWindow', `must not exceed maxWindow (${formatDuration(maxWindowMs)}), got '${String(obj.checkWindow)}'`);
   const starts = parseStartsAt(r, obj.startsAt, timezone);
+  const repair = r.string('repair');
+  if (obj.autoRepair !== undefined && obj.autoRepair !== null && typeof obj.autoRepair !== 'boolean') {
+    r.fail('autoRepair', `expected true or false, got ${describe(obj.autoRepair)}`);
+  }
+  const autoRepair = obj.autoRepair === true;
+  if (autoRepair && scheduleMs === undefined) r.fail('autoRepair', 'needs a schedule: only scheduled checks start repairs');
 
   return {
     ...base,
@@ -516,6 +530,8 @@ function parseOne(raw: unknown, index: number, namedQueryNames: ReadonlySet<stri
     maxWindowMs,
     seriesLookbackMs,
     checkWindowMs,
+    ...(repair !== undefined ? { repair } : {}),
+    ...(autoRepair ? { autoRepair } : {}),
   } as Dataset;
 }
 

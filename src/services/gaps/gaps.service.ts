@@ -13,7 +13,7 @@ import { HISTORY_PER_DATASET, type CheckStore, type ReadySignal, type SeriesStar
 
 export { HISTORY_PER_DATASET };
 
-export type CheckTrigger = 'API' | 'SCHEDULE' | 'CLI';
+export type CheckTrigger = 'API' | 'SCHEDULE' | 'CLI' | 'PIPELINE';
 
 /** A report's status, or FAILED: the check could not be completed (`error` says why). */
 export type CheckStatus = GapReport['status'] | 'FAILED';

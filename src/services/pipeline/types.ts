@@ -30,7 +30,8 @@ export interface CheckResult {
   status: 'OK' | 'GAPS';
   checkId: string;
   checkedAt: string;
-  queryExecutionId: string;
+  /** Null only when the check ran no query. */
+  queryExecutionId: string | null;
   /** The MISSING and UNDERFILLED ranges, at most MAX_RANGES of them. */
   ranges: RangeSpec[];
   /** How many such ranges the check found (more than `ranges` holds when truncated). */

@@ -1,0 +1,101 @@
+/**
+ * How a dataset is repaired: the `repair:` key of its config entry names the action the Repair Task calls
+ * once per gap range. The contract (docs/pipeline.md):
+ *
+ *     (range: { group, start, end, kind? }, { signal }: { signal: AbortSignal }) => result | Promise<result>
+ *
+ * `start`/`end` are ISO-8601 UTC instants (end exclusive); `signal` aborts when the run is stopped or the
+ * Task times out, and the action should stop writing then. It must be idempotent (a retry repeats it), and
+ * `result` must be JSON of at most MAX_RESULT_BYTES; it is kept in the run's history. A thrown error fails
+ * the attempt: the state machine retries it, then fails the run naming the range.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../../errors';
+import type { AthenaService } from '../athena/athena.service';
+import type { Dataset } from '../gaps/dataset';
+import { sampleTicksRepair } from './sample-repair';
+import type { RangeSpec } from './types';
+
+export type RepairAction = (range: RangeSpec, options: { signal: AbortSignal }) => unknown;
+
+/** The largest result a repair action may return (it travels through Step Functions, 256 KiB a state). */
+export const MAX_RESULT_BYTES = 16 * 1024;
+
+/** A repair that could not be done; its name is the Task error Retry/Catch match (as Lambda's errorType). */
+export class RepairError extends Error {
+  override name = 'gapwatch.RepairFailed';
+}
+
+/** `repair: sample` or the dataset is the embedded sample table itself. */
+const SAMPLE = 'sample';
+const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;
+
+function isSampleTicks(dataset: Dataset, defaultDatabase: string): boolean {
+  return dataset.shape === 'long' && (dataset.database ?? defaultDatabase) === 'market' && dataset.table === 'ticks';
+}
+
+/**
+ * Resolves each dataset's `repair:` at start-up, so a wrong module path or export is a ConfigError then,
+ * not a failed run later. `baseDir` is the config file's folder (module paths are relative to it).
+ */
+export function resolveRepairActions(
+  datasets: readonly Dataset[],
+  options: { athena: AthenaService; defaultDatabase: string; baseDir: string },
+): Map<string, RepairAction> {
+  const actions = new Map<string, RepairAction>();
+  datasets.forEach((dataset, i) => {
+    const where = `datasets[${i}] (${dataset.name}).repair`;
+    const spec = dataset.repair ?? (isSampleTicks(dataset, options.defaultDatabase) ? SAMPLE : undefined);
+    if (spec === undefined) return;
+    if (spec === SAMPLE) {
+      if (dataset.shape !== 'long') throw new ConfigError(`${where}: the sample repair writes ticks to a table; this dataset is wide`);
+      actions.set(dataset.name, sampleTicksRepair(options.athena, dataset.database ?? options.defaultDatabase, dataset.table!));
+    } else if (spec.startsWith('arn:')) {
+      if (!LAMBDA_ARN.test(spec)) throw new ConfigError(`${where}: expected a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>), got '${spec}'`);
+      actions.set(dataset.name, lambdaRepair(spec));
+    } else {
+      actions.set(dataset.name, moduleRepair(where, path.resolve(options.baseDir, spec)));
+    }
+  });
+  return actions;
+}
+
+/** A module exporting the action as `repair` or as its default export (CommonJS or transpiled ESM). */
+function moduleRepair(where: string, file: string): RepairAction {
+  if (!existsSync(file)) throw new ConfigError(`${where}: no module at ${file}`);
+  let loaded: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require(file) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`${where}: ${file} could not be loaded: ${(err as Error).message}`);
+  }
+  const action = [loaded.repair, loaded.default, loaded].find((f) => typeof f === 'function');
+  if (typeof action !== 'function') throw new ConfigError(`${where}: ${file} exports no function (as 'repair' or default)`);
+  return action as RepairAction;
+}
+
+/**
+ * A Lambda function as the action: invoked synchronously with `{ dataset, range }`; a function error fails
+ * the attempt with the function's errorType and message. The Lambda client is loaded only when a dataset
+ * names a Lambda, and uses the SDK's own configuration.
+ */
+function lambdaRepair(functionArn: string): RepairAction {
+  return async (range, { signal }) => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
+    const client = new LambdaClient({});
+    try {
+      const out = await client.send(new InvokeCommand({ FunctionName: functionArn, Payload: Buffer.from(JSON.stringify({ range })) }), { abortSignal: signal });
+      const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : 'null';
+      if (out.FunctionError) {
+        const body = JSON.parse(text) as { errorType?: string; errorMessage?: string };
+        throw Object.assign(new RepairError(body.errorMessage ?? out.FunctionError), body.errorType ? { name: body.errorType } : {});
+      }
+      return JSON.parse(text) as unknown;
+    } finally {
+      client.destroy();
+    }
+  };
+}

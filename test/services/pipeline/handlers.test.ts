@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { connectBackends, type Backends } from '../../../src/backends';
+import { loadEnvConfig, loadSettings } from '../../../src/config';
+import { SAMPLE_DEFECTS } from '../../../src/embedded/athena/sample';
+import { ConfigError } from '../../../src/errors';
+import { realClock } from '../../../src/services/clock/clock';
+import type { CheckResult, RepairResult, ValidationResult } from '../../../src/services/pipeline/types';
+import { STOCK_TICKS_YAML } from '../../support/config';
+
+/** A module repair action that records what it was called with, and fails for the group FAIL. */
+const MODULE = `
+exports.calls = [];
+exports.repair = async (range, { signal }) => {
+  exports.calls.push({ range, aborted: signal.aborted });
+  if (range.group === 'FAIL') { const e = new Error('source offline'); e.name = 'Upstream.Unavailable'; throw e; }
+  if (range.group === 'BARE') throw new Error('plain failure');
+  return { filled: range.group };
+};
+`;
+
+const CONFIG = `${STOCK_TICKS_YAML}  - name: custom
+    database: market
+    table: ticks
+    timestampColumn: capture_datetime
+    groupColumn: symbol
+    bucket: 1h
+    expectedPerBucket: 60
+    repair: ./custom-repair.js
+  - name: unrepairable
+    database: market
+    table: other
+    timestampColumn: capture_datetime
+    groupColumn: symbol
+    bucket: 1h
+    expectedPerBucket: 60
+`;
+
+async function open(dir: string, config: string): Promise<Backends> {
+  const configFile = path.join(dir, 'gapwatch.config.yaml');
+  writeFileSync(configFile, config);
+  const env = loadEnvConfig({ GAPWATCH_DATA_DIR: dir, GAPWATCH_EMBEDDED_PORT: '0', GAPWATCH_CONFIG: configFile });
+  return connectBackends(loadSettings(env), pino({ level: 'silent' }), realClock, { schedule: false, pipeline: false });
+}
+
+const live = () => ({ signal: new AbortController().signal, executionArn: 'arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:test' });
+
+describe('pipeline handlers against the embedded Athena', () => {
+  let dir: string;
+  let backends: Backends;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-handlers-'));
+    writeFileSync(path.join(dir, 'custom-repair.js'), MODULE);
+    backends = await open(dir, CONFIG);
+  });
+  afterAll(async () => {
+    await backends.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const window = { dataset: 'stock_ticks', from: '2024-03-04T00:00:00Z', to: '2024-03-14T00:00:00Z' };
+
+  it('Check finds the sample\'s gap ranges (partial edges are not gaps)', async () => {
+    const out = (await backends.handlers.check(window, live())) as CheckResult;
+    const gaps = SAMPLE_DEFECTS.filter((d) => d.kind !== 'STARTS_MID_HOUR');
+    expect(out).toMatchObject({ status: 'GAPS', rangeCount: gaps.length, truncated: false, queryExecutionId: expect.any(String) });
+    expect(out.ranges.map((r) => `${r.group} ${r.start} ${r.end}`).sort()).toStrictEqual(gaps.map((d) => `${d.symbol} ${d.start} ${d.end}`).sort());
+  });
+
+  it('Repair fills a missing hour and a thin hour from the sample source, idempotently; Validate then finds them OK', async () => {
+    const missing = { group: 'AMZN', start: '2024-03-05T13:00:00.000Z', end: '2024-03-05T14:00:00.000Z', kind: 'MISSING' };
+    const thin = { group: 'WORK', start: '2024-03-06T07:00:00.000Z', end: '2024-03-06T08:00:00.000Z', kind: 'UNDERFILLED' };
+    const before = (await backends.handlers.validate({ ...window, ranges: [missing, thin] }, live())) as ValidationResult;
+    expect(before.status).toBe('GAPS');
+    expect(before.summary).toMatch(/AMZN MISSING \[2024-03-05T13:00:00.000Z/);
+
+    const first = (await backends.handlers.repair({ dataset: 'stock_ticks', range: missing }, live())) as RepairResult;
+    expect(first.range).toStrictEqual(missing);
+    expect((first.result as { inserted: number }).inserted).toBeGreaterThanOrEqual(48);
+    const thinFirst = (await backends.handlers.repair({ dataset: 'stock_ticks', range: thin }, live())) as RepairResult;
+    // 12 ticks were there; the source's hour has at least 48 minutes, some of which were already present.
+    expect((thinFirst.result as { inserted: number }).inserted).toBeGreaterThanOrEqual(48 - 12);
+
+    // A second repair changes nothing.
+    const again = (await backends.handlers.repair({ dataset: 'stock_ticks', range: missing }, live())) as RepairResult;
+    expect(again.result).toStrictEqual({ inserted: 0 });
+
+    const after = (await backends.handlers.validate({ ...window, repaired: [first, thinFirst] }, live())) as ValidationResult;
+    expect(after).toMatchObject({ status: 'OK', remaining: [], windows: [missing, thin] });
+    const rows = await backends.services.athena.run({
+      sql: "SELECT count(*) FROM market.ticks WHERE symbol = 'AMZN' AND capture_datetime >= TIMESTAMP '2024-03-05 13:00:00' AND capture_datetime < TIMESTAMP '2024-03-05 14:00:00'",
+    });
+    const page = await backends.services.athena.page(rows.id, null);
+    expect(Number(page.values[0]![0])).toBe((first.result as { inserted: number }).inserted);
+  });
+
+  it('Validate without ranges re-checks the whole window', async () => {
+    const out = (await backends.handlers.validate({ dataset: 'stock_ticks', from: '2024-03-07T00:00:00Z', to: '2024-03-08T00:00:00Z' }, live())) as ValidationResult;
+    expect(out).toMatchObject({ status: 'GAPS', windows: [], remaining: [{ group: 'GOOG', kind: 'MISSING', start: '2024-03-07T02:00:00.000Z', end: '2024-03-07T04:00:00.000Z' }] });
+  });
+
+  it('Initiate returns the ready signal naming the run', async () => {
+    const out = await backends.handlers.initiate({ ...window, runId: 'arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:r1' }, live());
+    expect(out).toMatchObject({ dataset: 'stock_ticks', from: '2024-03-04T00:00:00.000Z', to: '2024-03-14T00:00:00.000Z', runId: 'arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:r1', at: expect.any(String) });
+  });
+
+  it('calls a configured module with the range and a live signal; its error name is kept, a bare Error is RepairFailed', async () => {
+    const mod = require(path.join(dir, 'custom-repair.js'));
+    const range = { group: 'X', start: '2024-03-05T00:00:00.000Z', end: '2024-03-05T01:00:00.000Z' };
+    await expect(backends.handlers.repair({ dataset: 'custom', range }, live())).resolves.toStrictEqual({ range, result: { filled: 'X' } });
+    expect(mod.calls.at(-1)).toStrictEqual({ range, aborted: false });
+    await expect(backends.handlers.repair({ dataset: 'custom', range: { ...range, group: 'FAIL' } }, live())).rejects.toMatchObject({ name: 'Upstream.Unavailable', message: 'source offline' });
+    await expect(backends.handlers.repair({ dataset: 'custom', range: { ...range, group: 'BARE' } }, live())).rejects.toMatchObject({ name: 'gapwatch.RepairFailed', message: 'plain failure' });
+  });
+
+  it('refuses bad input with named Task errors, never a crash', async () => {
+    const range = { group: 'AMZN', start: '2024-03-05T00:00:00Z', end: '2024-03-05T01:00:00Z' };
+    await expect(backends.handlers.check(null, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput' });
+    await expect(backends.handlers.check({ ...window, from: 'yesterday' }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /input.from/ });
+    await expect(backends.handlers.check({ ...window, dataset: 'nope' }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /no dataset 'nope'/ });
+    await expect(backends.handlers.check({ ...window, to: '2025-03-14T00:00:00Z' }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /maxWindow/ });
+    await expect(backends.handlers.repair({ dataset: 'stock_ticks', range: { ...range, end: range.start } }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput' });
+    await expect(backends.handlers.repair({ dataset: 'stock_ticks', range: { ...range, group: 'MSFT' } }, live())).rejects.toMatchObject({ name: 'gapwatch.RepairFailed', message: /no symbol 'MSFT'/ });
+    await expect(backends.handlers.repair({ dataset: 'unrepairable', range }, live())).rejects.toMatchObject({ name: 'gapwatch.RepairNotConfigured' });
+    await expect(backends.handlers.validate({ ...window, ranges: Array(201).fill(range) }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /at most 200/ });
+  });
+
+  it('stops a repair whose signal has aborted', async () => {
+    const controller = new AbortController();
+    controller.abort(new Error('run stopped'));
+    const range = { group: 'GOOG', start: '2024-03-07T02:00:00Z', end: '2024-03-07T04:00:00Z' };
+    await expect(backends.handlers.repair({ dataset: 'stock_ticks', range }, { signal: controller.signal })).rejects.toThrow('run stopped');
+  });
+});
+
+describe('repair: in the dataset config', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-repair-config-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['./nowhere.js', /repair: no module at/],
+    ['arn:aws:lambda:us-east-1:12:function:x', /expected a Lambda function ARN/],
+  ])('refuses %s at start-up', async (repair, message) => {
+    await expect(open(dir, `${STOCK_TICKS_YAML}    repair: "${repair}"\n`)).rejects.toThrow(ConfigError);
+    await expect(open(dir, `${STOCK_TICKS_YAML}    repair: "${repair}"\n`)).rejects.toThrow(message);
+  });
+
+  it('refuses a module that exports no function', async () => {
+    writeFileSync(path.join(dir, 'r.js'), 'exports.value = 1;');
+    await expect(open(dir, `${STOCK_TICKS_YAML}    repair: ./r.js\n`)).rejects.toThrow(/exports no function/);
+  });
+
+  it('refuses autoRepair without a schedule, and a non-boolean autoRepair', async () => {
+    const noSchedule = STOCK_TICKS_YAML.replace('    schedule: 1h\n', '');
+    await expect(open(dir, `${noSchedule}    autoRepair: true\n`)).rejects.toThrow(/autoRepair: needs a schedule/);
+    await expect(open(dir, `${STOCK_TICKS_YAML}    autoRepair: yes please\n`)).rejects.toThrow(/autoRepair: expected true or false/);
+  });
+});
