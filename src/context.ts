@@ -3,6 +3,7 @@ import type { Principal } from './http/access';
 import type { Logger } from './logger';
 import type { Services } from './services';
 import type { Execution } from './services/athena/athena.service';
+import type { PipelineRun } from './services/pipeline/pipeline.service';
 
 /**
  * Per-request batching: every execution id a request asks for, wherever in the query, is fetched with as few
@@ -10,6 +11,8 @@ import type { Execution } from './services/athena/athena.service';
  */
 export interface Loaders {
   execution: DataLoader<string, Execution>;
+  /** Pipeline runs by execution ARN: each run once per request however often it is asked for; null = unknown. */
+  run: DataLoader<string, PipelineRun | null>;
 }
 
 /**
@@ -38,6 +41,8 @@ export function createContext(scope: AppScope, requestId: string, principal: Pri
     logger: scope.logger.child({ requestId, keyId: principal.id }),
     loaders: {
       execution: new DataLoader<string, Execution>((ids) => scope.services.athena.getMany(ids), { maxBatchSize: 50 }),
+      // Step Functions has no batch describe: one batch's DescribeExecution calls go out together.
+      run: new DataLoader<string, PipelineRun | null>(async (ids) => (scope.services.pipeline ? scope.services.pipeline.getMany(ids) : ids.map(() => null)), { maxBatchSize: 50 }),
     },
     now: scope.now,
   };

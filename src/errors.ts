@@ -28,6 +28,11 @@ export const ErrorCode = {
   QUERY_NOT_READY: 'QUERY_NOT_READY',
   /** A backend (Athena, Step Functions) could not be reached or answered unexpectedly. */
   BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
+  /**
+   * A pipeline run of the same name is running with another input (started outside gapwatch); `extensions.runId`
+   * names it. Step Functions' ExecutionAlreadyExists.
+   */
+  RUN_CONFLICT: 'RUN_CONFLICT',
   /** A subscriber fell too far behind; `extensions.limit`/`value` name the bound, `lastEventId` where to resume. */
   SUBSCRIPTION_OVERFLOW: 'SUBSCRIPTION_OVERFLOW',
   /** The service is stopping: the request was not run, or not finished in the drain time; retry after `Retry-After`. */

@@ -73,6 +73,35 @@ mutation RunQuery {
 `,
   },
   {
+    title: 'Repair the sample',
+    query: /* GraphQL */ `# Starts a pipeline run: Check → Repair (one Map iteration per gap range) → Validate → Initiate.
+# Pressing it again while the run is going returns the same run. Then open "Runs and their events".
+mutation Repair {
+  startRepair(dataset: "stock_ticks", from: "2024-03-04T00:00:00Z", to: "2024-03-14T00:00:00Z") {
+    id name status mode from to startedAt
+  }
+}
+`,
+  },
+  {
+    title: 'Runs and their events',
+    query: /* GraphQL */ `# Pipeline runs, newest first, each with where it is and its Step Functions history
+query Runs {
+  runs(first: 5) {
+    edges {
+      node {
+        id status mode dataset currentState startedAt stoppedAt error cause
+        repairedRanges { group start end kind }
+        events(first: 50) { edges { node { id previousId type state at } } pageInfo { hasNextPage endCursor } }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+  dataset(name: "stock_ticks") { lastReadySignal { at from to source { kind runId checkId } } }
+}
+`,
+  },
+  {
     title: 'Heartbeat (subscription)',
     query: /* GraphQL */ `# A tick a second over WebSocket: subscriptions reach you. Press stop to end it.
 subscription Heartbeat {

@@ -3,6 +3,7 @@ import type { QueriesService } from './athena/queries.service';
 import type { Events } from './events';
 import type { GapsService } from './gaps/gaps.service';
 import type { HealthService } from './health/health.service';
+import type { PipelineService } from './pipeline/pipeline.service';
 
 /** Every service of one running app, built once by the app factory and shared by all requests. */
 export interface Services {
@@ -11,4 +12,6 @@ export interface Services {
   athena: AthenaService;
   queries: QueriesService;
   gaps: GapsService;
+  /** Absent in a one-off CLI check, which serves no pipeline. */
+  pipeline?: PipelineService;
 }
