@@ -15,12 +15,23 @@ import { FileCheckStore } from './services/gaps/check-store';
 import { GapsService } from './services/gaps/gaps.service';
 import { GapScheduler } from './services/gaps/scheduler';
 import { HealthService, type Probe } from './services/health/health.service';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { ConfigError } from './errors';
+import { RateBudget } from './services/events/budget';
+import { localLeases } from './services/events/leases';
+import { RunWatcher } from './services/events/run-watcher';
+import { definitionFor, embeddedTaskArns, STATE_MACHINE_NAME, TASKS, type TaskName } from './services/pipeline/definition';
+import { createHandlers, type PipelineHandler } from './services/pipeline/handlers';
+import { isStateMachineArn, PipelineService } from './services/pipeline/pipeline.service';
+import { resolveRepairActions } from './services/pipeline/repair';
 
 export interface Backends {
   services: Services;
   scheduler: GapScheduler;
   /** The embedded endpoint, when this app started one (embedded backend). */
   embedded?: EmbeddedEndpoint;
+  /** The pipeline's Task handlers over these services (in-process when embedded; src/lambda.ts on AWS). */
+  handlers: Record<TaskName, PipelineHandler>;
   /** Stops whatever connectBackends started (the embedded endpoint, schedulers). */
   close(): Promise<void>;
 }
@@ -44,7 +55,12 @@ export interface BackendOptions {
   schedule?: boolean;
   /** Times every AWS SDK call (the service does; the CLI does not). */
   metrics?: Metrics;
+  /** Serve the pipeline (Step Functions client, run watcher; aws mode then needs GAPWATCH_STATE_MACHINE_ARN). Default true. */
+  pipeline?: boolean;
 }
+
+/** Step Functions throttles StartExecution and the read APIs per account; the adaptive strategy absorbs it as for Athena. */
+const SFN_CLIENT = { retryMode: 'adaptive', maxAttempts: 8 } as const;
 
 export async function connectBackends(
   settings: Settings,
@@ -55,6 +71,20 @@ export async function connectBackends(
   adoptSdkNodeNotice(logger);
   const { env } = settings;
   const protocol = await athenaProtocol(logger);
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  const servePipeline = options.pipeline !== false;
+  let stateMachineArn = env.stateMachineArn;
+  if (servePipeline && env.backend === 'aws') {
+    if (!stateMachineArn) {
+      throw new ConfigError('GAPWATCH_STATE_MACHINE_ARN: required with GAPWATCH_BACKEND=aws: the ARN of the deployed gapwatch-pipeline state machine (deploy/template.yaml outputs it)');
+    }
+    if (!isStateMachineArn(stateMachineArn)) {
+      throw new ConfigError(`GAPWATCH_STATE_MACHINE_ARN: expected arn:aws:states:<region>:<account>:stateMachine:<name>, got '${stateMachineArn}'`);
+    }
+  }
+  // The embedded Step Functions calls the handlers in-process; they are bound once the services exist.
+  let handlers: Record<TaskName, PipelineHandler> | undefined;
+  const taskArns = embeddedTaskArns(region);
   let embedded: EmbeddedEndpoint | undefined;
   let athenaClient: AthenaClient;
   if (env.backend === 'embedded') {
@@ -64,13 +94,24 @@ export async function connectBackends(
       dataDir: env.dataDir,
       tables: settings.embeddedTables,
       logger: logger.child({ component: 'embedded' }),
+      ...(servePipeline
+        ? {
+            stepFunctions: {
+              dataDir: env.dataDir,
+              region,
+              logger: logger.child({ component: 'stepfunctions' }),
+              taskHandlers: Object.fromEntries(TASKS.map((t) => [taskArns[t], (input: unknown, context: { signal: AbortSignal; executionArn: string }) => handlers![t](input, context)])),
+              stateMachines: [{ name: STATE_MACHINE_NAME, definition: definitionFor(taskArns) }],
+            },
+          }
+        : {}),
     });
     logger.info({ endpoint: embedded.url }, 'embedded AWS endpoint (Athena on DuckDB) is listening');
     athenaClient = new AthenaClient({
       ...ATHENA_CLIENT,
       ...protocol,
       endpoint: embedded.url,
-      region: process.env.AWS_REGION ?? 'us-east-1',
+      region,
       // The embedded endpoint accepts any signature; these only let the SDK sign as it always does.
       credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
     });
@@ -93,24 +134,59 @@ export async function connectBackends(
   // Check history, ready signals and series starts outlive a restart (embedded and aws alike).
   const checkStore = new FileCheckStore(path.join(env.dataDir, 'gaps'), gapsLogger);
   const gaps = new GapsService(athena, queries, settings.datasets, clock, gapsLogger, checkStore);
+  let repairs;
+  try {
+    repairs = resolveRepairActions(settings.datasets, { athena, defaultDatabase: settings.athena.database, baseDir: path.dirname(env.configFile) });
+  } catch (err) {
+    // A configuration error after the embedded endpoint started: leave nothing running behind it.
+    athenaClient.destroy();
+    await embedded?.close();
+    throw err;
+  }
+  handlers = createHandlers({ gaps, clock, repairs });
+  const events = createEvents();
+  let sfnClient: SFNClient | undefined;
+  let watcher: RunWatcher | undefined;
+  let pipeline: PipelineService | undefined;
+  if (servePipeline) {
+    sfnClient = embedded
+      ? new SFNClient({ ...SFN_CLIENT, endpoint: embedded.url, region, credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' } })
+      : new SFNClient(SFN_CLIENT);
+    // Polls the runs this instance starts, so a run's ready signal is recorded without anyone asking.
+    watcher = new RunWatcher({ sfn: sfnClient, pubSub: events, leases: localLeases, budget: new RateBudget(20, 250), logger: logger.child({ component: 'runs' }) });
+    stateMachineArn ??= `arn:aws:states:${region}:000000000000:stateMachine:${STATE_MACHINE_NAME}`;
+    pipeline = new PipelineService(sfnClient, stateMachineArn, gaps, watcher, logger.child({ component: 'pipeline' }));
+  }
   const services: Services = {
     health: new HealthService(env.backend, probes, clock.now, (probe, err) => logger.warn({ err, probe }, 'readiness probe failed')),
-    events: createEvents(),
+    events,
     athena,
     queries,
     gaps,
+    ...(pipeline ? { pipeline } : {}),
   };
   // Every kept check and ready signal goes on the bus, for the checkCompleted and datasetReady subscriptions.
   gaps.onCheck((check) => services.events.publish(Topic.CHECK_COMPLETED, check));
   gaps.onReadySignal((signal) => services.events.publish(Topic.DATASET_READY, signal));
+  // autoRepair: a scheduled check that found gaps starts a FULL run over its window.
+  gaps.onCheck((check) => {
+    if (check.trigger !== 'SCHEDULE' || check.status !== 'GAPS' || !pipeline || !gaps.dataset(check.dataset)?.autoRepair) return;
+    pipeline.start({ dataset: check.dataset, from: Date.parse(check.from), to: Date.parse(check.to), mode: 'FULL' }).then(
+      (run) => logger.info({ dataset: check.dataset, checkId: check.id, runId: run.id }, 'scheduled check found gaps: repair run started'),
+      (err: unknown) => logger.error({ err, dataset: check.dataset, checkId: check.id }, 'scheduled check found gaps, but no repair run could be started'),
+    );
+  });
   const scheduler = new GapScheduler(gaps, clock, logger.child({ component: 'scheduler' }));
   if (options.schedule !== false) scheduler.start();
   return {
     services,
     embedded,
     scheduler,
+    handlers,
     async close() {
       await scheduler.stop();
+      await watcher?.close();
+      sfnClient?.destroy();
       await checkStore.flush();
       athenaClient.destroy();
       await embedded?.close();

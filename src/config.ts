@@ -35,6 +35,8 @@ export interface EnvConfig {
   access: AccessConfig;
   /** Longest a shutdown waits for in-flight requests before answering them 503 (GAPWATCH_DRAIN_MS). */
   drainMs: number;
+  /** The deployed pipeline state machine (aws backend; required there when the pipeline is served). */
+  stateMachineArn?: string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -82,6 +84,7 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
     allowRawSql: bool(env, 'GAPWATCH_ALLOW_RAW_SQL'),
     access: loadAccessConfig(env, (name, fallback) => bool(env, name, fallback)),
     drainMs: millis(env, 'GAPWATCH_DRAIN_MS', 10_000, 120_000),
+    ...(env.GAPWATCH_STATE_MACHINE_ARN ? { stateMachineArn: env.GAPWATCH_STATE_MACHINE_ARN } : {}),
   };
 }
 

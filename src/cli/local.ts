@@ -67,8 +67,9 @@ export async function checkLocal(args: CheckArgs, env: Env, now: number): Promis
 
   let backends: Backends;
   try {
-    // A CLI run is one check: a dataset's schedule must not fire a second, unasked-for query.
-    backends = await connectBackends(settings, stderrLogger(settings.env.logLevel), realClock, { schedule: false });
+    // A CLI run is one check: a dataset's schedule must not fire a second, unasked-for query, and no
+    // pipeline run is started or served.
+    backends = await connectBackends(settings, stderrLogger(settings.env.logLevel), realClock, { schedule: false, pipeline: false });
   } catch (err) {
     if (err instanceof DataDirInUseError) {
       throw new CliError(`${err.message}: ask it with --url (e.g. --url http://127.0.0.1:4000), stop it, or set GAPWATCH_DATA_DIR to another directory`);
