@@ -242,8 +242,11 @@ export async function createApp(options: AppOptions): Promise<App> {
       const started = performance.now();
       return {
         async didResolveOperation({ document, operation, request, contextValue }) {
+          // No operation: operationName names none in the document (GraphiQL can send the previous tab's
+          // name). Apollo answers that itself as a client error; there is nothing here to gate.
+          if (!operation) return;
           try {
-            gate.check(contextValue.principal, document, operation!, request.variables);
+            gate.check(contextValue.principal, document, operation, request.variables);
           } catch (err) {
             throw err instanceof CodedError ? forApollo(err) : err;
           }

@@ -55,6 +55,14 @@ describe('the app on one port: HTTP, WebSocket, health', () => {
         },
       ],
     });
+    // An operationName the document does not hold (an explorer tab switched under a stale name) is the client's.
+    const named = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'query Gaps { health { status } }', operationName: 'Health' }),
+    });
+    expect(named.status).toBeLessThan(500);
+    expect(((await named.json()) as any).errors).toMatchObject([{ message: 'Unknown operation named "Health".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }]);
     const huge = await fetch(`${t.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
