@@ -1,0 +1,113 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import validate from 'asl-validator';
+import { parse } from 'yaml';
+import { startEmbedded, type EmbeddedEndpoint } from '../../src/embedded/server';
+import * as lambda from '../../src/lambda';
+import { TASKS } from '../../src/services/pipeline/definition';
+import { STOCK_TICKS_YAML } from '../support/config';
+
+const ROOT = path.resolve(__dirname, '../..');
+const TEMPLATE_FILE = path.join(ROOT, 'deploy/template.yaml');
+const template = parse(readFileSync(TEMPLATE_FILE, 'utf8')) as { Resources: Record<string, { Type: string; Properties: any }>; Globals: any; Outputs: any };
+const resources = Object.entries(template.Resources);
+const ofType = (type: string) => resources.filter(([, r]) => r.Type === type);
+
+/** What CloudFormation would put for an `Fn::GetAtt [Logical, Arn]` of a function (the account is made up). */
+function render(value: unknown): string {
+  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+  if (!getAtt || getAtt[1] !== 'Arn') throw new Error(`unexpected substitution value ${JSON.stringify(value)}`);
+  const fn = template.Resources[getAtt[0]];
+  if (fn?.Type !== 'AWS::Serverless::Function') throw new Error(`${getAtt[0]} is not a function of the template`);
+  return `arn:aws:lambda:eu-west-1:123456789012:function:${fn.Properties.FunctionName}`;
+}
+
+describe('deploy/template.yaml', () => {
+  it('deploys the repository\'s ASL file with every Task resource substituted, as valid ASL', () => {
+    const machines = ofType('AWS::Serverless::StateMachine');
+    expect(machines).toHaveLength(1);
+    const machine = machines[0]![1];
+    const file = path.resolve(path.dirname(TEMPLATE_FILE), machine.Properties.DefinitionUri);
+    expect(file).toBe(path.join(ROOT, 'src/services/pipeline/pipeline.asl.json'));
+    const substitutions = machine.Properties.DefinitionSubstitutions as Record<string, unknown>;
+    const rendered = readFileSync(file, 'utf8').replace(/\$\{(\w+)\}/g, (whole, key: string) => (key in substitutions ? render(substitutions[key]) : whole));
+    expect(rendered).not.toMatch(/\$\{\w+\}/);
+    const definition = JSON.parse(rendered);
+    const result = validate(definition);
+    expect(result.errorsText('\n')).toBe('');
+    expect(machine.Properties.Name).toBe('gapwatch-pipeline');
+  });
+
+  it('has one function per Task whose handler is an export of the Lambda entry, beside the service\'s build', () => {
+    const functions = ofType('AWS::Serverless::Function');
+    expect(functions.map(([, f]) => f.Properties.Handler).sort()).toStrictEqual(TASKS.map((t) => `dist/src/lambda.${t}`).sort());
+    const tsconfig = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8'));
+    // dist/src/lambda.js is what `npm run build` makes of src/lambda.ts (tsconfig.build.json builds src/ into dist/).
+    expect(tsconfig.include).toContain('src');
+    for (const [, f] of functions) {
+      const [file, name] = f.Properties.Handler.split('.') as [string, string];
+      expect(file).toBe('dist/src/lambda');
+      expect(typeof (lambda as Record<string, unknown>)[name]).toBe('function');
+      // Step Functions' Task timeout fires first: the function outlives it.
+      expect(f.Properties.Timeout).toBeGreaterThan(0);
+    }
+  });
+
+  it('grants the Task role Athena, S3 results and Glue catalog read, and the state machine only its functions', () => {
+    const text = JSON.stringify(template.Resources.TaskRole);
+    for (const action of ['athena:StartQueryExecution', 'athena:GetQueryResults', 's3:GetObject', 's3:PutObject', 'glue:GetTable', 'glue:GetPartitions']) {
+      expect(text).toContain(action);
+    }
+    const machineRole = template.Resources.StateMachineRole!.Properties.Policies[0].PolicyDocument.Statement[0];
+    expect(machineRole.Action).toBe('lambda:InvokeFunction');
+    expect(machineRole.Resource.map((r: unknown) => render(r)).sort()).toStrictEqual(TASKS.map((t) => `arn:aws:lambda:eu-west-1:123456789012:function:gapwatch-${t}`).sort());
+    expect(template.Outputs.StateMachineArn.Value).toStrictEqual({ Ref: 'PipelineStateMachine' });
+  });
+});
+
+describe('the Lambda entries, invoked as Lambda does, against the embedded Athena', () => {
+  let dir: string;
+  let embedded: EmbeddedEndpoint;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-lambda-'));
+    embedded = await startEmbedded({ port: 0, dataDir: path.join(dir, 'embedded') });
+    writeFileSync(path.join(dir, 'gapwatch.config.yaml'), STOCK_TICKS_YAML);
+    // A Lambda's environment: the template's variables, and the SDK's own configuration pointing at the embedded endpoint.
+    Object.assign(process.env, {
+      GAPWATCH_CONFIG: path.join(dir, 'gapwatch.config.yaml'),
+      GAPWATCH_DATA_DIR: path.join(dir, 'lambda-tmp'),
+      GAPWATCH_LOG_LEVEL: 'silent',
+      AWS_ENDPOINT_URL_ATHENA: embedded.url,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'lambda',
+      AWS_SECRET_ACCESS_KEY: 'lambda',
+    });
+  });
+  afterAll(async () => {
+    await lambda.resetForTests();
+    await embedded.close();
+    process.env = saved;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const context = { getRemainingTimeInMillis: () => 60_000 };
+  const range = { group: 'GOOG', start: '2024-03-07T02:00:00.000Z', end: '2024-03-07T04:00:00.000Z', kind: 'MISSING' };
+  const window = { dataset: 'stock_ticks', from: '2024-03-07T00:00:00Z', to: '2024-03-08T00:00:00Z' };
+
+  it('check, repair, validate and initiate each answer a Task-shaped event', async () => {
+    await expect(lambda.check(window, context)).resolves.toMatchObject({ status: 'GAPS', ranges: [range] });
+    const repaired = await lambda.repair({ dataset: 'stock_ticks', range }, context);
+    expect(repaired).toMatchObject({ range, result: { inserted: expect.any(Number) } });
+    await expect(lambda.validate({ ...window, repaired: [repaired] }, context)).resolves.toMatchObject({ status: 'OK', remaining: [] });
+    const runId = 'arn:aws:states:us-east-1:123456789012:execution:gapwatch-pipeline:run-1';
+    await expect(lambda.initiate({ ...window, runId }, context)).resolves.toMatchObject({ dataset: 'stock_ticks', runId });
+    // The Athena calls went to the embedded endpoint through the SDK's own configuration.
+    expect(embedded.calls().StartQueryExecution).toBeGreaterThan(0);
+  });
+
+  it('fails with the Task error name Lambda reports as errorType', async () => {
+    await expect(lambda.check({ ...window, dataset: 'missing' }, context)).rejects.toMatchObject({ name: 'gapwatch.InvalidInput' });
+  });
+});
