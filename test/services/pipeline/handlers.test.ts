@@ -135,7 +135,7 @@ describe('pipeline handlers against the embedded Athena', () => {
   });
 });
 
-describe('repair: in the dataset config', () => {
+describe('pipeline configuration', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-repair-config-'));
@@ -153,6 +153,15 @@ describe('repair: in the dataset config', () => {
   it('refuses a module that exports no function', async () => {
     writeFileSync(path.join(dir, 'r.js'), 'exports.value = 1;');
     await expect(open(dir, `${STOCK_TICKS_YAML}    repair: ./r.js\n`)).rejects.toThrow(/exports no function/);
+  });
+
+  it('refuses to serve the pipeline on AWS without GAPWATCH_STATE_MACHINE_ARN, or with a malformed one', async () => {
+    const configFile = path.join(dir, 'gapwatch.config.yaml');
+    writeFileSync(configFile, STOCK_TICKS_YAML);
+    const start = (extra: Record<string, string>) =>
+      connectBackends(loadSettings(loadEnvConfig({ GAPWATCH_DATA_DIR: dir, GAPWATCH_CONFIG: configFile, GAPWATCH_BACKEND: 'aws', ...extra })), pino({ level: 'silent' }));
+    await expect(start({})).rejects.toThrow(new ConfigError('GAPWATCH_STATE_MACHINE_ARN: required with GAPWATCH_BACKEND=aws: the ARN of the deployed gapwatch-pipeline state machine (deploy/template.yaml outputs it)'));
+    await expect(start({ GAPWATCH_STATE_MACHINE_ARN: 'gapwatch-pipeline' })).rejects.toThrow(/GAPWATCH_STATE_MACHINE_ARN: expected arn:aws:states:/);
   });
 
   it('refuses autoRepair without a schedule, and a non-boolean autoRepair', async () => {
