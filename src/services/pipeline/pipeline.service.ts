@@ -350,7 +350,8 @@ export class PipelineService {
       }
       for (const e of page.events ?? []) {
         const detail = detailOf(e);
-        const own = typeof detail?.name === 'string' && /State(Entered|Exited)$/.test(e.type!) ? (detail.name as string) : undefined;
+        // State and Map iteration events name their state; Task events belong to the state they follow.
+        const own = typeof detail?.name === 'string' ? detail.name : undefined;
         const state = own ?? (e.previousEventId ? (states.get(e.previousEventId) ?? null) : null);
         states.set(e.id!, state);
         if (e.id! <= afterId) continue;
@@ -430,10 +431,8 @@ export class PipelineService {
     return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
   }
 
-  /** `<dataset>-<mode>-<hash of the input>`: AWS's name characters, 80 at most with the generation. */
   private baseName(input: PipelineInput): string {
-    const hash = createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 16);
-    return `${slug(input.dataset)}-${input.mode.toLowerCase()}-${hash}`;
+    return runBaseName(input);
   }
 
   /** The highest generation of a base name that exists (0: none), in O(log n) lookups. */
@@ -451,6 +450,15 @@ export class PipelineService {
     this.generations.set(base, lo);
     return lo;
   }
+}
+
+/**
+ * `<dataset>-<mode>-<hash of the input>`: AWS's name characters, at most 80 with `-<generation>`. The input is
+ * hashed as gapwatch sends it (validated, instants in ISO UTC), so the same request always has the same name.
+ */
+export function runBaseName(input: PipelineInput): string {
+  const hash = createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 16);
+  return `${slug(input.dataset)}-${input.mode.toLowerCase()}-${hash}`;
 }
 
 /** A dataset name in AWS's execution-name characters, at most 40 of them. */

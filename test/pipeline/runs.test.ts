@@ -1,0 +1,235 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { SAMPLE_DEFECTS, SAMPLE_RANGE } from '../../src/embedded/athena/sample';
+import { runBaseName } from '../../src/services/pipeline/pipeline.service';
+import { startTestApp, type TestApp } from '../support/app';
+import { STOCK_TICKS_YAML } from '../support/config';
+
+/**
+ * A repair action for the `custom` dataset, by group: FAIL always throws; BLOCK* writes `started-<group>` and
+ * waits for its signal, writing `aborted-<group>` when it aborts. Files, because the app loads the module
+ * with its own require.
+ */
+const MODULE = (dir: string) => `
+const fs = require('node:fs');
+const path = require('node:path');
+exports.repair = (range, { signal }) => {
+  if (range.group === 'FAIL') { const e = new Error('the upstream source is offline'); e.name = 'Upstream.Unavailable'; throw e; }
+  fs.writeFileSync(path.join(${JSON.stringify(dir)}, 'started-' + range.group), '1');
+  return new Promise((resolve, reject) => {
+    signal.addEventListener('abort', () => {
+      fs.writeFileSync(path.join(${JSON.stringify(dir)}, 'aborted-' + range.group), String(signal.reason));
+      reject(signal.reason);
+    });
+  });
+};
+`;
+
+const CONFIG = `${STOCK_TICKS_YAML}  - name: auto_ticks
+    database: market
+    table: ticks
+    timestampColumn: capture_datetime
+    groupColumn: symbol
+    groups: [AMZN]
+    bucket: 1h
+    expectedPerBucket: 60
+    minRatio: 0.8
+    schedule: 1h
+    autoRepair: true
+  - name: custom
+    database: market
+    table: ticks
+    timestampColumn: capture_datetime
+    groupColumn: symbol
+    bucket: 1h
+    expectedPerBucket: 60
+    repair: ./custom-repair.js
+`;
+
+const RUN_FIELDS = 'id name dataset mode from to status currentState startedAt stoppedAt error cause input output repairedRanges { group start end kind }';
+const EVENTS = 'events(first: 1000) { edges { cursor node { id previousId type state at detail } } pageInfo { hasNextPage endCursor } }';
+const WINDOW = { from: '2024-03-05T00:00:00Z', to: '2024-03-06T00:00:00Z' };
+
+async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, tries = 600): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+describe('pipeline runs over GraphQL on the embedded Step Functions', () => {
+  let dir: string;
+  let t: TestApp;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-runs-'));
+    writeFileSync(path.join(dir, 'custom-repair.js'), MODULE(dir));
+    t = await startTestApp({ config: CONFIG, dataDir: dir });
+  });
+  afterAll(async () => {
+    await t.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = async (id: string, fields = RUN_FIELDS) => {
+    const body = await t.gql(`query ($id: ID!) { run(id: $id) { ${fields} } }`, { id });
+    expect(body.errors).toBeUndefined();
+    return body.data.run;
+  };
+  const finished = (id: string, fields = RUN_FIELDS) => until(`run ${id} to end`, () => run(id, fields), (r) => r.status !== 'RUNNING');
+  const startRepair = async (dataset: string, ranges?: unknown[], window = WINDOW) =>
+    t.gql(`mutation ($dataset: String!, $from: DateTime!, $to: DateTime!, $ranges: [GapRangeInput!]) {
+      startRepair(dataset: $dataset, from: $from, to: $to, ranges: $ranges) { ${RUN_FIELDS} } }`, { dataset, ...window, ranges });
+
+  it('repairs the sample: Check, one Map iteration per gap range, Validate, Initiate; gaps are then OK and the ready signal names the run', async () => {
+    const gaps = `{ gaps(dataset: "stock_ticks", from: "${SAMPLE_RANGE.start}", to: "${SAMPLE_RANGE.end}") { status ranges { group kind start end } } }`;
+    const before = await t.gql(gaps);
+    const gapRanges = SAMPLE_DEFECTS.filter((d) => d.kind !== 'STARTS_MID_HOUR');
+    expect(before.data.gaps.ranges.filter((r: any) => r.kind !== 'PARTIAL_EDGE')).toHaveLength(gapRanges.length);
+
+    const started = await t.gql(`mutation { startCheck(dataset: "stock_ticks", from: "${SAMPLE_RANGE.start}", to: "${SAMPLE_RANGE.end}", repair: true) { ${RUN_FIELDS} } }`);
+    expect(started.errors).toBeUndefined();
+    expect(started.data.startCheck).toMatchObject({ dataset: 'stock_ticks', mode: 'FULL', from: SAMPLE_RANGE.start, to: SAMPLE_RANGE.end });
+    expect(started.data.startCheck.id).toMatch(/^arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:stock_ticks-full-[0-9a-f]{16}-\d+$/);
+
+    const done = await finished(started.data.startCheck.id, `${RUN_FIELDS} ${EVENTS}`);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', error: null, cause: null, currentState: 'Initiate' });
+    const events = done.events.edges.map((e: any) => e.node);
+    expect(events.map((e: any) => e.id)).toStrictEqual(events.map((_: unknown, i: number) => i + 1));
+    const entered = events.filter((e: any) => /StateEntered$/.test(e.type)).map((e: any) => e.state);
+    expect(entered.filter((s: string) => ['Check', 'Repair', 'Validate', 'Initiate'].includes(s))).toStrictEqual(['Check', 'Repair', 'Validate', 'Initiate']);
+    expect(events.filter((e: any) => e.type === 'MapIterationStarted')).toHaveLength(gapRanges.length);
+    expect(events.filter((e: any) => e.type === 'MapIterationSucceeded')).toHaveLength(gapRanges.length);
+    expect(events.at(-1).type).toBe('ExecutionSucceeded');
+    expect(done.repairedRanges.map((r: any) => `${r.group} ${r.start}`).sort()).toStrictEqual(gapRanges.map((d) => `${d.symbol} ${d.start}`).sort());
+    expect(done.output.ready).toMatchObject({ dataset: 'stock_ticks', runId: done.id });
+
+    const signal = await t.gql(`{ dataset(name: "stock_ticks") { lastReadySignal { from to source { kind runId } } } }`);
+    expect(signal.data.dataset.lastReadySignal).toStrictEqual({ from: SAMPLE_RANGE.start, to: SAMPLE_RANGE.end, source: { kind: 'PIPELINE', runId: done.id } });
+    const after = await t.gql(gaps);
+    expect(after.data.gaps).toMatchObject({ status: 'OK' });
+
+    const listed = await t.gql(`{ runs(dataset: "stock_ticks", status: SUCCEEDED, first: 5) { edges { node { id } } } }`);
+    expect(listed.data.runs.edges.map((e: any) => e.node.id)).toContain(done.id);
+  });
+
+  it('retries a repair action that throws, then fails the run naming the range, without entering Validate', async () => {
+    const range = { group: 'FAIL', start: '2024-03-05T10:00:00Z', end: '2024-03-05T11:00:00Z' };
+    const started = await startRepair('custom', [range]);
+    expect(started.errors).toBeUndefined();
+    const done = await finished(started.data.startRepair.id, `${RUN_FIELDS} ${EVENTS}`);
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toBe('Upstream.Unavailable');
+    expect(done.cause).toBe('range FAIL from 2024-03-05T10:00:00.000Z to 2024-03-05T11:00:00.000Z could not be repaired: the upstream source is offline');
+    const events = done.events.edges.map((e: any) => e.node);
+    const failed = events.filter((e: any) => e.type === 'TaskFailed');
+    // The first attempt and the two retries the state machine allows.
+    expect(failed).toHaveLength(3);
+    for (const e of failed) expect(e.detail).toMatchObject({ error: 'Upstream.Unavailable', cause: 'the upstream source is offline' });
+    expect(events.some((e: any) => e.type === 'TaskStateEntered' && e.state === 'Validate')).toBe(false);
+    expect(events.find((e: any) => e.type === 'MapIterationFailed')).toMatchObject({ state: 'Repair' });
+    expect(events.at(-1)).toMatchObject({ type: 'ExecutionFailed', detail: { error: 'Upstream.Unavailable' } });
+  });
+
+  it('stops a run during Repair: ABORTED with the cause, and the repair action saw its signal abort', async () => {
+    const range = { group: 'BLOCK_STOP', start: '2024-03-05T10:00:00Z', end: '2024-03-05T11:00:00Z' };
+    const started = await startRepair('custom', [range]);
+    const id = started.data.startRepair.id;
+    await until('the repair action to start', async () => existsSync(path.join(dir, 'started-BLOCK_STOP')), Boolean);
+    expect((await run(id, 'status currentState')).currentState).toBe('RepairRange');
+    const stopped = await t.gql(`mutation ($id: ID!) { stopRun(id: $id, cause: "wrong window") { id status cause } }`, { id });
+    expect(stopped.errors).toBeUndefined();
+    const done = await finished(id);
+    expect(done).toMatchObject({ status: 'ABORTED', cause: 'wrong window' });
+    await until('the action to see its abort', async () => existsSync(path.join(dir, 'aborted-BLOCK_STOP')), Boolean);
+  });
+
+  it('starts one run for the same request twice at once, and a new one after it ended', async () => {
+    const range = { group: 'BLOCK_TWICE', start: '2024-03-05T10:00:00Z', end: '2024-03-05T11:00:00Z' };
+    const [a, b] = await Promise.all([startRepair('custom', [range]), startRepair('custom', [range])]);
+    expect(a.errors).toBeUndefined();
+    expect(b.errors).toBeUndefined();
+    expect(b.data.startRepair.id).toBe(a.data.startRepair.id);
+    expect(a.data.startRepair.name).toMatch(/-1$/);
+    await t.gql(`mutation ($id: ID!) { stopRun(id: $id) { id } }`, { id: a.data.startRepair.id });
+    await finished(a.data.startRepair.id);
+    const again = await startRepair('custom', [range]);
+    expect(again.data.startRepair.name).toBe(a.data.startRepair.name.replace(/-1$/, '-2'));
+    await t.gql(`mutation ($id: ID!) { stopRun(id: $id) { id } }`, { id: again.data.startRepair.id });
+  });
+
+  it('refuses a request whose run name is taken by a running execution with another input: RUN_CONFLICT', async () => {
+    const sfn = new SFNClient({ endpoint: t.app.embedded!.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    try {
+      const ours = { dataset: 'custom', from: '2024-03-05T00:00:00.000Z', to: '2024-03-06T00:00:00.000Z', mode: 'REPAIR' as const, ranges: [{ group: 'BLOCK_MINE', start: '2024-03-05T10:00:00.000Z', end: '2024-03-05T11:00:00.000Z' }] };
+      const theirs = { ...ours, ranges: [{ ...ours.ranges[0]!, group: 'BLOCK_THEIRS' }] };
+      const squatter = await sfn.send(new StartExecutionCommand({
+        stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:gapwatch-pipeline',
+        name: `${runBaseName(ours)}-1`,
+        input: JSON.stringify(theirs),
+      }));
+      const body = await startRepair('custom', ours.ranges);
+      expect(body.errors[0].extensions).toMatchObject({ code: 'RUN_CONFLICT', runId: squatter.executionArn });
+      await sfn.send(new StopExecutionCommand({ executionArn: squatter.executionArn }));
+    } finally {
+      sfn.destroy();
+    }
+  });
+
+  it('answers unknown runs with null, malformed ids and bad arguments with BAD_USER_INPUT', async () => {
+    const unknown = await t.gql(`{ run(id: "arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:nope") { id } }`);
+    expect(unknown).toStrictEqual({ data: { run: null } });
+    for (const query of [
+      `{ run(id: "not-an-arn") { id } }`,
+      `{ runs(first: 0) { edges { cursor } } }`,
+      `{ runs(first: 5, after: "garbage") { edges { cursor } } }`,
+      `mutation { startRepair(dataset: "stock_ticks", from: "2024-03-05T00:00:00Z", to: "2024-03-06T00:00:00Z", ranges: [{ group: "AMZN", start: "2024-03-07T00:00:00Z", end: "2024-03-07T01:00:00Z" }]) { id } }`,
+      `mutation { startCheck(dataset: "stock_ticks", from: "2024-03-06T00:00:00Z", to: "2024-03-05T00:00:00Z") { id } }`,
+      `mutation { stopRun(id: "arn:aws:lambda:us-east-1:000000000000:function:x") { id } }`,
+    ]) {
+      const body = await t.gql(query);
+      expect([query, body.errors?.[0]?.extensions?.code]).toStrictEqual([query, 'BAD_USER_INPUT']);
+    }
+    const noDataset = await t.gql(`mutation { startValidation(dataset: "nope", from: "2024-03-05T00:00:00Z", to: "2024-03-06T00:00:00Z") { id } }`);
+    expect(noDataset.errors[0].extensions.code).toBe('NOT_FOUND');
+    const stopUnknown = await t.gql(`mutation { stopRun(id: "arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:nope") { id } }`);
+    expect(stopUnknown).toStrictEqual({ data: { stopRun: null } });
+  });
+
+  it('describes a run once per request however often it is asked for, and pages runs newest first', async () => {
+    const list = await t.gql(`{ runs(first: 2) { edges { cursor node { id startedAt } } pageInfo { hasNextPage endCursor } } }`);
+    const [first, second] = list.data.runs.edges;
+    expect(list.data.runs.pageInfo.hasNextPage).toBe(true);
+    expect(Date.parse(first.node.startedAt)).toBeGreaterThanOrEqual(Date.parse(second.node.startedAt));
+    const next = await t.gql(`query ($after: String) { runs(first: 2, after: $after) { edges { node { id } } } }`, { after: list.data.runs.pageInfo.endCursor });
+    const ids = next.data.runs.edges.map((e: any) => e.node.id);
+    expect(ids).not.toContain(first.node.id);
+    expect(ids).not.toContain(second.node.id);
+
+    const calls = () => t.app.embedded!.calls().DescribeExecution ?? 0;
+    const before = calls();
+    const body = await t.gql(`query ($id: ID!) { a: run(id: $id) { status } b: run(id: $id) { name } c: run(id: $id) { dataset } }`, { id: first.node.id });
+    expect(body.errors).toBeUndefined();
+    expect(calls() - before).toBe(1);
+  });
+
+  it('autoRepair: a scheduled check that finds gaps starts a FULL run over its window', async () => {
+    // The dataset's schedule ran a check at start: its trailing window (today) has no sample data at all.
+    const checks = await until(
+      'the first scheduled check',
+      async () => (await t.gql(`{ checks(dataset: "auto_ticks", first: 100) { id status trigger from to } }`)).data.checks,
+      (list: any[]) => list.some((c) => c.trigger === 'SCHEDULE'),
+    );
+    const scheduled = checks.find((c: any) => c.trigger === 'SCHEDULE');
+    expect(scheduled.status).toBe('GAPS');
+    const runs = await until(
+      'the autoRepair run',
+      async () => (await t.gql(`{ runs(dataset: "auto_ticks", first: 10) { edges { node { id mode from to status } } } }`)).data.runs.edges.map((e: any) => e.node),
+      (list: any[]) => list.some((r) => r.from === scheduled.from),
+    );
+    expect(runs.find((r: any) => r.from === scheduled.from)).toMatchObject({ mode: 'FULL', from: scheduled.from, to: scheduled.to });
+  });
+});
