@@ -156,6 +156,7 @@ export async function connectBackends(
     watcher = new RunWatcher({ sfn: sfnClient, pubSub: events, leases: localLeases, budget: new RateBudget(20, 250), logger: logger.child({ component: 'runs' }) });
     stateMachineArn ??= `arn:aws:states:${region}:000000000000:stateMachine:${STATE_MACHINE_NAME}`;
     pipeline = new PipelineService(sfnClient, stateMachineArn, gaps, watcher, logger.child({ component: 'pipeline' }));
+    pipeline.resume().catch((err: unknown) => logger.warn({ err }, 'could not resume watching pipeline runs'));
   }
   const services: Services = {
     health: new HealthService(env.backend, probes, clock.now, (probe, err) => logger.warn({ err, probe }, 'readiness probe failed')),
@@ -185,6 +186,7 @@ export async function connectBackends(
     handlers,
     async close() {
       await scheduler.stop();
+      pipeline?.close();
       await watcher?.close();
       sfnClient?.destroy();
       await checkStore.flush();

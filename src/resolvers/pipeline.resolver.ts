@@ -8,7 +8,7 @@ import {
   RunsArgs,
   StartCheckArgs,
   StartRepairArgs,
-  StartValidationArgs,
+  RunWindowArgs,
 } from '../schema/pipeline.type';
 import type { PipelineRun as Run, PipelineService, Page } from '../services/pipeline/pipeline.service';
 import { Uses } from './uses';
@@ -54,7 +54,7 @@ export class PipelineResolver {
   }
 
   @Mutation(() => PipelineRun, { description: 'Starts a run that re-checks [from, to) and initiates if it is complete (mode VALIDATE).' })
-  startValidation(@Args() { dataset, from, to }: StartValidationArgs): Promise<Run> {
+  startValidation(@Args() { dataset, from, to }: RunWindowArgs): Promise<Run> {
     return served(this.pipelineService).start({ dataset, from: from.getTime(), to: to.getTime(), mode: 'VALIDATE' });
   }
 

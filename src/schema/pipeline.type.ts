@@ -154,46 +154,29 @@ export class RunConnection {
   pageInfo!: PageInfo;
 }
 
+/** The window every run judges; each start mutation takes it. */
 @ArgsType()
-export class StartCheckArgs {
-  @Field()
+export class RunWindowArgs {
+  @Field({ description: 'A configured dataset name.' })
   dataset!: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'Window start (inclusive); at most the dataset\'s maxWindow before `to`.' })
   from!: Date;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'Window end (exclusive).' })
   to!: Date;
+}
 
+@ArgsType()
+export class StartCheckArgs extends RunWindowArgs {
   @Field({ defaultValue: false, description: 'Repair what the check finds, then validate (mode FULL); else mode CHECK.' })
   repair!: boolean;
 }
 
 @ArgsType()
-export class StartRepairArgs {
-  @Field()
-  dataset!: string;
-
-  @Field(() => Date)
-  from!: Date;
-
-  @Field(() => Date)
-  to!: Date;
-
+export class StartRepairArgs extends RunWindowArgs {
   @Field(() => [GapRangeInput], { nullable: true, description: 'The ranges to repair (at most 200); omitted = check the window first and repair what it finds (FULL).' })
   ranges?: GapRangeInput[] | null;
-}
-
-@ArgsType()
-export class StartValidationArgs {
-  @Field()
-  dataset!: string;
-
-  @Field(() => Date)
-  from!: Date;
-
-  @Field(() => Date)
-  to!: Date;
 }
 
 @ArgsType()

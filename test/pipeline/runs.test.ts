@@ -5,7 +5,7 @@ import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk
 import { SAMPLE_DEFECTS, SAMPLE_RANGE } from '../../src/embedded/athena/sample';
 import { runBaseName } from '../../src/services/pipeline/pipeline.service';
 import { startTestApp, type TestApp } from '../support/app';
-import { STOCK_TICKS_YAML } from '../support/config';
+import { STOCK_TICKS_YAML, ticksDatasetYaml } from '../support/config';
 
 /**
  * A repair action for the `custom` dataset, by group: FAIL always throws; BLOCK* writes `started-<group>` and
@@ -27,26 +27,10 @@ exports.repair = (range, { signal }) => {
 };
 `;
 
-const CONFIG = `${STOCK_TICKS_YAML}  - name: auto_ticks
-    database: market
-    table: ticks
-    timestampColumn: capture_datetime
-    groupColumn: symbol
-    groups: [AMZN]
-    bucket: 1h
-    expectedPerBucket: 60
-    minRatio: 0.8
-    schedule: 1h
-    autoRepair: true
-  - name: custom
-    database: market
-    table: ticks
-    timestampColumn: capture_datetime
-    groupColumn: symbol
-    bucket: 1h
-    expectedPerBucket: 60
-    repair: ./custom-repair.js
-`;
+const CONFIG =
+  STOCK_TICKS_YAML +
+  ticksDatasetYaml('auto_ticks', { groups: '[AMZN]', minRatio: '0.8', schedule: '1h', autoRepair: 'true' }) +
+  ticksDatasetYaml('custom', { repair: './custom-repair.js' });
 
 const RUN_FIELDS = 'id name dataset mode from to status currentState startedAt stoppedAt error cause input output repairedRanges { group start end kind }';
 const EVENTS = 'events(first: 1000) { edges { cursor node { id previousId type state at detail } } pageInfo { hasNextPage endCursor } }';

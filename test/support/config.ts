@@ -26,3 +26,12 @@ athena:
   database: market
 datasets:
 ${STOCK_TICKS_DATASET_YAML}`;
+
+/**
+ * One more `datasets:` entry over `market.ticks` by symbol, hourly with 60 expected, plus `extra` keys
+ * (`{ repair: './r.js' }`), to append to STOCK_TICKS_YAML.
+ */
+export function ticksDatasetYaml(name: string, extra: Readonly<Record<string, string>> = {}): string {
+  const lines = ['database: market', 'table: ticks', 'timestampColumn: capture_datetime', 'groupColumn: symbol', 'bucket: 1h', 'expectedPerBucket: 60'];
+  return `  - name: ${name}\n${[...lines, ...Object.entries(extra).map(([k, v]) => `${k}: ${v}`)].map((l) => `    ${l}\n`).join('')}`;
+}

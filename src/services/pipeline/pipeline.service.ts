@@ -191,6 +191,7 @@ export interface StartRequest {
 export class PipelineService {
   /** Base name → the highest generation known to exist, so a repeat needs no search. */
   private readonly generations = new Map<string, number>();
+  private closed = false;
   /** Runs whose ready signal this instance has recorded (bounded; a repeat record is harmless, only wasted). */
   private readonly recorded = new Set<string>();
 
@@ -205,6 +206,11 @@ export class PipelineService {
       const done = events.find((e) => e.type === 'ExecutionSucceeded');
       if (done) void this.get(arn).catch((err: unknown) => this.logger.warn({ err, executionArn: arn }, 'could not read a finished run'));
     });
+  }
+
+  /** Stops watching runs (the watcher itself is closed by whoever made it). */
+  close(): void {
+    this.closed = true;
   }
 
   /** Checks a start request as the resolvers' arguments: dataset, window, ranges inside it. */
@@ -395,12 +401,37 @@ export class PipelineService {
     return run;
   }
 
-  /** Hands a succeeded run's ready signal to the gaps service, once per run on this instance. */
+  /**
+   * Picks up what happened while this instance was not watching: runs still going are watched to their end,
+   * and the newest succeeded ones have their ready signals recorded if the gaps service has nothing newer.
+   */
+  async resume(): Promise<void> {
+    for (const status of ['RUNNING', 'SUCCEEDED'] as const) {
+      let page;
+      try {
+        page = await this.sfn.send(new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, statusFilter: status, maxResults: status === 'RUNNING' ? 100 : 20 }));
+      } catch (err) {
+        this.logger.warn({ err, status }, 'could not list pipeline runs at start; their ready signals are recorded when they are read');
+        return;
+      }
+      for (const e of page.executions ?? []) {
+        if (status === 'RUNNING') this.watch(e.executionArn!);
+        else await this.describe(e.executionArn!).catch((err: unknown) => this.logger.warn({ err, executionArn: e.executionArn }, 'could not read a finished run'));
+      }
+    }
+  }
+
+  /**
+   * Hands a succeeded run's ready signal to the gaps service, unless it already has this one or a newer one
+   * (so reading a run again, another instance, or a restart does not record it twice).
+   */
   private async recordReady(ready: ReadySignal): Promise<void> {
     if (this.recorded.has(ready.runId) || !this.gaps.dataset(ready.dataset)) return;
     this.recorded.add(ready.runId);
     if (this.recorded.size > 10_000) this.recorded.delete(this.recorded.values().next().value!);
     try {
+      const last = await this.gaps.lastReadySignal(ready.dataset);
+      if (last && last.at.getTime() >= Date.parse(ready.at)) return;
       await this.gaps.recordReadySignal({ dataset: ready.dataset, from: Date.parse(ready.from), to: Date.parse(ready.to), at: Date.parse(ready.at), source: { runId: ready.runId } });
       this.logger.info({ dataset: ready.dataset, runId: ready.runId }, 'ready signal recorded from a pipeline run');
     } catch (err) {
@@ -411,7 +442,8 @@ export class PipelineService {
 
   /** Has the run watcher poll a run this instance started until it ends, so its ready signal is recorded unasked. */
   private watch(arn: string): void {
-    if (!this.watcher) return;
+    // Closed: the service is shutting down, and a run read after the next start is recorded then.
+    if (!this.watcher || this.closed) return;
     let handle: ReturnType<RunWatcher['watch']> | undefined = undefined;
     const release = () => setImmediate(() => handle?.release());
     handle = this.watcher.watch(arn, {

@@ -8,7 +8,7 @@ import { SAMPLE_DEFECTS } from '../../../src/embedded/athena/sample';
 import { ConfigError } from '../../../src/errors';
 import { realClock } from '../../../src/services/clock/clock';
 import type { CheckResult, RepairResult, ValidationResult } from '../../../src/services/pipeline/types';
-import { STOCK_TICKS_YAML } from '../../support/config';
+import { STOCK_TICKS_YAML, ticksDatasetYaml } from '../../support/config';
 
 /** A module repair action that records what it was called with, and fails for the group FAIL. */
 const MODULE = `
@@ -21,22 +21,8 @@ exports.repair = async (range, { signal }) => {
 };
 `;
 
-const CONFIG = `${STOCK_TICKS_YAML}  - name: custom
-    database: market
-    table: ticks
-    timestampColumn: capture_datetime
-    groupColumn: symbol
-    bucket: 1h
-    expectedPerBucket: 60
-    repair: ./custom-repair.js
-  - name: unrepairable
-    database: market
-    table: other
-    timestampColumn: capture_datetime
-    groupColumn: symbol
-    bucket: 1h
-    expectedPerBucket: 60
-`;
+const CONFIG =
+  STOCK_TICKS_YAML + ticksDatasetYaml('custom', { repair: './custom-repair.js' }) + ticksDatasetYaml('unrepairable').replace('table: ticks', 'table: other');
 
 async function open(dir: string, config: string): Promise<Backends> {
   const configFile = path.join(dir, 'gapwatch.config.yaml');
