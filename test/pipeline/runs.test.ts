@@ -16,6 +16,7 @@ const MODULE = (dir: string) => `
 const fs = require('node:fs');
 const path = require('node:path');
 exports.repair = (range, { signal }) => {
+  if (range.group === 'NOOP') return { wrote: 0 };
   if (range.group === 'FAIL') { const e = new Error('the upstream source is offline'); e.name = 'Upstream.Unavailable'; throw e; }
   fs.writeFileSync(path.join(${JSON.stringify(dir)}, 'started-' + range.group), '1');
   return new Promise((resolve, reject) => {
@@ -68,6 +69,17 @@ describe('pipeline runs over GraphQL on the embedded Step Functions', () => {
     t.gql(`mutation ($dataset: String!, $from: DateTime!, $to: DateTime!, $ranges: [GapRangeInput!]) {
       startRepair(dataset: $dataset, from: $from, to: $to, ranges: $ranges) { ${RUN_FIELDS} } }`, { dataset, ...window, ranges });
 
+  // First: the next test repairs every defect of the sample.
+  it('ends a CHECK run that finds gaps as SUCCEEDED with the gaps in its output, and initiates nothing', async () => {
+    const started = await t.gql(`mutation { startCheck(dataset: "stock_ticks", from: "2024-03-07T00:00:00Z", to: "2024-03-08T00:00:00Z") { id mode } }`);
+    expect(started.data.startCheck.mode).toBe('CHECK');
+    const done = await finished(started.data.startCheck.id);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(done.output.check).toMatchObject({ status: 'GAPS', ranges: [{ group: 'GOOG', kind: 'MISSING', start: '2024-03-07T02:00:00.000Z', end: '2024-03-07T04:00:00.000Z' }] });
+    expect(done.output.ready).toBeUndefined();
+    expect(done.currentState).toBe('GapsFound');
+  });
+
   it('repairs the sample: Check, one Map iteration per gap range, Validate, Initiate; gaps are then OK and the ready signal names the run', async () => {
     const gaps = `{ gaps(dataset: "stock_ticks", from: "${SAMPLE_RANGE.start}", to: "${SAMPLE_RANGE.end}") { status ranges { group kind start end } } }`;
     const before = await t.gql(gaps);
@@ -116,6 +128,22 @@ describe('pipeline runs over GraphQL on the embedded Step Functions', () => {
     expect(events.some((e: any) => e.type === 'TaskStateEntered' && e.state === 'Validate')).toBe(false);
     expect(events.find((e: any) => e.type === 'MapIterationFailed')).toMatchObject({ state: 'Repair' });
     expect(events.at(-1)).toMatchObject({ type: 'ExecutionFailed', detail: { error: 'Upstream.Unavailable' } });
+  });
+
+  it('fails a run whose repair left gaps, naming them, without initiating', async () => {
+    const range = { group: 'NOOP', start: '2024-03-05T10:00:00Z', end: '2024-03-05T12:00:00Z' };
+    const started = await startRepair('custom', [range]);
+    const done = await finished(started.data.startRepair.id, `${RUN_FIELDS} ${EVENTS}`);
+    expect(done).toMatchObject({ status: 'FAILED', error: 'gapwatch.GapsRemain', repairedRanges: [] });
+    expect(done.cause).toBe('1 range(s) still have gaps: NOOP MISSING [2024-03-05T10:00:00.000Z, 2024-03-05T12:00:00.000Z)');
+    const entered = done.events.edges.map((e: any) => e.node).filter((e: any) => /StateEntered$/.test(e.type)).map((e: any) => e.state);
+    expect(entered).toStrictEqual(['Mode', 'Repair', 'RepairRange', 'Validate', 'Validated', 'GapsRemain']);
+  });
+
+  it('validates a clean window (mode VALIDATE) and initiates', async () => {
+    const started = await t.gql(`mutation { startValidation(dataset: "stock_ticks", from: "2024-03-10T00:00:00Z", to: "2024-03-11T00:00:00Z") { id mode } }`);
+    const done = await finished(started.data.startValidation.id);
+    expect(done).toMatchObject({ status: 'SUCCEEDED', mode: 'VALIDATE', currentState: 'Initiate', output: { validation: { status: 'OK' }, ready: { runId: done.id } } });
   });
 
   it('stops a run during Repair: ABORTED with the cause, and the repair action saw its signal abort', async () => {
