@@ -30,6 +30,11 @@ export function Uses<const N extends readonly ServiceName[]>(...names: N) {
   };
 }
 
+/** The services a resolver class declared with `@Uses`; undefined when it declared none. */
+export function servicesUsedBy(cls: Function): readonly ServiceName[] | undefined {
+  return declared.get(cls);
+}
+
 /** Builds one resolver instance with the services it declared with `@Uses`. */
 export function construct(cls: Function, services: Services): object {
   const names = declared.get(cls);
