@@ -1,6 +1,7 @@
 import { AthenaClient, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
 import type { Settings } from './config';
-import { startEmbedded, type EmbeddedEndpoint } from './embedded/server';
+import type { EmbeddedEndpoint } from './embedded/server';
+import { startEmbeddedWorker } from './embedded/worker-host';
 import type { Metrics } from './http/metrics';
 import type { Logger } from './logger';
 import { adoptSdkNodeNotice } from './node-notice';
@@ -88,7 +89,8 @@ export async function connectBackends(
   let embedded: EmbeddedEndpoint | undefined;
   let athenaClient: AthenaClient;
   if (env.backend === 'embedded') {
-    embedded = await startEmbedded({
+    // On its own thread, so GraphQL never waits on the endpoint's work (embedded/worker-host.ts).
+    embedded = await startEmbeddedWorker({
       port: env.embeddedPort,
       host: '127.0.0.1',
       dataDir: env.dataDir,

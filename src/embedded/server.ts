@@ -61,10 +61,13 @@ export interface EmbeddedEndpoint {
   url: string;
   /** Stops the listener and DuckDB; no open handles afterwards. */
   close(): Promise<void>;
-  /** Requests per operation name, e.g. {BatchGetQueryExecution: 3}, faulted ones included. */
-  calls(): Record<string, number>;
+  /**
+   * Requests per operation name, e.g. {BatchGetQueryExecution: 3}, faulted ones included. A promise, as
+   * `injectFaults`, because the service's endpoint runs on a worker thread (worker-host.ts).
+   */
+  calls(): Promise<Record<string, number>>;
   /** A fraction `rate` of matching requests answer HTTP 400 with that error (as Athena throttles); null clears. */
-  injectFaults(f: FaultSpec | null): void;
+  injectFaults(f: FaultSpec | null): Promise<void>;
 }
 
 const JSON_11 = 'application/x-amz-json-1.1';
@@ -199,8 +202,8 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
   let closing: Promise<void> | undefined;
   return {
     url,
-    calls: () => Object.fromEntries(counts),
-    injectFaults(f) {
+    calls: async () => Object.fromEntries(counts),
+    async injectFaults(f) {
       if (f === null) {
         faults = null;
         return;

@@ -389,22 +389,22 @@ describe('fault injection and call counts', () => {
   it('makes the SDK see ThrottlingException and counts every request per operation', async () => {
     const client = athenaClient(h.endpoint.url, 1);
     try {
-      const before = h.endpoint.calls().BatchGetQueryExecution ?? 0;
-      h.endpoint.injectFaults({ rate: 1, operations: ['BatchGetQueryExecution'] });
+      const before = (await h.endpoint.calls()).BatchGetQueryExecution ?? 0;
+      await h.endpoint.injectFaults({ rate: 1, operations: ['BatchGetQueryExecution'] });
       const err = await client.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: ['x'] })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AthenaServiceException);
       expect((err as AthenaServiceException).name).toBe('ThrottlingException');
       expect((err as AthenaServiceException).$metadata.httpStatusCode).toBe(400);
       // Other operations are untouched by an operation-scoped fault.
       await client.send(new ListQueryExecutionsCommand({}));
-      h.endpoint.injectFaults({ rate: 1, code: 'TooManyRequestsException' });
+      await h.endpoint.injectFaults({ rate: 1, code: 'TooManyRequestsException' });
       const tooMany = await client.send(new ListQueryExecutionsCommand({})).catch((e: unknown) => e);
       expect((tooMany as AthenaServiceException).name).toBe('TooManyRequestsException');
-      h.endpoint.injectFaults(null);
+      await h.endpoint.injectFaults(null);
       await client.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: ['x'] }));
-      expect(h.endpoint.calls().BatchGetQueryExecution).toBe(before + 2);
+      expect((await h.endpoint.calls()).BatchGetQueryExecution).toBe(before + 2);
     } finally {
-      h.endpoint.injectFaults(null);
+      await h.endpoint.injectFaults(null);
       client.destroy();
     }
   });
@@ -412,7 +412,7 @@ describe('fault injection and call counts', () => {
   it('faults about `rate` of matching requests, reproducibly for a seed', async () => {
     const client = athenaClient(h.endpoint.url, 1);
     const outcomes = async (): Promise<boolean[]> => {
-      h.endpoint.injectFaults({ rate: 0.5, seed: 7, operations: ['ListQueryExecutions'] });
+      await h.endpoint.injectFaults({ rate: 0.5, seed: 7, operations: ['ListQueryExecutions'] });
       const out: boolean[] = [];
       for (let i = 0; i < 40; i++) out.push(await client.send(new ListQueryExecutionsCommand({ MaxResults: 1 })).then(() => true, () => false));
       return out;
@@ -425,7 +425,7 @@ describe('fault injection and call counts', () => {
       expect(failed).toBeGreaterThan(8);
       expect(failed).toBeLessThan(32);
     } finally {
-      h.endpoint.injectFaults(null);
+      await h.endpoint.injectFaults(null);
       client.destroy();
     }
   });

@@ -33,7 +33,7 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
   });
   afterAll(() => t.stop());
 
-  const calls = (op: string) => t.app.embedded!.calls()[op] ?? 0;
+  const calls = async (op: string) => (await t.app.embedded!.calls())[op] ?? 0;
 
   it('runs a named query and returns typed rows and the raw cells', async () => {
     const body = await t.gql(/* GraphQL */ `
@@ -93,7 +93,7 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
   it('pages a 2,500-row result with rows(first:, after:): every row once, in order, one Athena page per 1,000 rows', async () => {
     const run = await t.gql(`mutation { runQuery(name: "numbers") { id } }`);
     const id = run.data.runQuery.id;
-    const before = calls('GetQueryResults');
+    const before = await calls('GetQueryResults');
     const seen: number[] = [];
     let after: string | null = null;
     let pages = 0;
@@ -115,7 +115,7 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     expect(seen).toStrictEqual(Array.from({ length: 2500 }, (_, i) => i));
     // 3 Athena pages (1000 + 1000 + 500), each fetched once and then served from the cache, all decoded
     // by the one decoder built for the result (its columns are the same object on every page).
-    expect(calls('GetQueryResults') - before).toBe(3);
+    expect((await calls('GetQueryResults')) - before).toBe(3);
     const first = await t.app.services.athena.page(id, null);
     const second = await t.app.services.athena.page(id, first.nextToken);
     expect(second.columns).toBe(first.columns);
@@ -123,22 +123,22 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
 
   it('fetches only the page the asked-for rows sit on', async () => {
     const run = await t.gql(`mutation { runSql(sql: "SELECT range AS n FROM range(5000) ORDER BY n") { id } }`);
-    const before = calls('GetQueryResults');
+    const before = await calls('GetQueryResults');
     const body = await t.gql(`query ($id: ID!) { queryExecution(id: $id) { rows(first: 100) { edges { node { values } } } } }`, {
       id: run.data.runSql.id,
     });
     expect(body.data.queryExecution.rows.edges).toHaveLength(100);
-    expect(calls('GetQueryResults') - before).toBe(1);
+    expect((await calls('GetQueryResults')) - before).toBe(1);
   });
 
   it('has the next two pages on their way while a reader pages with first: 1000, and no more', async () => {
     const run = await t.gql(`mutation { runSql(sql: "SELECT range AS n FROM range(5000) ORDER BY n") { id } }`);
     const id = run.data.runSql.id;
-    const before = calls('GetQueryResults');
+    const before = await calls('GetQueryResults');
     const fetched = async (expected: number): Promise<number> => {
-      for (let i = 0; i < 250 && calls('GetQueryResults') - before < expected; i++) await new Promise((r) => setTimeout(r, 20));
+      for (let i = 0; i < 250 && (await calls('GetQueryResults')) - before < expected; i++) await new Promise((r) => setTimeout(r, 20));
       await new Promise((r) => setTimeout(r, 150)); // long enough for a fetch beyond the bound to show
-      return calls('GetQueryResults') - before;
+      return (await calls('GetQueryResults')) - before;
     };
     const read = (after: string | null) =>
       t.gql(`query ($id: ID!, $after: String) { queryExecution(id: $id) { rows(first: 1000, after: $after) { pageInfo { endCursor } } } }`, {
@@ -156,8 +156,8 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
   it('batches queryExecutions through DataLoader: 120 ids → 3 BatchGetQueryExecution calls, a repeated id fetched once', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 120; i++) ids.push(await t.app.services.athena.start({ sql: `SELECT ${i} AS i` }));
-    const batches = calls('BatchGetQueryExecution');
-    const gets = calls('GetQueryExecution');
+    const batches = await calls('BatchGetQueryExecution');
+    const gets = await calls('GetQueryExecution');
     const body = await t.gql(
       /* GraphQL */ `query ($ids: [ID!]!, $one: ID!) { queryExecutions(ids: $ids) { id sql } again: queryExecution(id: $one) { id } }`,
       { ids, one: ids[7] },
@@ -165,8 +165,8 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     expect(body.errors).toBeUndefined();
     expect(body.data.queryExecutions.map((e: any) => e.id)).toStrictEqual(ids);
     expect(body.data.queryExecutions[5].sql).toBe('SELECT 5 AS i');
-    expect(calls('BatchGetQueryExecution') - batches).toBe(3);
-    expect(calls('GetQueryExecution') - gets).toBe(0);
+    expect((await calls('BatchGetQueryExecution')) - batches).toBe(3);
+    expect((await calls('GetQueryExecution')) - gets).toBe(0);
   });
 
   it('answers null for an execution id Athena does not know', async () => {
@@ -282,10 +282,10 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     const athena = t.app.services.athena;
     await expect(athena.page(id, '')).rejects.toBeInstanceOf(PageTokenRejected);
     const made = Buffer.from(JSON.stringify({ id, offset: 7 })).toString('base64url');
-    const before = calls('GetQueryResults');
+    const before = await calls('GetQueryResults');
     expect((await athena.page(id, made)).values[0]).toStrictEqual([6, '6']);
     expect((await athena.page(id, made)).values[0]).toStrictEqual([6, '6']);
-    expect(calls('GetQueryResults') - before).toBe(2);
+    expect((await calls('GetQueryResults')) - before).toBe(2);
     expect((await athena.page(id, null)).values[0]).toStrictEqual([0, '0']);
   });
 
@@ -352,14 +352,14 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
   });
 
   it('still succeeds when Athena throttles 30% of calls (the SDK\'s adaptive retries absorb it)', async () => {
-    t.app.embedded!.injectFaults({ rate: 0.3, code: 'ThrottlingException', seed: 42 });
+    await t.app.embedded!.injectFaults({ rate: 0.3, code: 'ThrottlingException', seed: 42 });
     try {
       const body = await t.gql(`mutation { runQuery(name: "numbers") { state rows(first: 1000) { edges { cursor } pageInfo { hasNextPage } } } }`);
       expect(body.errors).toBeUndefined();
       expect(body.data.runQuery.state).toBe('SUCCEEDED');
       expect(body.data.runQuery.rows.edges).toHaveLength(1000);
     } finally {
-      t.app.embedded!.injectFaults(null);
+      await t.app.embedded!.injectFaults(null);
     }
   });
 

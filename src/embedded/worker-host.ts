@@ -1,0 +1,183 @@
+/**
+ * The embedded AWS endpoint on a worker thread of the service: the same `startEmbedded` (server.ts), the
+ * same port and behaviour, started and stopped with the service. In one thread, the endpoint rendering a
+ * large result (or paging one to the service's own SDK client) held up GraphQL for as long; on its own
+ * event loop it does not, and on two cores the two overlap (docs/performance.md).
+ *
+ * What cannot cross a thread stays here: Step Functions Task handlers are functions of the service, so the
+ * worker calls them over its port (input and context in; the result as JSON, or the thrown error's name and
+ * message, back; an execution's abort forwarded so the handler's AbortSignal fires), and the worker's log
+ * lines are written to this logger's own stream.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import pino from 'pino';
+import { ConfigError } from '../errors';
+import { DataDirInUseError, type EmbeddedEndpoint, type EmbeddedOptions, type FaultSpec, type TaskHandler } from './server';
+
+/** What the worker gets: the options that can be copied, and the ARNs whose handlers stay here. */
+export interface WorkerData extends Omit<EmbeddedOptions, 'logger' | 'services' | 'stepFunctions'> {
+  stepFunctions?: Omit<NonNullable<EmbeddedOptions['stepFunctions']>, 'logger' | 'taskHandlers'>;
+  taskArns: string[];
+  log?: { level: string; bindings: Record<string, unknown> };
+}
+
+/** Host → worker. */
+export type HostMessage =
+  | { op: 'calls' | 'close'; id: number }
+  | { op: 'faults'; id: number; spec: FaultSpec | null }
+  | { op: 'task'; id: number; output?: string; error?: { name: string; message: string } };
+
+/** Worker → host. */
+export type WorkerMessage =
+  | { op: 'ready'; url: string }
+  | { op: 'failed'; name: string; message: string }
+  | { op: 'reply'; id: number; value?: unknown; error?: { name: string; message: string } }
+  | { op: 'task'; id: number; arn: string; input: unknown; executionArn: string; stateName: string }
+  | { op: 'taskAbort'; id: number; reason: string }
+  | { op: 'log'; line: string };
+
+/**
+ * The worker's entry point. Built, it is worker.js beside this file. Under jest the sources are TypeScript
+ * and nothing is built: the worker then compiles them as it loads them, with @swc/core (a devDependency,
+ * jest's own transform), so tests always run the code they see.
+ */
+function workerSource(): { file: string; eval: boolean } {
+  const js = path.join(__dirname, 'worker.js');
+  if (existsSync(js)) return { file: js, eval: false };
+  const ts = path.join(__dirname, 'worker.ts');
+  const code = `
+    const fs = require('node:fs');
+    const { transformSync } = require(${JSON.stringify(require.resolve('@swc/core'))});
+    require.extensions['.ts'] = (module, filename) => {
+      const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
+        filename,
+        sourceMaps: 'inline',
+        jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2022' },
+        module: { type: 'commonjs' },
+      });
+      module._compile(code, filename);
+    };
+    require(${JSON.stringify(ts)});`;
+  return { file: code, eval: true };
+}
+
+const describe = (c: unknown): string => (typeof c === 'string' ? c : (JSON.stringify(c) ?? String(c)));
+
+/** Starts the endpoint on a worker thread; resolves once it listens, rejects as `startEmbedded` would. */
+export async function startEmbeddedWorker(opts: Omit<EmbeddedOptions, 'services'>): Promise<EmbeddedEndpoint> {
+  const { logger, stepFunctions, ...copied } = opts;
+  const { taskHandlers = {}, logger: _sfnLogger, ...sfnCopied } = stepFunctions ?? { dataDir: '' };
+  const handlers = new Map<string, TaskHandler>(Object.entries(taskHandlers));
+  const data: WorkerData = {
+    ...copied,
+    ...(stepFunctions ? { stepFunctions: sfnCopied } : {}),
+    taskArns: [...handlers.keys()],
+    ...(logger && logger.level !== 'silent' ? { log: { level: logger.level, bindings: logger.bindings() } } : {}),
+  };
+  const source = workerSource();
+  const worker = new Worker(source.file, { eval: source.eval, workerData: data });
+  const stream = logger ? (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym] : undefined;
+
+  const replies = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  const running = new Map<number, AbortController>();
+  let nextId = 1;
+  let exited: Error | undefined;
+
+  const ask = (m: { op: 'calls' | 'close' } | { op: 'faults'; spec: FaultSpec | null }): Promise<unknown> => {
+    if (exited) return Promise.reject(exited);
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      replies.set(id, { resolve, reject });
+      worker.postMessage({ ...m, id } as HostMessage);
+    });
+  };
+
+  /** Runs a Task handler for the worker and answers it; never throws. */
+  const runTask = async (m: Extract<WorkerMessage, { op: 'task' }>): Promise<void> => {
+    const controller = new AbortController();
+    running.set(m.id, controller);
+    let answer: HostMessage;
+    try {
+      const handler = handlers.get(m.arn)!;
+      const result = await handler(m.input, { signal: controller.signal, executionArn: m.executionArn, stateName: m.stateName });
+      let output: string;
+      try {
+        // As the in-process engine does: undefined, a function or a symbol is recorded as null.
+        output = JSON.stringify(result ?? null) ?? 'null';
+      } catch (err) {
+        throw Object.assign(new Error(`The Task result is not JSON: ${(err as Error).message}`), { name: 'States.Runtime' });
+      }
+      answer = { op: 'task', id: m.id, output };
+    } catch (err) {
+      const error = err instanceof Error ? { name: err.name || 'Error', message: err.message } : { name: 'Error', message: describe(err) };
+      answer = { op: 'task', id: m.id, error };
+    } finally {
+      running.delete(m.id);
+    }
+    if (!exited) worker.postMessage(answer);
+  };
+
+  const started = new Promise<string>((resolve, reject) => {
+    worker.on('message', (m: WorkerMessage) => {
+      switch (m.op) {
+        case 'ready':
+          return resolve(m.url);
+        case 'failed':
+          // The start-up errors each entry point explains in its own words, as they are in-process.
+          if (m.name === 'DataDirInUseError') return reject(new DataDirInUseError(opts.dataDir));
+          if (m.name === 'ConfigError') return reject(new ConfigError(m.message));
+          return reject(Object.assign(new Error(m.message), { name: m.name }));
+        case 'reply': {
+          const waiting = replies.get(m.id);
+          replies.delete(m.id);
+          if (m.error) waiting?.reject(Object.assign(new Error(m.error.message), { name: m.error.name }));
+          else waiting?.resolve(m.value);
+          return;
+        }
+        case 'task':
+          return void runTask(m);
+        case 'taskAbort':
+          return running.get(m.id)?.abort(new Error(m.reason));
+        case 'log':
+          return stream?.write(m.line);
+      }
+    });
+    worker.on('error', (err) => {
+      logger?.error({ err }, 'the embedded endpoint worker failed');
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      exited = new Error(`the embedded endpoint worker has exited (code ${code})`);
+      reject(exited);
+      for (const r of replies.values()) r.reject(exited);
+      replies.clear();
+      for (const c of running.values()) c.abort(exited);
+    });
+  });
+
+  let url: string;
+  try {
+    url = await started;
+  } catch (err) {
+    await worker.terminate();
+    throw err;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    calls: () => ask({ op: 'calls' }) as Promise<Record<string, number>>,
+    injectFaults: async (spec) => {
+      await ask({ op: 'faults', spec });
+    },
+    close() {
+      closing ??= (async () => {
+        if (!exited) await ask({ op: 'close' });
+        await worker.terminate();
+      })();
+      return closing;
+    },
+  };
+}
