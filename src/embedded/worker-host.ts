@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { ConfigError } from '../errors';
 import { DataDirInUseError, type EmbeddedEndpoint, type EmbeddedOptions, type FaultSpec, type TaskHandler } from './server';
 
@@ -20,8 +20,18 @@ import { DataDirInUseError, type EmbeddedEndpoint, type EmbeddedOptions, type Fa
 export interface WorkerData extends Omit<EmbeddedOptions, 'logger' | 'services' | 'stepFunctions'> {
   stepFunctions?: Omit<NonNullable<EmbeddedOptions['stepFunctions']>, 'logger' | 'taskHandlers'>;
   taskArns: string[];
-  log?: { level: string; bindings: Record<string, unknown> };
+  /** The host loggers' levels and bindings, recreated on the worker (none: silent). */
+  log?: LogSpec;
+  sfnLog?: LogSpec;
 }
+
+interface LogSpec {
+  level: string;
+  bindings: Record<string, unknown>;
+}
+
+const logSpec = (logger: Logger | undefined): LogSpec | undefined =>
+  logger && logger.level !== 'silent' ? { level: logger.level, bindings: logger.bindings() } : undefined;
 
 /** Host → worker. */
 export type HostMessage =
@@ -68,17 +78,20 @@ const describe = (c: unknown): string => (typeof c === 'string' ? c : (JSON.stri
 /** Starts the endpoint on a worker thread; resolves once it listens, rejects as `startEmbedded` would. */
 export async function startEmbeddedWorker(opts: Omit<EmbeddedOptions, 'services'>): Promise<EmbeddedEndpoint> {
   const { logger, stepFunctions, ...copied } = opts;
-  const { taskHandlers = {}, logger: _sfnLogger, ...sfnCopied } = stepFunctions ?? { dataDir: '' };
+  const { taskHandlers = {}, logger: sfnLogger, ...sfnCopied } = stepFunctions ?? { dataDir: '' };
   const handlers = new Map<string, TaskHandler>(Object.entries(taskHandlers));
   const data: WorkerData = {
     ...copied,
     ...(stepFunctions ? { stepFunctions: sfnCopied } : {}),
     taskArns: [...handlers.keys()],
-    ...(logger && logger.level !== 'silent' ? { log: { level: logger.level, bindings: logger.bindings() } } : {}),
+    log: logSpec(logger),
+    sfnLog: logSpec(sfnLogger),
   };
   const source = workerSource();
   const worker = new Worker(source.file, { eval: source.eval, workerData: data });
-  const stream = logger ? (logger as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym] : undefined;
+  // Both loggers are children of the service's one logger, so they share its stream.
+  const streamOf = (l: Logger | undefined) => (l ? (l as unknown as Record<symbol, { write(line: string): void }>)[pino.symbols.streamSym] : undefined);
+  const stream = streamOf(logger) ?? streamOf(sfnLogger);
 
   const replies = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   const running = new Map<number, AbortController>();

@@ -45,22 +45,22 @@ function proxyHandler(arn: string): TaskHandler {
     });
 }
 
-function logger(): pino.Logger | undefined {
-  if (!data.log) return undefined;
+function logger(spec: WorkerData['log']): pino.Logger | undefined {
+  if (!spec) return undefined;
   // Lines go to the host, which writes them to its own logger's stream: one output, in one order per thread.
   const stream = { write: (line: string) => post({ op: 'log', line }) };
-  return pino({ level: data.log.level, base: data.log.bindings, timestamp: pino.stdTimeFunctions.isoTime }, stream);
+  return pino({ level: spec.level, base: spec.bindings, timestamp: pino.stdTimeFunctions.isoTime }, stream);
 }
 
 async function main(): Promise<void> {
-  const { stepFunctions, taskArns, log: _log, ...opts } = data;
+  const { stepFunctions, taskArns, log, sfnLog, ...opts } = data;
   let endpoint: EmbeddedEndpoint;
   try {
     const taskHandlers = Object.fromEntries(taskArns.map((arn) => [arn, proxyHandler(arn)]));
     endpoint = await startEmbedded({
       ...opts,
-      logger: logger(),
-      ...(stepFunctions ? { stepFunctions: { ...stepFunctions, taskHandlers } } : {}),
+      logger: logger(log),
+      ...(stepFunctions ? { stepFunctions: { ...stepFunctions, taskHandlers, ...(sfnLog ? { logger: logger(sfnLog) } : {}) } } : {}),
     });
   } catch (err) {
     const e = err instanceof Error ? err : new Error(String(err));

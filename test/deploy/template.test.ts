@@ -104,7 +104,7 @@ describe('the Lambda entries, invoked as Lambda does, against the embedded Athen
     const runId = 'arn:aws:states:us-east-1:123456789012:execution:gapwatch-pipeline:run-1';
     await expect(lambda.initiate({ ...window, runId }, context)).resolves.toMatchObject({ dataset: 'stock_ticks', runId });
     // The Athena calls went to the embedded endpoint through the SDK's own configuration.
-    expect(embedded.calls().StartQueryExecution).toBeGreaterThan(0);
+    expect((await embedded.calls()).StartQueryExecution).toBeGreaterThan(0);
   });
 
   it('fails with the Task error name Lambda reports as errorType', async () => {

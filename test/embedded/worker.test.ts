@@ -37,7 +37,7 @@ describe('the embedded endpoint on a worker thread of the service', () => {
 
   describe('Step Functions Task handlers stay on the service thread', () => {
     const dir = tempDir('gapwatch-worker-');
-    const observed: Observed = { calls: [], aborted: [], slowStarted: new Set() };
+    const observed: Observed = { calls: [], aborted: [], unwound: [], slowStarted: new Set() };
     const threads: boolean[] = [];
     let endpoint: EmbeddedEndpoint;
     const client = () => sfnClient(endpoint.url);

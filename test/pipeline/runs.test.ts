@@ -221,11 +221,11 @@ describe('pipeline runs over GraphQL on the embedded Step Functions', () => {
     expect(ids).not.toContain(first.node.id);
     expect(ids).not.toContain(second.node.id);
 
-    const calls = () => t.app.embedded!.calls().DescribeExecution ?? 0;
-    const before = calls();
+    const calls = async () => (await t.app.embedded!.calls()).DescribeExecution ?? 0;
+    const before = await calls();
     const body = await t.gql(`query ($id: ID!) { a: run(id: $id) { status } b: run(id: $id) { name } c: run(id: $id) { dataset } }`, { id: first.node.id });
     expect(body.errors).toBeUndefined();
-    expect(calls() - before).toBe(1);
+    expect((await calls()) - before).toBe(1);
   });
 
   it('autoRepair: a scheduled check that finds gaps starts a FULL run over its window', async () => {
