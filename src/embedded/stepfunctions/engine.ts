@@ -412,17 +412,23 @@ export class EmbeddedStepFunctions {
       const sm = new StateMachine(machine.definition, { validationOptions: { noValidate: true } });
       const ex = sm.run(input as never, runOptions);
       run.abortInterpreter = ex.abort;
+      let translateError: unknown;
       const consumed = (async () => {
         for await (const e of ex.eventLogs) this.onEvent(run, machine, e as unknown as InterpreterEvent);
-      })();
+      })().catch((err: unknown) => {
+        translateError = err;
+      });
       try {
         outcome = { output: await ex.result };
       } catch (err) {
         outcome = { err };
       }
-      await consumed;
-      // The log has ended: nothing more can arrive for a held Map end.
+      // Every event the interpreter logged is consumed within microtasks of its result, so one macrotask
+      // is enough; the log is not awaited to its end, because an interpreter that fails before its first
+      // state (e.g. cloning an input nested too deep) never closes it.
+      await Promise.race([consumed, new Promise<void>((r) => setImmediate(r))]);
       if (run.holding) this.flush(run, machine);
+      if (translateError !== undefined) outcome = { err: translateError };
     } catch (err) {
       outcome = { err };
     }

@@ -118,6 +118,16 @@ describe('embedded Step Functions: time-outs, stops and missing handlers', () =>
     expect(types.slice(-3)).toStrictEqual(['MapStateSucceeded', 'MapStateExited', 'ExecutionSucceeded']);
   });
 
+  it('an input nested too deep for the interpreter ends FAILED States.Runtime instead of staying RUNNING', async () => {
+    const arn = await run('deep', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
+    expect((await waitForEnd(h.client, arn)).status).toBe('SUCCEEDED');
+    const m = `arn:aws:states:us-east-1:000000000000:stateMachine:deep`;
+    const deep = (await h.client.send(new StartExecutionCommand({ stateMachineArn: m, input: '['.repeat(20_000) + ']'.repeat(20_000) }))).executionArn!;
+    const d = await waitForEnd(h.client, deep);
+    expect(d).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(d.cause).toMatch(/^The embedded interpreter failed: /);
+  });
+
   it('a Task whose Resource has no handler fails as a missing Lambda function, never calling out', async () => {
     const arn = await run('no-handler', { StartAt: 'Missing', States: { Missing: { Type: 'Task', Resource: fn('missing'), End: true } } });
     const d = await waitForEnd(h.client, arn);
