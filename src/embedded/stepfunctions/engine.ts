@@ -43,6 +43,8 @@ export interface StepFunctionsOptions {
 
 /** AWS's limit on execution input, output and every state's data: 256 KiB of UTF-8. */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
+/** AWS's default quota of state machines per account and region; each may hold a 1 MiB definition. */
+export const MAX_MACHINES = 10_000;
 /** AWS's hard limit on events in one execution's history. */
 export const MAX_HISTORY_EVENTS = 25_000;
 
@@ -205,6 +207,9 @@ export class EmbeddedStepFunctions {
     if (existing) {
       if (existing.definition === definition && existing.roleArn === roleArn) return existing;
       if (!update) throw new SfnError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
+    }
+    if (!existing && this.machines.size >= MAX_MACHINES) {
+      throw new SfnError('StateMachineLimitExceeded', `The maximum number of state machines (${MAX_MACHINES}) has been reached`);
     }
     const rec: MachineRecord = existing ? { ...existing, definition, roleArn } : { seq: this.nextMachineSeq++, name, arn, definition, roleArn, creationDate: Date.now() };
     this.store.saveMachine(rec);
