@@ -191,9 +191,12 @@ export async function connectBackends(
       pipeline?.close();
       await watcher?.close();
       sfnClient?.destroy();
+      // The endpoint first: it records running executions ABORTED and gives their handlers (which call
+      // Athena through athenaClient) their abort signal and time to unwind; with the client destroyed
+      // first, a handler would fail instead and its run could be recorded FAILED for a reason it never had.
+      await embedded?.close();
       await checkStore.flush();
       athenaClient.destroy();
-      await embedded?.close();
     },
   };
 }
