@@ -9,7 +9,7 @@
  *   at all. The wrapper yields one macrotask before it records anything, so every interpreter event
  *   dispatched before the handler was called has been consumed first.
  * Map iterations' events reach the log through one more async hop than the Map's own exit or failure, so
- * a Map's end may be logged before its last iteration's: see `hold`.
+ * a Map's end may be logged before its last iteration's, or alone: see `onEvent` and `translate`.
  */
 import './polyfill';
 import { ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions } from 'aws-local-stepfunctions';
@@ -73,7 +73,7 @@ interface Run {
   failedStates: Set<string>;
   failure?: { error: string; cause: string };
   done?: Promise<void>;
-  /** A Map's end being held back until its iterations' late events are in (see `hold`). */
+  /** A Map's end being held back until its iterations' late events are in (see `onEvent`). */
   holding?: Hold;
 }
 
@@ -86,11 +86,7 @@ interface Hold {
   release: () => void;
 }
 
-export interface StartOutcome {
-  rec: ExecutionRecord;
-}
-
-// `?? null` twice: undefined is null in JSON, and a function or symbol stringifies to undefined.
+// undefined is null in JSON; a function or symbol stringifies to undefined, recorded as null too.
 const json = (v: unknown): string => JSON.stringify(v ?? null) ?? 'null';
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
