@@ -380,13 +380,12 @@ export class EmbeddedStepFunctions {
    * TaskStateAborted, and open Map states in MapIterationAborted for each open iteration, then MapStateAborted.
    */
   private recordCutOff(run: Run): void {
-    const tasks = new Set<string>();
+    // One per Task still waiting on its handler: in a Map each iteration's Task is its own state.
     for (const a of run.attempts) {
       if (!a.open) continue;
       a.open = false;
-      tasks.add(a.stateName);
+      this.append(run, 'TaskStateAborted');
     }
-    for (let i = 0; i < tasks.size; i++) this.append(run, 'TaskStateAborted');
     for (const [name, open] of run.maps) {
       for (const index of open) this.append(run, 'MapIterationAborted', { name, index });
       if (open.size > 0) this.append(run, 'MapStateAborted');
