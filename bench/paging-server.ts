@@ -30,8 +30,12 @@ async function start(role: string, dir: string): Promise<{ url: string; stop(): 
     return { url: endpoint.url, stop: () => endpoint.close() };
   }
   writeFileSync(path.join(dir, 'config.yaml'), CONFIG);
+  // An aws-mode gapwatch requires its pipeline's state machine; this bench runs none, and the Step Functions
+  // calls it makes at start (listing runs to resume) go to the same endpoint and are refused there.
+  process.env.AWS_ENDPOINT_URL_SFN ??= process.env.AWS_ENDPOINT_URL_ATHENA;
   const env = loadEnvConfig({
     GAPWATCH_BACKEND: 'aws',
+    GAPWATCH_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:gapwatch-pipeline',
     GAPWATCH_DATA_DIR: dir,
     GAPWATCH_CONFIG: path.join(dir, 'config.yaml'),
     GAPWATCH_LOG_LEVEL: 'silent',

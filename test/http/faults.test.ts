@@ -51,8 +51,12 @@ afterAll(() => {
   process.env = saved;
 });
 
+/** The pipeline's state machine an aws-mode gapwatch requires; its Step Functions calls go to the same faulty endpoint. */
+const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:gapwatch-pipeline';
+
 function withAwsEnv<T>(endpoint: string, run: () => Promise<T>): Promise<T> {
   process.env.AWS_ENDPOINT_URL_ATHENA = endpoint;
+  process.env.AWS_ENDPOINT_URL_SFN = endpoint;
   return run();
 }
 
@@ -61,7 +65,7 @@ describe('backend errors stay in the log', () => {
   let t: TestApp;
   beforeAll(async () => {
     athena = await startFaultyAthena('deny');
-    t = await withAwsEnv(athena.url, () => startTestApp({ env: { GAPWATCH_BACKEND: 'aws' }, config: CONFIG }));
+    t = await withAwsEnv(athena.url, () => startTestApp({ env: { GAPWATCH_BACKEND: 'aws', GAPWATCH_STATE_MACHINE_ARN: STATE_MACHINE }, config: CONFIG }));
   });
   afterAll(async () => {
     await t.stop();
@@ -94,7 +98,7 @@ describe('backend errors stay in the log', () => {
 describe('shutdown while requests wait on Athena', () => {
   it('answers the waiting request 503 with Retry-After within the drain time, and stops', async () => {
     const athena = await startFaultyAthena('hang');
-    const t = await withAwsEnv(athena.url, () => startTestApp({ env: { GAPWATCH_BACKEND: 'aws', GAPWATCH_DRAIN_MS: '200' }, config: CONFIG }));
+    const t = await withAwsEnv(athena.url, () => startTestApp({ env: { GAPWATCH_BACKEND: 'aws', GAPWATCH_STATE_MACHINE_ARN: STATE_MACHINE, GAPWATCH_DRAIN_MS: '200' }, config: CONFIG }));
     try {
       const waiting = fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: GAPS }) });
       // The request has reached Athena (and waits there) before the shutdown starts.
