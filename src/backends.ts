@@ -16,7 +16,7 @@ import { FileCheckStore } from './services/gaps/check-store';
 import { GapsService } from './services/gaps/gaps.service';
 import { GapScheduler } from './services/gaps/scheduler';
 import { HealthService, type Probe } from './services/health/health.service';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ConfigError } from './errors';
 import { RateBudget } from './services/events/budget';
 import { localLeases } from './services/events/leases';
@@ -158,6 +158,9 @@ export async function connectBackends(
     watcher = new RunWatcher({ sfn: sfnClient, pubSub: events, leases: localLeases, budget: new RateBudget(20, 250), logger: logger.child({ component: 'runs' }) });
     stateMachineArn ??= `arn:aws:states:${region}:000000000000:stateMachine:${STATE_MACHINE_NAME}`;
     pipeline = new PipelineService(sfnClient, stateMachineArn, gaps, watcher, logger.child({ component: 'pipeline' }));
+    // Ready only when the state machine answers: a wrong GAPWATCH_STATE_MACHINE_ARN shows here, not at the first run.
+    const [client, machine] = [sfnClient, stateMachineArn];
+    probes.push({ name: 'stepfunctions', check: async () => void (await client.send(new DescribeStateMachineCommand({ stateMachineArn: machine }))) });
     pipeline.resume().catch((err: unknown) => logger.warn({ err }, 'could not resume watching pipeline runs'));
   }
   const services: Services = {

@@ -78,7 +78,7 @@ function sumBytes(a: number | null, b: number | null): number | null {
 }
 
 /** Refuses a window the dataset cannot judge, naming the argument at fault. */
-function checkWindow(dataset: Dataset, from: number, to: number): void {
+export function checkWindow(dataset: Dataset, from: number, to: number): void {
   for (const [argument, at] of [['from', from], ['to', to]] as const) {
     const problem = instantProblem(at);
     if (problem) throw badInput(argument, problem);

@@ -13,8 +13,7 @@ import {
 import { badInput, CodedError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import { TERMINAL_EVENT_TYPES, type RunWatcher } from '../events/run-watcher';
-import type { GapsService } from '../gaps/gaps.service';
-import { windowProblem } from '../gaps/compute';
+import { checkWindow, type GapsService } from '../gaps/gaps.service';
 import { MAX_RANGES, MODES, type PipelineInput, type PipelineMode, type RangeSpec, type ReadySignal, type RepairResult } from './types';
 
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -216,8 +215,8 @@ export class PipelineService {
   /** Checks a start request as the resolvers' arguments: dataset, window, ranges inside it. */
   validate(request: StartRequest): PipelineInput {
     const dataset = this.gaps.require(request.dataset);
-    const problem = windowProblem(dataset, request.from, request.to);
-    if (problem) throw badInput(request.from >= request.to ? 'to' : 'from', problem);
+    // The window rules of a gap check: a run's Check and Validate would refuse anything else, only later.
+    checkWindow(dataset, request.from, request.to);
     const input: PipelineInput = {
       dataset: dataset.name,
       from: new Date(request.from).toISOString(),
