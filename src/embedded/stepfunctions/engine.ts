@@ -10,6 +10,10 @@
  *   dispatched before the handler was called has been consumed first.
  * Map iterations' events reach the log through one more async hop than the Map's own exit or failure, so
  * a Map's end may be logged before its last iteration's, or alone: see `onEvent` and `translate`.
+ *
+ * `previousEventId` is causal, as in AWS: events are written in lanes (the top level, and one per Map
+ * iteration), and each points at the previous event of its lane, so the Task events of concurrent
+ * iterations each point into their own iteration rather than at whatever was written just before.
  */
 import './polyfill';
 import { ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions } from 'aws-local-stepfunctions';
@@ -48,8 +52,13 @@ export const MAX_MACHINES = 10_000;
 /** AWS's hard limit on events in one execution's history. */
 export const MAX_HISTORY_EVENTS = 25_000;
 
+/** The top-level lane; a Map iteration's lane is `<map>#<index>`. */
+const ROOT = '';
+const iterationLane = (map: string, index: number): string => `${map}#${index}`;
+
 interface Attempt {
   stateName: string;
+  lane: string;
   resourceType: string;
   resource: string;
   timeoutSeconds?: number;
@@ -75,6 +84,15 @@ interface Run {
   done?: Promise<void>;
   /** A Map's end being held back until its iterations' late events are in (see `onEvent`). */
   holding?: Hold;
+  /** The last event id written in each lane. */
+  lanes: Map<string, number>;
+  /** The lane each Map state runs in. */
+  mapLanes: Map<string, string>;
+  /**
+   * Per Task state, the lanes whose entry (or retry) the interpreter logged and whose handler call has
+   * not come yet: calls come in the order of those events, so the next call takes the first lane.
+   */
+  pendingCalls: Map<string, string[]>;
 }
 
 interface Hold {
@@ -285,6 +303,9 @@ export class EmbeddedStepFunctions {
       maps: new Map(),
       failing: new Map(),
       failedStates: new Set(),
+      lanes: new Map(),
+      mapLanes: new Map(),
+      pendingCalls: new Map(),
     };
     this.executions.set(arn, rec);
     this.order.push(rec);
@@ -341,18 +362,24 @@ export class EmbeddedStepFunctions {
 
   // ---- running ---------------------------------------------------------------------------------
 
-  private add(run: Run, type: string, details?: Record<string, unknown>): void {
+  /**
+   * Writes one event in `lane`, pointing at that lane's last event; `after: 'latest'` points at the last
+   * event of any lane (a Map's end follows its last iteration's, whichever lane that was).
+   */
+  private add(run: Run, type: string, details?: Record<string, unknown>, lane = ROOT, after?: 'latest'): void {
     if (run.closed) return;
     if (run.events.length >= MAX_HISTORY_EVENTS - 1 && !type.startsWith('Execution')) {
       this.close(run, 'FAILED', { error: 'States.Runtime', cause: `The execution reached the limit of ${MAX_HISTORY_EVENTS} history events` });
       return;
     }
-    this.append(run, type, details);
+    this.append(run, type, details, lane, after);
   }
 
-  private append(run: Run, type: string, details?: Record<string, unknown>): void {
+  private append(run: Run, type: string, details?: Record<string, unknown>, lane = ROOT, after?: 'latest'): void {
     const id = run.events.length + 1;
-    const ev: HistoryEvent = { id, previousEventId: id - 1, timestamp: Date.now(), type };
+    const previousEventId = after === 'latest' ? id - 1 : (run.lanes.get(lane) ?? id - 1);
+    run.lanes.set(lane, id);
+    const ev: HistoryEvent = { id, previousEventId, timestamp: Date.now(), type };
     if (details) ev[detailsKey(type)] = details;
     run.events.push(ev);
     this.store.appendEvent(run.rec.seq, ev);
@@ -366,7 +393,7 @@ export class EmbeddedStepFunctions {
     if (end.error !== undefined) details.error = end.error;
     if (end.cause !== undefined) details.cause = end.cause;
     if (status === 'ABORTED' || status === 'TIMED_OUT') this.recordCutOff(run);
-    this.append(run, type, details);
+    this.append(run, type, details, ROOT, 'latest');
     run.closed = true;
     Object.assign(run.rec, { status, stopDate: Date.now(), ...end });
     this.store.saveExecution(run.rec);
@@ -384,11 +411,11 @@ export class EmbeddedStepFunctions {
     for (const a of run.attempts) {
       if (!a.open) continue;
       a.open = false;
-      this.append(run, 'TaskStateAborted');
+      this.append(run, 'TaskStateAborted', undefined, a.lane);
     }
     for (const [name, open] of run.maps) {
-      for (const index of open) this.append(run, 'MapIterationAborted', { name, index });
-      if (open.size > 0) this.append(run, 'MapStateAborted');
+      for (const index of open) this.append(run, 'MapIterationAborted', { name, index }, iterationLane(name, index));
+      if (open.size > 0) this.append(run, 'MapStateAborted', undefined, run.mapLanes.get(name), 'latest');
       open.clear();
     }
   }
@@ -503,16 +530,21 @@ export class EmbeddedStepFunctions {
       if (e.type === 'StateFailed') failing.add(e.index!);
       else failing.delete(e.index!);
     }
+    const lane = map !== undefined ? iterationLane(map, e.index!) : ROOT;
     switch (e.type) {
-      case 'StateEntered': {
+      case 'StateEntered':
+      case 'StateRetried': {
         const { name, type, input } = e.state!;
-        this.add(run, `${type}StateEntered`, { name, input: json(input), inputDetails: { truncated: false } });
+        if (type === 'Task') run.pendingCalls.set(name, [...(run.pendingCalls.get(name) ?? []), lane]);
+        if (e.type === 'StateRetried') return;
+        this.add(run, `${type}StateEntered`, { name, input: json(input), inputDetails: { truncated: false } }, lane);
         if (type === 'Map') {
           run.maps.set(name, new Set());
+          run.mapLanes.set(name, lane);
           const length = mapLength(machine.states.get(name)!.def, input);
-          this.add(run, 'MapStateStarted', length === undefined ? undefined : { length });
+          this.add(run, 'MapStateStarted', length === undefined ? undefined : { length }, lane);
         } else if (type === 'Parallel') {
-          this.add(run, 'ParallelStateStarted');
+          this.add(run, 'ParallelStateStarted', undefined, lane);
         }
         return;
       }
@@ -520,19 +552,26 @@ export class EmbeddedStepFunctions {
         const { name, type, output } = e.state!;
         if (type === 'Map' && !run.failedStates.has(name)) {
           // A Map that exited normally had every iteration succeed, logged or not.
-          for (const index of run.maps.get(name) ?? []) this.add(run, 'MapIterationSucceeded', { name, index });
+          for (const index of run.maps.get(name) ?? []) this.add(run, 'MapIterationSucceeded', { name, index }, iterationLane(name, index));
           run.maps.get(name)?.clear();
         }
-        if ((type === 'Map' || type === 'Parallel') && !run.failedStates.delete(name)) this.add(run, `${type}StateSucceeded`);
-        this.add(run, `${type}StateExited`, { name, output: json(output), outputDetails: { truncated: false } });
+        if ((type === 'Map' || type === 'Parallel') && !run.failedStates.delete(name)) this.add(run, `${type}StateSucceeded`, undefined, lane, 'latest');
+        this.add(run, `${type}StateExited`, { name, output: json(output), outputDetails: { truncated: false } }, lane);
         return;
       }
       case 'StateFailed': {
         const { name, type } = e.state!;
-        if (type === 'Task' && e.Error === 'States.Timeout') this.timeOut(run, name);
+        if (type === 'Task') {
+          // A Task that failed before its handler was called (its Parameters, say) takes no call.
+          const waiting = run.pendingCalls.get(name) ?? [];
+          if (waiting.includes(lane)) waiting.splice(waiting.indexOf(lane), 1);
+          if (e.Error === 'States.Timeout') this.timeOut(run, name);
+        }
         if (type === 'Map') {
           const failing = run.failing.get(name);
-          for (const index of run.maps.get(name) ?? []) this.add(run, failing?.has(index) ? 'MapIterationFailed' : 'MapIterationAborted', { name, index });
+          for (const index of run.maps.get(name) ?? []) {
+            this.add(run, failing?.has(index) ? 'MapIterationFailed' : 'MapIterationAborted', { name, index }, iterationLane(name, index));
+          }
           run.maps.get(name)?.clear();
           failing?.clear();
           // The interpreter abandons the other iterations without telling their handlers; this does.
@@ -540,7 +579,7 @@ export class EmbeddedStepFunctions {
         }
         if (type === 'Map' || type === 'Parallel') {
           run.failedStates.add(name);
-          this.add(run, `${type}StateFailed`);
+          this.add(run, `${type}StateFailed`, undefined, lane, 'latest');
         }
         return;
       }
@@ -551,9 +590,15 @@ export class EmbeddedStepFunctions {
         const index = e.index!;
         const open = run.maps.get(name) ?? new Set<number>();
         run.maps.set(name, open);
-        if (e.type === 'MapIterationStarted') open.add(index);
-        else if (!open.delete(index)) return;
-        this.add(run, e.type, { name, index });
+        const own = iterationLane(name, index);
+        if (e.type === 'MapIterationStarted') {
+          open.add(index);
+          // An iteration starts from its Map (MapStateStarted), not from a sibling iteration's event.
+          run.lanes.set(own, run.lanes.get(run.mapLanes.get(name) ?? ROOT) ?? 0);
+        } else if (!open.delete(index)) {
+          return;
+        }
+        this.add(run, e.type, { name, index }, own);
         return;
       }
       case 'ExecutionFailed':
@@ -561,7 +606,7 @@ export class EmbeddedStepFunctions {
         return;
       default:
         // ExecutionStarted is written at StartExecution; the other ends are written by close();
-        // StateRetried/StateCaught show in history as the Task events and state transitions they cause.
+        // StateCaught shows in history as the state transitions it causes.
         return;
     }
   }
@@ -571,7 +616,7 @@ export class EmbeddedStepFunctions {
     for (const a of run.attempts) {
       if (a.stateName !== stateName || !a.open) continue;
       a.open = false;
-      this.add(run, 'TaskTimedOut', { resourceType: a.resourceType, resource: a.resource, error: 'States.Timeout', cause: `The Task ran longer than its TimeoutSeconds (${a.timeoutSeconds} s)` });
+      this.add(run, 'TaskTimedOut', { resourceType: a.resourceType, resource: a.resource, error: 'States.Timeout', cause: `The Task ran longer than its TimeoutSeconds (${a.timeoutSeconds} s)` }, a.lane);
       a.controller.abort(namedError('States.Timeout', 'Task timed out'));
       return;
     }
@@ -587,11 +632,12 @@ export class EmbeddedStepFunctions {
       await new Promise<void>((r) => setImmediate(r));
       while (run.holding) await run.holding.flushed;
       if (run.closed) throw namedError('States.Aborted', 'The execution has ended');
-      const attempt: Attempt = { stateName, resourceType, resource, timeoutSeconds: st.def.TimeoutSeconds, controller: new AbortController(), open: true };
+      const lane = run.pendingCalls.get(stateName)?.shift() ?? ROOT;
+      const attempt: Attempt = { stateName, lane, resourceType, resource, timeoutSeconds: st.def.TimeoutSeconds, controller: new AbortController(), open: true };
       run.attempts.add(attempt);
       const parameters = json(input);
-      this.add(run, 'TaskScheduled', { resourceType, resource, region: this.partition.region, parameters, timeoutInSeconds: st.def.TimeoutSeconds });
-      this.add(run, 'TaskStarted', { resourceType, resource });
+      this.add(run, 'TaskScheduled', { resourceType, resource, region: this.partition.region, parameters, timeoutInSeconds: st.def.TimeoutSeconds }, lane);
+      this.add(run, 'TaskStarted', { resourceType, resource }, lane);
       try {
         if (!handler) throw namedError('Lambda.ResourceNotFoundException', `Function not found: ${resourceArn} (no embedded Task handler is registered for this Resource)`);
         const signal = AbortSignal.any([run.controller.signal, attempt.controller.signal]);
@@ -608,14 +654,14 @@ export class EmbeddedStepFunctions {
         if (bytes(output) > MAX_PAYLOAD_BYTES) throw namedError('States.DataLimitExceeded', `The Task result is ${bytes(output)} bytes, over the limit of ${MAX_PAYLOAD_BYTES}`);
         if (attempt.open) {
           attempt.open = false;
-          this.add(run, 'TaskSucceeded', { resourceType, resource, output, outputDetails: { truncated: false } });
+          this.add(run, 'TaskSucceeded', { resourceType, resource, output, outputDetails: { truncated: false } }, lane);
         }
         return JSON.parse(output) as unknown;
       } catch (err) {
         const e = err instanceof Error ? namedError(err.name || 'Error', err.message) : namedError('Error', describeCause(err));
         if (attempt.open) {
           attempt.open = false;
-          this.add(run, 'TaskFailed', { resourceType, resource, error: e.name, cause: e.message });
+          this.add(run, 'TaskFailed', { resourceType, resource, error: e.name, cause: e.message }, lane);
         }
         throw e;
       } finally {

@@ -149,8 +149,25 @@ describe('embedded Step Functions over @aws-sdk/client-sfn', () => {
       if (t === 'MapIterationSucceeded') open--;
     }
     expect(most).toBe(2);
-    // Each iteration's Task events sit between its start and its success.
     expect(types.filter((t) => t === 'TaskSucceeded')).toHaveLength(3);
+    // previousEventId is causal, as in AWS: each iteration is a chain from MapStateStarted through its own
+    // Task events to its MapIterationSucceeded, however the concurrent iterations interleave.
+    const byId = new Map(events.map((e) => [e.id!, e]));
+    for (const end of events.filter((e) => e.type === 'MapIterationSucceeded')) {
+      const chain: string[] = [];
+      for (let e = end; e.type !== 'MapStateStarted'; e = byId.get(e.previousEventId!)!) chain.unshift(e.type!);
+      expect(chain).toStrictEqual([
+        'MapIterationStarted',
+        'TaskStateEntered',
+        'TaskScheduled',
+        'TaskStarted',
+        'TaskSucceeded',
+        'TaskStateExited',
+        'MapIterationSucceeded',
+      ]);
+      const index = end.mapIterationSucceededEventDetails!.index;
+      expect(byId.get(end.previousEventId!)!.stateExitedEventDetails!.output).toBe(String([2, 4, 6][index!]));
+    }
   });
 
   it('Map with a failing item: MapIterationFailed, MapStateFailed, FAILED with the item error', async () => {
