@@ -58,7 +58,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
 
 /**
  * What one field costs on top of its selections. A check runs an Athena query and judges every bucket; a
- * started query is billed by bytes scanned; health asks every backend; stopping a query calls Athena.
+ * started query is billed by bytes scanned; health asks every backend; stopping a query calls Athena; a
+ * pipeline run is at least a check.
  */
 const FIELD_COSTS: Readonly<Record<string, number>> = {
   'Query.gaps': 2_000,
@@ -66,6 +67,13 @@ const FIELD_COSTS: Readonly<Record<string, number>> = {
   'Mutation.runSql': 2_000,
   'Mutation.stopQuery': 100,
   'Query.health': 50,
+  // A pipeline run checks (and may repair) a whole window; stopping one and reading a history call Step Functions.
+  'Mutation.startCheck': 2_000,
+  'Mutation.startRepair': 2_000,
+  'Mutation.startValidation': 2_000,
+  'Mutation.stopRun': 100,
+  'PipelineRun.events': 10,
+  'PipelineRun.currentState': 10,
 };
 
 /** List arguments that multiply what a field's selections cost, capped where the resolver caps them. */

@@ -245,3 +245,39 @@ describe('pipeline runs over GraphQL on the embedded Step Functions', () => {
     expect(runs.find((r: any) => r.from === scheduled.from)).toMatchObject({ mode: 'FULL', from: scheduled.from, to: scheduled.to });
   });
 });
+
+describe('pipeline runs across a restart', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-runs-restart-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lists a finished run with its whole history, and keeps its ready signal, after the next start', async () => {
+    const config = STOCK_TICKS_YAML.replace('    schedule: 1h\n', '');
+    const first = await startTestApp({ config, dataDir: dir });
+    let id: string;
+    let events: unknown[];
+    try {
+      const started = await first.gql(`mutation { startValidation(dataset: "stock_ticks", from: "2024-03-10T00:00:00Z", to: "2024-03-11T00:00:00Z") { id } }`);
+      id = started.data.startValidation.id;
+      const done = await until('the run to end', async () => (await first.gql(`query ($id: ID!) { run(id: $id) { status ${EVENTS} } }`, { id })).data.run, (r: any) => r.status !== 'RUNNING');
+      expect(done.status).toBe('SUCCEEDED');
+      events = done.events.edges;
+    } finally {
+      await first.stop();
+    }
+
+    const second = await startTestApp({ config, dataDir: dir });
+    try {
+      const listed = await second.gql(`{ runs(first: 10) { edges { node { id status ${EVENTS.replace('first: 1000', 'first: 100')} } } } }`);
+      expect(listed.errors).toBeUndefined();
+      expect(listed.data.runs.edges).toHaveLength(1);
+      expect(listed.data.runs.edges[0].node).toStrictEqual({ id, status: 'SUCCEEDED', events: { edges: events, pageInfo: { hasNextPage: false, endCursor: String(events.length) } } });
+      const signal = await second.gql(`{ dataset(name: "stock_ticks") { lastReadySignal { source { kind runId } } } }`);
+      expect(signal.data.dataset.lastReadySignal.source).toStrictEqual({ kind: 'PIPELINE', runId: id });
+    } finally {
+      await second.stop();
+    }
+  });
+});
