@@ -58,6 +58,9 @@ function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
+/** Bytes a WebSocket may have waiting to be sent before the subscription feeding it is ended. */
+const MAX_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** Seconds a client is told to wait before retrying a request refused during shutdown. */
 const RETRY_AFTER_S = 5;
 
@@ -215,6 +218,17 @@ export async function createApp(options: AppOptions): Promise<App> {
         }
       },
       onNext: (ctx, id, _payload, args, result) => {
+        // A consumer that does not read its socket would otherwise grow the send buffer without bound: past
+        // the limit its subscription ends with a coded error (a run's events can resume with afterEventId).
+        if (ctx.extra.socket.bufferedAmount > MAX_SOCKET_BUFFER_BYTES) {
+          const sub = ctx.subscriptions[id] as AsyncIterator<unknown> | null | undefined;
+          void sub?.return?.();
+          const err = new CodedError(ErrorCode.SUBSCRIPTION_OVERFLOW, `the client is not reading: more than ${MAX_SOCKET_BUFFER_BYTES} bytes wait to be sent on this connection`, {
+            limit: 'maxSocketBufferBytes',
+            value: MAX_SOCKET_BUFFER_BYTES,
+          });
+          return { errors: [err.toJSON()] } as never;
+        }
         if (!('errors' in result) || !result.errors) return result;
         const requestId = (args.contextValue as Context | undefined)?.requestId;
         const errors = result.errors.map((e) => maskError(e.toJSON(), e, logger, requestId));

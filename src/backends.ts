@@ -10,7 +10,7 @@ import { AthenaService } from './services/athena/athena.service';
 import { realClock, type Clock } from './services/clock/clock';
 import { athenaProtocol } from './services/athena/protocol-check';
 import { QueriesService } from './services/athena/queries.service';
-import { createEvents, Topic } from './services/events';
+import { connectEventBus, RateBudget, Topic } from './services/events';
 import path from 'node:path';
 import { FileCheckStore } from './services/gaps/check-store';
 import { GapsService } from './services/gaps/gaps.service';
@@ -18,8 +18,6 @@ import { GapScheduler } from './services/gaps/scheduler';
 import { HealthService, type Probe } from './services/health/health.service';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ConfigError } from './errors';
-import { RateBudget } from './services/events/budget';
-import { localLeases } from './services/events/leases';
 import { RunWatcher } from './services/events/run-watcher';
 import { definitionFor, embeddedTaskArns, STATE_MACHINE_NAME, TASKS, type TaskName } from './services/pipeline/definition';
 import { createHandlers, type PipelineHandler } from './services/pipeline/handlers';
@@ -146,7 +144,9 @@ export async function connectBackends(
     throw err;
   }
   handlers = createHandlers({ gaps, clock, repairs });
-  const events = createEvents();
+  // Events and leases: in-process, or shared by a fleet through Redis (REDIS_URL).
+  const bus = connectEventBus({ redisUrl: env.redisUrl, logger });
+  const events = bus.pubSub;
   let sfnClient: SFNClient | undefined;
   let watcher: RunWatcher | undefined;
   let pipeline: PipelineService | undefined;
@@ -155,12 +155,15 @@ export async function connectBackends(
       ? new SFNClient({ ...SFN_CLIENT, endpoint: embedded.url, region, credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' } })
       : new SFNClient(SFN_CLIENT);
     // Polls the runs this instance starts, so a run's ready signal is recorded without anyone asking.
-    watcher = new RunWatcher({ sfn: sfnClient, pubSub: events, leases: localLeases, budget: new RateBudget(20, 250), logger: logger.child({ component: 'runs' }) });
+    options.metrics?.instrument(sfnClient, 'stepfunctions');
+    // One poller per run across the fleet; every poll of this instance draws on one budget.
+    watcher = new RunWatcher({ sfn: sfnClient, pubSub: events, leases: bus.leases, budget: new RateBudget(env.historyCallsPerSecond), logger: logger.child({ component: 'runs' }) });
     stateMachineArn ??= `arn:aws:states:${region}:000000000000:stateMachine:${STATE_MACHINE_NAME}`;
     pipeline = new PipelineService(sfnClient, stateMachineArn, gaps, watcher, logger.child({ component: 'pipeline' }));
     // Ready only when the state machine answers: a wrong GAPWATCH_STATE_MACHINE_ARN shows here, not at the first run.
     const [client, machine] = [sfnClient, stateMachineArn];
     probes.push({ name: 'stepfunctions', check: async () => void (await client.send(new DescribeStateMachineCommand({ stateMachineArn: machine }))) });
+    pipeline.onRunUpdated((run) => events.publish(Topic.RUN_UPDATED, run));
     pipeline.resume().catch((err: unknown) => logger.warn({ err }, 'could not resume watching pipeline runs'));
   }
   const services: Services = {
@@ -193,6 +196,7 @@ export async function connectBackends(
       await scheduler.stop();
       pipeline?.close();
       await watcher?.close();
+      await bus.close();
       sfnClient?.destroy();
       // The endpoint first: it records running executions ABORTED and gives their handlers (which call
       // Athena through athenaClient) their abort signal and time to unwind; with the client destroyed

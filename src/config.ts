@@ -37,6 +37,10 @@ export interface EnvConfig {
   drainMs: number;
   /** The deployed pipeline state machine (aws backend; required there when the pipeline is served). */
   stateMachineArn?: string;
+  /** Redis for events and leases across a fleet of instances; unset = one instance, in-process events. */
+  redisUrl?: string;
+  /** GetExecutionHistory calls per second all run watchers of this instance share (Step Functions refills 20/s per account). */
+  historyCallsPerSecond: number;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -63,6 +67,26 @@ function bool(env: Env, name: string, fallback = false): boolean {
   return oneOf(env, name, ['true', 'false'], fallback ? 'true' : 'false') === 'true';
 }
 
+function redisUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`REDIS_URL: expected redis://[user:password@]host:port[/db] or rediss://…, got a value that is not a URL`);
+  }
+  // The URL may carry a password: never quote it back.
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new ConfigError(`REDIS_URL: expected the redis: or rediss: scheme, got '${url.protocol}'`);
+  return raw;
+}
+
+function rate(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !(n > 0) || n > max) throw new ConfigError(`${name}: expected calls per second above 0 and at most ${max}, got '${raw}'`);
+  return n;
+}
+
 function millis(env: Env, name: string, fallback: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -85,6 +109,8 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
     access: loadAccessConfig(env, (name, fallback) => bool(env, name, fallback)),
     drainMs: millis(env, 'GAPWATCH_DRAIN_MS', 10_000, 120_000),
     ...(env.GAPWATCH_STATE_MACHINE_ARN ? { stateMachineArn: env.GAPWATCH_STATE_MACHINE_ARN } : {}),
+    ...(env.REDIS_URL ? { redisUrl: redisUrl(env.REDIS_URL) } : {}),
+    historyCallsPerSecond: rate(env, 'GAPWATCH_HISTORY_CALLS_PER_SECOND', 20, 1_000),
   };
 }
 

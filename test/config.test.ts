@@ -16,6 +16,7 @@ describe('configuration from the environment', () => {
       allowRawSql: false,
       access: { keys: [], allowAnonymous: false, corsOrigins: [], introspection: true, explorer: true },
       drainMs: 10_000,
+      historyCallsPerSecond: 20,
     });
   });
 
@@ -25,6 +26,9 @@ describe('configuration from the environment', () => {
     [{ GAPWATCH_BACKEND: 'gcp' }, "GAPWATCH_BACKEND: expected one of embedded | aws, got 'gcp'"],
     [{ GAPWATCH_LOG_LEVEL: 'loud' }, "GAPWATCH_LOG_LEVEL: expected one of fatal | error | warn | info | debug | trace | silent, got 'loud'"],
     [{ GAPWATCH_ALLOW_RAW_SQL: 'yes' }, "GAPWATCH_ALLOW_RAW_SQL: expected one of true | false, got 'yes'"],
+    [{ REDIS_URL: 'http://cache:6379' }, "REDIS_URL: expected the redis: or rediss: scheme, got 'http:'"],
+    [{ REDIS_URL: 'redis//no-scheme' }, 'REDIS_URL: expected redis://[user:password@]host:port[/db] or rediss://…, got a value that is not a URL'],
+    [{ GAPWATCH_HISTORY_CALLS_PER_SECOND: '0' }, "GAPWATCH_HISTORY_CALLS_PER_SECOND: expected calls per second above 0 and at most 1000, got '0'"],
     [{ GAPWATCH_EMBEDDED_PORT: '-1' }, "GAPWATCH_EMBEDDED_PORT: expected a port number from 0 to 65535, got '-1'"],
     [{ GAPWATCH_API_KEYS: 'ci:admin:0123456789abcdef' }, "GAPWATCH_API_KEYS: entry 1 (ci): role must be one of reader | operator, got 'admin'"],
     [{ GAPWATCH_API_KEYS: 'ci:reader:short' }, 'GAPWATCH_API_KEYS: entry 1 (ci): secret must be at least 16 characters'],

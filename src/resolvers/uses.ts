@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo, GraphQLSchema } from 'graphql';
 import type { Services } from '../services';
 
 export type ServiceName = keyof Services;
@@ -40,4 +41,24 @@ export function construct(cls: Function, services: Services): object {
   const names = declared.get(cls);
   if (!names) throw new Error(`resolver ${cls.name} does not declare its services with @Uses(...)`);
   return Reflect.construct(cls, names.map((name) => services[name]));
+}
+
+const containers = new WeakMap<GraphQLSchema, (cls: Function) => object>();
+
+/** Called by schema/build.ts: the schema's resolver instances, for `resolverFor`. */
+export function bindResolvers(schema: GraphQLSchema, get: (cls: Function) => object): void {
+  containers.set(schema, get);
+}
+
+/**
+ * The instance of `cls` serving the schema this operation runs on. type-graphql calls a subscription's
+ * `subscribe` without the resolver instance; this hands it the one that holds the services it declared,
+ * so a subscription's source follows the same @Uses rule as every other field:
+ *
+ *     @Subscription(() => RunEvent, { subscribe: ({ args, info }) => resolverFor(info, RunEventsResolver).subscribe(args) })
+ */
+export function resolverFor<T extends object>(info: GraphQLResolveInfo, cls: new (...args: never[]) => T): T {
+  const get = containers.get(info.schema);
+  if (!get) throw new Error('this schema was built for printing only');
+  return get(cls) as T;
 }

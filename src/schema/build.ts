@@ -4,15 +4,15 @@ import { buildSchema } from 'type-graphql';
 import { HealthResolver } from '../resolvers/health.resolver';
 import { DatasetResolver, GapReportResolver } from '../resolvers/gaps.resolver';
 import { QueryExecutionResolver } from '../resolvers/query-execution.resolver';
-import { DatasetEventsResolver } from '../resolvers/events.resolver';
+import { DatasetEventsResolver, RunEventsResolver } from '../resolvers/events.resolver';
 import { PipelineResolver } from '../resolvers/pipeline.resolver';
-import { construct } from '../resolvers/uses';
+import { bindResolvers, construct } from '../resolvers/uses';
 import { DateTimeScalar } from './date-time.scalar';
 import type { Services } from '../services';
 import { createEvents } from '../services/events';
 
 /** Every resolver class of the API; each gets the services it declares with `@Uses` (resolvers/uses.ts). */
-export const RESOLVERS = [HealthResolver, QueryExecutionResolver, DatasetResolver, GapReportResolver, DatasetEventsResolver, PipelineResolver] as const;
+export const RESOLVERS = [HealthResolver, QueryExecutionResolver, DatasetResolver, GapReportResolver, DatasetEventsResolver, PipelineResolver, RunEventsResolver] as const;
 
 /**
  * Builds the executable schema over one app's services. Without services it builds the schema only to print
@@ -20,21 +20,22 @@ export const RESOLVERS = [HealthResolver, QueryExecutionResolver, DatasetResolve
  */
 export async function buildGapwatchSchema(services?: Services): Promise<GraphQLSchema> {
   const instances = new Map<unknown, object>();
-  return buildSchema({
+  const get = (cls: Function): object => {
+    if (!services) throw new Error('this schema was built for printing only');
+    let instance = instances.get(cls);
+    if (!instance) instances.set(cls, (instance = construct(cls, services)));
+    return instance;
+  };
+  const schema = await buildSchema({
     resolvers: RESOLVERS,
-    container: {
-      get(cls: Function) {
-        if (!services) throw new Error('this schema was built for printing only');
-        let instance = instances.get(cls);
-        if (!instance) instances.set(cls, (instance = construct(cls, services)));
-        return instance;
-      },
-    },
+    container: { get },
     pubSub: services?.events ?? createEvents(),
     // Instants, named DateTime as clients of other GraphQL APIs expect (a date alone is midnight UTC).
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: false },
   });
+  if (services) bindResolvers(schema, get);
+  return schema;
 }
 
 /** The SDL committed as schema.graphql, so a reviewer sees every API change in the diff. */

@@ -100,6 +100,11 @@ export class RunWatcher {
     return () => this.hooks.delete(hook);
   }
 
+  /** The events seen so far of a run being watched (ids 1..n at index id − 1); undefined when not watched. */
+  history(executionArn: string): readonly HistoryEvent[] | undefined {
+    return this.watches.get(executionArn)?.events;
+  }
+
   /** Executions watched right now (for metrics and tests). */
   get active(): number {
     return this.watches.size;

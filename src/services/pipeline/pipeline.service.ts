@@ -13,6 +13,7 @@ import {
 import { badInput, CodedError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import { TERMINAL_EVENT_TYPES, type RunWatcher } from '../events/run-watcher';
+import { streamRunEvents } from '../events/run-stream';
 import { checkWindow, type GapsService } from '../gaps/gaps.service';
 import { MAX_RANGES, MODES, type PipelineInput, type PipelineMode, type RangeSpec, type ReadySignal, type RepairResult } from './types';
 
@@ -135,6 +136,37 @@ function detailOf(e: HistoryEvent): Record<string, unknown> | null {
   return null;
 }
 
+/**
+ * A history event as the API shows it. State and Map iteration events name their state; Task events belong
+ * to the state of the event they follow (`stateOf` answers for earlier ids).
+ */
+export function toRunEvent(e: HistoryEvent, stateOf: (id: number) => string | null): RunEvent {
+  const detail = detailOf(e);
+  const own = typeof detail?.name === 'string' ? detail.name : undefined;
+  return {
+    id: e.id!,
+    previousId: e.previousEventId || null,
+    type: e.type!,
+    state: own ?? (e.previousEventId ? stateOf(e.previousEventId) : null),
+    at: e.timestamp!,
+    detail,
+  };
+}
+
+/** The state an event of a contiguous history (ids 1..n at index id − 1) belongs to, following previousEventId. */
+function stateIn(events: readonly HistoryEvent[], id: number): string | null {
+  let e: HistoryEvent | undefined = events[id - 1];
+  for (let hops = 0; e && hops < 1000; hops++) {
+    const name = detailOf(e)?.name;
+    if (typeof name === 'string') return name;
+    e = e.previousEventId ? events[e.previousEventId - 1] : undefined;
+  }
+  return null;
+}
+
+/** Events whose appearance changes a run's status. */
+const STATUS_EVENTS: ReadonlySet<string> = new Set(['ExecutionStarted', ...TERMINAL_EVENT_TYPES]);
+
 function sfnName(err: unknown): string | undefined {
   return (err as { name?: string } | undefined)?.name;
 }
@@ -193,6 +225,7 @@ export class PipelineService {
   private closed = false;
   /** Runs whose ready signal this instance has recorded (bounded; a repeat record is harmless, only wasted). */
   private readonly recorded = new Set<string>();
+  private readonly updateListeners = new Set<(run: PipelineRun) => void>();
 
   constructor(
     private readonly sfn: SFNClient,
@@ -201,10 +234,55 @@ export class PipelineService {
     private readonly watcher: RunWatcher | undefined,
     private readonly logger: Logger,
   ) {
+    // The polling instance alone sees this hook: each status change is read and announced once per fleet
+    // (describe also records a succeeded run's ready signal).
     watcher?.onPolled((arn, events) => {
-      const done = events.find((e) => e.type === 'ExecutionSucceeded');
-      if (done) void this.get(arn).catch((err: unknown) => this.logger.warn({ err, executionArn: arn }, 'could not read a finished run'));
+      if (!events.some((e) => STATUS_EVENTS.has(e.type ?? ''))) return;
+      this.describe(arn).then(
+        (run) => {
+          if (run) for (const listener of this.updateListeners) listener(run);
+        },
+        (err: unknown) => this.logger.warn({ err, executionArn: arn }, 'could not read a run whose status changed'),
+      );
     });
+  }
+
+  /** Calls `listener` with a run each time its status changes (RUNNING, then how it ended): `runUpdated`'s source. */
+  onRunUpdated(listener: (run: PipelineRun) => void): () => void {
+    this.updateListeners.add(listener);
+    return () => this.updateListeners.delete(listener);
+  }
+
+  /**
+   * A run's events for one subscriber: those after `afterEventId`, then live ones, each once and in order,
+   * ending after the run's last. Read from Step Functions' history by the run watcher (one poller per run).
+   */
+  streamEvents(id: string, afterEventId = 0): AsyncIterableIterator<RunEvent> {
+    if (!isExecutionArn(id)) throw badInput('runId', `expected an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>), got '${id.slice(0, 200)}'`);
+    if (!Number.isSafeInteger(afterEventId) || afterEventId < 0) throw badInput('afterEventId', `expected an event id ≥ 0, got ${afterEventId}`);
+    if (!this.watcher) throw new CodedError(ErrorCode.FORBIDDEN, 'this gapwatch does not watch runs');
+    const watcher = this.watcher;
+    const events = streamRunEvents(watcher, id, afterEventId);
+    let history: readonly HistoryEvent[] = [];
+    const mapped: AsyncIterableIterator<RunEvent> = {
+      async next() {
+        const r = await events.next();
+        if (r.done) return { value: undefined, done: true };
+        // The events are the watch's shared list; the state lookup walks it without copying.
+        history = watcher.history(id) ?? history;
+        return { value: toRunEvent(r.value, (prev) => stateIn(history, prev)), done: false };
+      },
+      return: async () => {
+        await events.return?.();
+        return { value: undefined, done: true };
+      },
+      throw: async (err) => {
+        await events.return?.();
+        throw err;
+      },
+      [Symbol.asyncIterator]: () => mapped,
+    };
+    return mapped;
   }
 
   /** Stops watching runs (the watcher itself is closed by whoever made it). */
@@ -354,17 +432,11 @@ export class PipelineService {
         throw backendError(err, 'GetExecutionHistory');
       }
       for (const e of page.events ?? []) {
-        const detail = detailOf(e);
-        // State and Map iteration events name their state; Task events belong to the state they follow.
-        const own = typeof detail?.name === 'string' ? detail.name : undefined;
-        const state = own ?? (e.previousEventId ? (states.get(e.previousEventId) ?? null) : null);
-        states.set(e.id!, state);
-        if (e.id! <= afterId) continue;
+        const node = toRunEvent(e, (id) => states.get(id) ?? null);
+        states.set(node.id, node.state);
+        if (node.id <= afterId) continue;
         if (items.length === first) return { items, hasNextPage: true };
-        items.push({
-          node: { id: e.id!, previousId: e.previousEventId || null, type: e.type!, state, at: e.timestamp!, detail },
-          cursor: String(e.id),
-        });
+        items.push({ node, cursor: String(node.id) });
       }
       nextToken = page.nextToken;
     } while (nextToken);

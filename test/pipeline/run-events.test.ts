@@ -1,0 +1,154 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Client } from 'graphql-ws';
+import { startTestApp, type TestApp } from '../support/app';
+import { STOCK_TICKS_YAML, ticksDatasetYaml } from '../support/config';
+
+/**
+ * The `gated` dataset's repair action writes `started-<group>` and waits for the test to write
+ * `release-<group>`, so a run sits in Repair until the test lets it go. (It repairs nothing: Validate then
+ * finds the gap still there and the run fails, naming it.)
+ */
+const MODULE = (dir: string) => `
+const fs = require('node:fs');
+const path = require('node:path');
+exports.repair = (range, { signal }) => {
+  fs.writeFileSync(path.join(${JSON.stringify(dir)}, 'started-' + range.group), '1');
+  return new Promise((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (fs.existsSync(path.join(${JSON.stringify(dir)}, 'release-' + range.group))) { clearInterval(timer); resolve({ wrote: 0 }); }
+    }, 20);
+    signal.addEventListener('abort', () => { clearInterval(timer); reject(signal.reason); });
+  });
+};
+`;
+
+const WINDOW = { from: '2024-03-05T00:00:00Z', to: '2024-03-06T00:00:00Z' };
+const AMZN_GAP = { group: 'AMZN', start: '2024-03-05T13:00:00Z', end: '2024-03-05T14:00:00Z' };
+const EVENT_FIELDS = 'id previousId type state at';
+
+async function until(what: string, done: () => boolean | Promise<boolean>, tries = 600): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await done()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** Every message of one subscription until it completes (or errors). */
+function everything(client: Client, query: string, variables?: Record<string, unknown>) {
+  const received: any[] = [];
+  let error: unknown;
+  let completed = false;
+  const done = new Promise<void>((resolve) => {
+    client.subscribe({ query, variables }, {
+      next: (v) => received.push(v),
+      error: (e) => {
+        error = e;
+        resolve();
+      },
+      complete: () => {
+        completed = true;
+        resolve();
+      },
+    });
+  });
+  return { received, done, completed: () => completed, error: () => error };
+}
+
+describe('run subscriptions over graphql-ws', () => {
+  let dir: string;
+  let t: TestApp;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-run-events-'));
+    writeFileSync(path.join(dir, 'gated-repair.js'), MODULE(dir));
+    t = await startTestApp({ config: STOCK_TICKS_YAML + ticksDatasetYaml('gated', { repair: './gated-repair.js' }), dataDir: dir });
+  });
+  afterAll(async () => {
+    await t.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const historyOf = async (id: string) => {
+    const body = await t.gql(`query ($id: ID!) { run(id: $id) { status events(first: 1000) { edges { node { ${EVENT_FIELDS} } } } } }`, { id });
+    expect(body.errors).toBeUndefined();
+    return { status: body.data.run.status as string, events: body.data.run.events.edges.map((e: any) => e.node) as any[] };
+  };
+
+  it('a subscriber joining mid-run (Repair has begun) gets every event after afterEventId in order, then completion; runUpdated shows the run FAILED', async () => {
+    const updates = everything(t.ws(), `subscription { runUpdated(dataset: "gated") { id status error } }`);
+    await new Promise((r) => setTimeout(r, 200));
+    const started = await t.gql(
+      `mutation ($from: DateTime!, $to: DateTime!, $ranges: [GapRangeInput!]) { startRepair(dataset: "gated", from: $from, to: $to, ranges: $ranges) { id } }`,
+      { ...WINDOW, ranges: [AMZN_GAP] },
+    );
+    expect(started.errors).toBeUndefined();
+    const runId: string = started.data.startRepair.id;
+    await until('Repair to begin', () => existsSync(path.join(dir, 'started-AMZN')));
+    const sofar = (await historyOf(runId)).events;
+    const afterEventId = sofar.at(-1).id;
+    expect(sofar.map((e) => e.state)).toContain('Repair');
+
+    const mid = everything(t.ws(), `subscription ($runId: ID!, $after: Int) { runEvents(runId: $runId, afterEventId: $after) { ${EVENT_FIELDS} } }`, { runId, after: afterEventId });
+    writeFileSync(path.join(dir, 'release-AMZN'), '1');
+    await mid.done;
+    expect(mid.error()).toBeUndefined();
+    expect(mid.completed()).toBe(true);
+
+    const full = await historyOf(runId);
+    expect(full.status).toBe('FAILED');
+    const got = mid.received.map((m) => m.data.runEvents);
+    expect(got).toStrictEqual(full.events.filter((e) => e.id > afterEventId));
+    expect(got.map((e) => e.id)).toStrictEqual(full.events.slice(afterEventId).map((_, i) => afterEventId + 1 + i));
+    expect(got.at(-1).type).toBe('ExecutionFailed');
+
+    await until('runUpdated to report the end', () => updates.received.some((m) => m.data?.runUpdated.status === 'FAILED'));
+    const last = updates.received.at(-1).data.runUpdated;
+    expect(last).toMatchObject({ id: runId, status: 'FAILED', error: expect.any(String) });
+  });
+
+  it('many subscribers on one run share one poller: joining costs them no GetExecutionHistory calls of their own', async () => {
+    const started = await t.gql(
+      `mutation ($from: DateTime!, $to: DateTime!, $ranges: [GapRangeInput!]) { startRepair(dataset: "gated", from: $from, to: $to, ranges: $ranges) { id } }`,
+      { from: '2024-03-08T00:00:00Z', to: '2024-03-09T00:00:00Z', ranges: [{ group: 'GOOG', start: '2024-03-08T09:00:00Z', end: '2024-03-08T10:00:00Z' }] },
+    );
+    const runId: string = started.data.startRepair.id;
+    await until('Repair to begin', () => existsSync(path.join(dir, 'started-GOOG')));
+    const calls = async () => (await t.app.embedded!.calls()).GetExecutionHistory ?? 0;
+    const before = await calls();
+    const subscribers = Array.from({ length: 20 }, () => everything(t.ws(), `subscription ($runId: ID!) { runEvents(runId: $runId) { id type } }`, { runId }));
+    await until('every subscriber to get the replay', () => subscribers.every((s) => s.received.length > 0));
+    // The run was already watched (its instance started it): 20 joins read its kept history, not Step Functions.
+    // What calls there are, are the one poller's own polls meanwhile.
+    expect((await calls()) - before).toBeLessThan(10);
+    writeFileSync(path.join(dir, 'release-GOOG'), '1');
+    await Promise.all(subscribers.map((s) => s.done));
+    const full = await historyOf(runId);
+    for (const s of subscribers) expect(s.received.map((m) => m.data.runEvents.id)).toStrictEqual(full.events.map((e) => e.id));
+  });
+
+  it('datasetReady arrives after a successful run\'s Initiate, naming the run', async () => {
+    const ready = everything(t.ws(), `subscription { datasetReady(dataset: "stock_ticks") { dataset from to source { kind runId } } }`);
+    await new Promise((r) => setTimeout(r, 200));
+    const started = await t.gql(`mutation { startCheck(dataset: "stock_ticks", from: "2024-03-05T00:00:00Z", to: "2024-03-06T00:00:00Z", repair: true) { id } }`);
+    expect(started.errors).toBeUndefined();
+    const runId = started.data.startCheck.id;
+    await until('the ready signal', () => ready.received.some((m) => m.data?.datasetReady.source.runId === runId));
+    expect(ready.received.find((m) => m.data.datasetReady.source.runId === runId).data.datasetReady).toStrictEqual({
+      dataset: 'stock_ticks',
+      from: '2024-03-05T00:00:00.000Z',
+      to: '2024-03-06T00:00:00.000Z',
+      source: { kind: 'PIPELINE', runId },
+    });
+  });
+
+  it('an unknown run is NOT_FOUND and a malformed id BAD_USER_INPUT', async () => {
+    const unknown = everything(t.ws(), `subscription { runEvents(runId: "arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:nope") { id } }`);
+    await unknown.done;
+    expect(unknown.received.concat(unknown.error() ?? []).flatMap((m: any) => m.errors ?? m ?? []).map((e: any) => e.extensions?.code)).toContain('NOT_FOUND');
+    const malformed = everything(t.ws(), `subscription { runEvents(runId: "not-an-arn") { id } }`);
+    await malformed.done;
+    expect(JSON.stringify([malformed.received, malformed.error()])).toContain('BAD_USER_INPUT');
+  });
+});
