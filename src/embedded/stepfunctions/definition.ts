@@ -47,6 +47,52 @@ export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 const invalid = (message: string): SfnError => new SfnError('InvalidDefinition', `Invalid State Machine Definition: '${message}'`);
 
+/**
+ * The interpreter validates with asl-validator, whose JSON schemas ajv compiles with `new Function`. Under
+ * `node --disallow-code-generation-from-strings` (a hardened deployment) that throws, and would refuse
+ * every definition; there the structural checks of `checkStructure` stand in for it. Running needs no
+ * code generation.
+ */
+const CODE_GENERATION = (() => {
+  try {
+    return new Function('return true')() === true;
+  } catch {
+    return false;
+  }
+})();
+
+const STATE_TYPES = new Set(['Task', 'Parallel', 'Map', 'Pass', 'Wait', 'Choice', 'Succeed', 'Fail']);
+
+/** Every state has a known Type, every transition names a state of its scope, every state ends or moves on. */
+function checkStructure(machine: unknown, where: string): void {
+  const m = machine as { StartAt?: unknown; States?: unknown } | null;
+  if (m === null || typeof m !== 'object' || typeof m.StartAt !== 'string' || m.States === null || typeof m.States !== 'object' || Array.isArray(m.States)) {
+    throw invalid(`SCHEMA_VALIDATION_FAILED: ${where} must have StartAt and States`);
+  }
+  const states = m.States as Record<string, Record<string, unknown> | null>;
+  const target = (next: unknown, from: string): void => {
+    if (typeof next !== 'string' || !Object.hasOwn(states, next)) throw invalid(`MISSING_TRANSITION_TARGET: ${from} names no state of ${where}: ${JSON.stringify(next)}`);
+  };
+  target(m.StartAt, `${where}.StartAt`);
+  for (const [name, st] of Object.entries(states)) {
+    if (st === null || typeof st !== 'object' || !STATE_TYPES.has(st.Type as string)) throw invalid(`SCHEMA_VALIDATION_FAILED: state ${name} has no valid Type`);
+    if (st.Type === 'Choice') {
+      if (!Array.isArray(st.Choices) || st.Choices.length === 0) throw invalid(`SCHEMA_VALIDATION_FAILED: Choice state ${name} needs Choices`);
+      for (const c of st.Choices as { Next?: unknown }[]) target(c?.Next, name);
+      if (st.Default !== undefined) target(st.Default, name);
+    } else if (st.Type !== 'Succeed' && st.Type !== 'Fail' && st.End !== true) {
+      target(st.Next, name);
+    }
+    for (const c of Array.isArray(st.Catch) ? (st.Catch as { Next?: unknown }[]) : []) target(c?.Next, name);
+    if (st.Type === 'Task' && typeof st.Resource !== 'string') throw invalid(`SCHEMA_VALIDATION_FAILED: Task state ${name} needs a Resource`);
+    if (st.Type === 'Map') checkStructure(st.ItemProcessor ?? st.Iterator, `${name}.ItemProcessor`);
+    if (st.Type === 'Parallel') {
+      if (!Array.isArray(st.Branches) || st.Branches.length === 0) throw invalid(`SCHEMA_VALIDATION_FAILED: Parallel state ${name} needs Branches`);
+      st.Branches.forEach((b, i) => checkStructure(b, `${name}.Branches[${i}]`));
+    }
+  }
+}
+
 export function compileDefinition(text: string): CompiledMachine {
   let parsed: unknown;
   try {
@@ -55,14 +101,17 @@ export function compileDefinition(text: string): CompiledMachine {
     throw invalid(`INVALID_JSON_DESCRIPTION: ${(err as Error).message}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalid('SCHEMA_VALIDATION_FAILED: the definition must be a JSON object');
-  try {
-    // The interpreter validates the whole definition (asl-validator: schema, JSONPaths, ARNs) when constructed.
-    new StateMachine(parsed as StateMachineDefinition);
-  } catch (err) {
-    // asl-validator compiles its JSON schemas to code; under `node --disallow-code-generation-from-strings`
-    // it cannot, which says nothing about the definition. The interpreter then runs it unvalidated (it still
-    // refuses what it cannot run when it gets there), rather than the service failing to start.
-    if (!(err instanceof EvalError)) throw invalid(`SCHEMA_VALIDATION_FAILED: ${(err as Error).message.replace(/\s+/g, ' ').trim()}`);
+  if (CODE_GENERATION) {
+    try {
+      // The interpreter validates the whole definition (asl-validator: schema, JSONPaths, ARNs) when constructed.
+      new StateMachine(parsed as StateMachineDefinition);
+    } catch (err) {
+      // An EvalError is the validator failing to compile its schemas, which says nothing about the definition.
+      if (err instanceof EvalError) checkStructure(parsed, 'the definition');
+      else throw invalid(`SCHEMA_VALIDATION_FAILED: ${(err as Error).message.replace(/\s+/g, ' ').trim()}`);
+    }
+  } else {
+    checkStructure(parsed, 'the definition');
   }
   const states = new Map<string, IndexedState>();
   const copy = structuredClone(parsed) as MachineDef;

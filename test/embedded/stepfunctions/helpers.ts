@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -169,4 +171,48 @@ export async function waitForEvent(client: SFNClient, executionArn: string, type
     if (events.some((e) => e.type === type)) return events;
     await sleep(20);
   }
+}
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+export interface ChildEndpoint {
+  child: ChildProcess;
+  url: string;
+  /** What the child wrote to stderr so far. */
+  stderr(): string;
+}
+
+/**
+ * The endpoint as built (npm test builds first) with the test machine, in a child process the test can
+ * kill or start with node flags. Its slow Task never ends; work and item answer at once.
+ */
+export async function spawnEndpoint(dataDir: string, nodeArgs: string[] = []): Promise<ChildEndpoint> {
+  const script = `
+    const { startEmbedded } = require(${JSON.stringify(path.join(ROOT, 'dist/src/embedded/server.js'))});
+    const fn = (n) => 'arn:aws:lambda:us-east-1:000000000000:function:test-' + n;
+    startEmbedded({
+      port: 0,
+      dataDir: process.env.DATA_DIR,
+      stepFunctions: {
+        dataDir: process.env.DATA_DIR,
+        stateMachines: [{ name: ${JSON.stringify(MACHINE)}, definition: process.env.DEFINITION }],
+        taskHandlers: { [fn('slow')]: () => new Promise(() => {}), [fn('work')]: async () => ({ done: true }), [fn('item')]: async (x) => x },
+      },
+    }).then((e) => process.stdout.write(e.url + '\\n'));
+  `;
+  const child = spawn(process.execPath, [...nodeArgs, '-e', script], {
+    env: { PATH: process.env.PATH, DATA_DIR: dataDir, DEFINITION: TEST_DEFINITION, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`the endpoint child exited ${code}: ${err}`)));
+  });
+  return { child, url, stderr: () => err };
 }

@@ -3,7 +3,6 @@
  * executions as aborted; after a kill -9 the next start closes the cut-off execution FAILED, saying so;
  * damaged files are skipped with a log line, never a failed start.
  */
-import { spawn } from 'node:child_process';
 import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -11,9 +10,8 @@ import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsComm
 import pino from 'pino';
 import { startEmbedded } from '../../../src/embedded/server';
 import { tempDir } from '../helpers';
-import { fullHistory, MACHINE, MACHINE_ARN, sfnClient, startSfn, TEST_DEFINITION, waitForEnd, waitForEvent } from './helpers';
+import { fullHistory, MACHINE, MACHINE_ARN, sfnClient, spawnEndpoint, startSfn, TEST_DEFINITION, waitForEnd, waitForEvent } from './helpers';
 
-const ROOT = path.resolve(__dirname, '../../..');
 
 describe('embedded Step Functions persistence', () => {
   it('lists runs with full histories after a graceful restart; a run in flight is recorded ABORTED with a cause', async () => {
@@ -114,30 +112,8 @@ describe('embedded Step Functions persistence', () => {
 
   it('after a kill -9 mid-run, the next start closes the run FAILED with an honest cause and keeps its history', async () => {
     const dir = tempDir('gapwatch-sfn-');
-    // The endpoint as built (npm test builds first), in a child we can kill; its slow Task never ends.
-    const script = `
-      const { startEmbedded } = require(${JSON.stringify(path.join(ROOT, 'dist/src/embedded/server.js'))});
-      const fn = (n) => 'arn:aws:lambda:us-east-1:000000000000:function:test-' + n;
-      startEmbedded({
-        port: 0,
-        dataDir: process.env.DATA_DIR,
-        stepFunctions: {
-          dataDir: process.env.DATA_DIR,
-          stateMachines: [{ name: ${JSON.stringify(MACHINE)}, definition: process.env.DEFINITION }],
-          taskHandlers: { [fn('slow')]: () => new Promise(() => {}), [fn('work')]: async () => ({}), [fn('item')]: async (x) => x },
-        },
-      }).then((e) => process.stdout.write(e.url + '\\n'));
-    `;
-    const child = spawn(process.execPath, ['-e', script], { env: { PATH: process.env.PATH, DATA_DIR: dir.path, DEFINITION: TEST_DEFINITION }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const { child, url } = await spawnEndpoint(dir.path);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (b: Buffer) => {
-          out += b.toString();
-          if (out.includes('\n')) resolve(out.trim());
-        });
-        child.once('exit', (code) => reject(new Error(`child exited ${code}`)));
-      });
       const client = sfnClient(url);
       const arn = (await client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: 'cut-off', input: '{"mode":"slow"}' }))).executionArn!;
       const before = await waitForEvent(client, arn, 'TaskStarted');
