@@ -223,7 +223,7 @@ export class PipelineService {
   /** Base name → the highest generation known to exist, so a repeat needs no search. */
   private readonly generations = new Map<string, number>();
   private closed = false;
-  /** Runs whose ready signal this instance has recorded (bounded; a repeat record is harmless, only wasted). */
+  /** Runs whose ready signal this instance has handled (bounded; past it, recordReady asks the gaps service). */
   private readonly recorded = new Set<string>();
   private readonly updateListeners = new Set<(run: PipelineRun) => void>();
 
