@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -21,8 +23,39 @@ exports.repair = async (range, { signal }) => {
 };
 `;
 
+const REPAIR_LAMBDA = 'arn:aws:lambda:us-east-1:123456789012:function:gapwatch-repair-ticks';
 const CONFIG =
-  STOCK_TICKS_YAML + ticksDatasetYaml('custom', { repair: './custom-repair.js' }) + ticksDatasetYaml('unrepairable').replace('table: ticks', 'table: other');
+  STOCK_TICKS_YAML +
+  ticksDatasetYaml('custom', { repair: './custom-repair.js' }) +
+  ticksDatasetYaml('unrepairable').replace('table: ticks', 'table: other') +
+  ticksDatasetYaml('by_lambda', { repair: REPAIR_LAMBDA });
+
+/**
+ * A stand-in for the Lambda Invoke API (REST-JSON, `POST /2015-03-31/functions/<name>/invocations`), as the
+ * SDK reaches it through AWS_ENDPOINT_URL_LAMBDA: echoes the range, or answers a function error (HTTP 200 with
+ * X-Amz-Function-Error, as Lambda does) for the group FAIL.
+ */
+async function startLambdaEndpoint(): Promise<{ url: string; invoked: { path: string; body: any }[]; close(): Promise<void> }> {
+  const invoked: { path: string; body: any }[] = [];
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (b: Buffer) => (text += b.toString('utf8')));
+    req.on('end', () => {
+      const body = JSON.parse(text);
+      invoked.push({ path: decodeURIComponent(req.url ?? ''), body });
+      if (body.range.group === 'FAIL') {
+        res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' });
+        res.end(JSON.stringify({ errorType: 'Source.Offline', errorMessage: 'no source for FAIL', trace: [] }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ repairedBy: 'lambda', group: body.range.group }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, invoked, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
 
 async function open(dir: string, config: string): Promise<Backends> {
   const configFile = path.join(dir, 'gapwatch.config.yaml');
@@ -99,6 +132,21 @@ describe('pipeline handlers against the embedded Athena', () => {
     expect(mod.calls.at(-1)).toStrictEqual({ range, aborted: false });
     await expect(backends.handlers.repair({ dataset: 'custom', range: { ...range, group: 'FAIL' } }, live())).rejects.toMatchObject({ name: 'Upstream.Unavailable', message: 'source offline' });
     await expect(backends.handlers.repair({ dataset: 'custom', range: { ...range, group: 'BARE' } }, live())).rejects.toMatchObject({ name: 'gapwatch.RepairFailed', message: 'plain failure' });
+  });
+
+  it('invokes a dataset\'s repair Lambda with the range; a function error fails the attempt with its errorType', async () => {
+    const lambda = await startLambdaEndpoint();
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL_LAMBDA: lambda.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+    try {
+      const range = { group: 'AMZN', start: '2024-03-05T13:00:00.000Z', end: '2024-03-05T14:00:00.000Z' };
+      await expect(backends.handlers.repair({ dataset: 'by_lambda', range }, live())).resolves.toStrictEqual({ range, result: { repairedBy: 'lambda', group: 'AMZN' } });
+      expect(lambda.invoked[0]).toStrictEqual({ path: `/2015-03-31/functions/${REPAIR_LAMBDA}/invocations`, body: { range } });
+      await expect(backends.handlers.repair({ dataset: 'by_lambda', range: { ...range, group: 'FAIL' } }, live())).rejects.toMatchObject({ name: 'Source.Offline', message: 'no source for FAIL' });
+    } finally {
+      process.env = saved;
+      await lambda.close();
+    }
   });
 
   it('refuses bad input with named Task errors, never a crash', async () => {
