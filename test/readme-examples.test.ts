@@ -100,5 +100,14 @@ describe('the GraphQL examples newcomers are shown', () => {
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual(expect.any(Object));
   });
+});
+
+/** On their own app: another example (a pipeline run's repair) may fill the sample's gaps in a shared one. */
+describe('what the gaps examples show on a fresh sample', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ config: readFileSync(path.join(ROOT, 'gapwatch.config.yaml'), 'utf8') });
+  });
+  afterAll(() => t.stop());
 
 });
