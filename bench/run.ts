@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: every benchmark, each reported as a ratio against a peer measured in the same run
+ * (`npm run bench -- events` runs one)
  * (never as absolute times: those say more about the machine than about gapwatch).
  */
 import os from 'node:os';
 import * as decode from './decode.bench';
+import * as events from './events.bench';
 import * as gaps from './gaps.bench';
 import * as paging from './paging.bench';
 import type { BenchResult } from './result';
@@ -12,6 +14,7 @@ const SUITES: ReadonlyArray<{ name: string; run: () => Promise<BenchResult[]> }>
   { name: 'decode', run: () => decode.run() },
   { name: 'paging', run: () => paging.run() },
   { name: 'gaps', run: () => gaps.run() },
+  { name: 'events', run: () => events.run() },
 ];
 
 async function main(): Promise<void> {

@@ -30,13 +30,17 @@ export function streamRunEvents(
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
 
-  const handle = watcher.watch(executionArn, {
-    event: () => wake?.(),
-    error: (err) => {
-      failure ??= err instanceof ExecutionNotFoundError ? notFound(executionArn) : err;
-      wake?.();
+  const handle = watcher.watch(
+    executionArn,
+    {
+      event: () => wake?.(),
+      error: (err) => {
+        failure ??= err instanceof ExecutionNotFoundError ? notFound(executionArn) : err;
+        wake?.();
+      },
     },
-  });
+    { subscriber: true },
+  );
   const ready = handle.loaded.then(
     () => {
       joinedAt = handle.events().length;

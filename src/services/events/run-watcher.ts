@@ -22,6 +22,12 @@ export interface RunWatcherOptions {
   minIntervalMs?: number;
   /** Poll interval a quiet run backs off to. Default 5 s. */
   maxIntervalMs?: number;
+  /**
+   * Poll interval, moving or quiet, while a client is subscribed to the run's events. Default 50 ms: what a
+   * subscriber waits for an event is at most this plus one call, and every poll still draws on the shared
+   * budget, so several subscribed runs share it rather than exceed it.
+   */
+  subscribedIntervalMs?: number;
   /** How long a poller's lease lasts unless renewed; a dead poller's run is taken over after this. Default 10 s. */
   leaseTtlMs?: number;
 }
@@ -54,6 +60,8 @@ export class ExecutionNotFoundError extends Error {
 interface Watch {
   arn: string;
   refs: number;
+  /** Holders that are clients waiting on events (subscriptions): while there are any, the run is polled quickly. */
+  subscribers: number;
   listeners: Set<RunEventsListener>;
   events: HistoryEvent[];
   /** Events from the bus that arrived ahead of a hole, kept until the hole is filled. */
@@ -81,6 +89,7 @@ export class RunWatcher {
   private readonly hooks = new Set<PolledHook>();
   private readonly minMs: number;
   private readonly maxMs: number;
+  private readonly subscribedMs: number;
   private readonly ttlMs: number;
   private leaseTrouble = false;
   private closed = false;
@@ -91,6 +100,7 @@ export class RunWatcher {
   ) {
     this.minMs = options.minIntervalMs ?? 250;
     this.maxMs = options.maxIntervalMs ?? 5_000;
+    this.subscribedMs = options.subscribedIntervalMs ?? 50;
     this.ttlMs = options.leaseTtlMs ?? 10_000;
   }
 
@@ -110,12 +120,18 @@ export class RunWatcher {
     return this.watches.size;
   }
 
-  watch(executionArn: string, listener?: RunEventsListener): WatchHandle {
+  /**
+   * Holds a watch on the run (starting it if none). `subscriber`: the holder is a client waiting on events,
+   * so the run is polled every `subscribedIntervalMs` while it has one (a backed-off poll is cut short).
+   */
+  watch(executionArn: string, listener?: RunEventsListener, options: { subscriber?: boolean } = {}): WatchHandle {
     if (this.closed) throw new Error('the run watcher is closed');
     let w = this.watches.get(executionArn);
     if (!w) w = this.start(executionArn);
     w.refs += 1;
     if (listener) w.listeners.add(listener);
+    const subscriber = options.subscriber === true;
+    if (subscriber && w.subscribers++ === 0) w.wake?.();
     const watch = w;
     let released = false;
     return {
@@ -126,6 +142,7 @@ export class RunWatcher {
         if (released) return;
         released = true;
         if (listener) watch.listeners.delete(listener);
+        if (subscriber) watch.subscribers -= 1;
         watch.refs -= 1;
         if (watch.refs === 0) this.end(watch);
       },
@@ -144,6 +161,7 @@ export class RunWatcher {
     const w: Watch = {
       arn,
       refs: 0,
+      subscribers: 0,
       listeners: new Set(),
       events: [],
       ahead: new Map(),
@@ -223,7 +241,8 @@ export class RunWatcher {
     let interval = this.minMs;
     while (!w.stop.signal.aborted && !isFinished(w)) {
       // Not the poller: try for the lease now and then, to take the run over when its poller dies.
-      await this.sleep(w, w.holding || this.leaseTrouble ? interval : this.ttlMs / 3);
+      const polling = w.subscribers > 0 ? Math.min(interval, this.subscribedMs) : interval;
+      await this.sleep(w, w.holding || this.leaseTrouble ? polling : this.ttlMs / 3);
       if (w.stop.signal.aborted || isFinished(w)) break;
       const holder = await this.tryHold(w);
       w.holding = holder && !this.leaseTrouble;

@@ -156,6 +156,26 @@ describe('run events from Step Functions history (embedded endpoint, real SDK)',
     await watcher.close();
   });
 
+  it('a run with a subscriber is polled at subscribedIntervalMs, however far its watch had backed off', async () => {
+    // Unsubscribed, this watcher would poll a run every ten minutes; the test would time out waiting on it.
+    const watcher = new RunWatcher(
+      { sfn: sfn.client, pubSub: bus.pubSub, leases: bus.leases, budget: new RateBudget(20, 20), logger },
+      { minIntervalMs: 600_000, maxIntervalMs: 600_000, subscribedIntervalMs: 20 },
+    );
+    const arn = await start([1, 2]);
+    // The instance's own watch (as PipelineService keeps for a run it started) is asleep in its ten-minute wait.
+    const own = watcher.watch(arn);
+    await own.loaded;
+    const got = collect(streamRunEvents(watcher, arn));
+    await gate.release();
+    await gate.release();
+    const events = await got;
+    expect(events.at(-1)!.type).toBe('ExecutionSucceeded');
+    expect(ids(events)).toEqual(range(1, (await fullHistory(sfn.client, arn)).length));
+    own.release();
+    await watcher.close();
+  });
+
   it('a replayed history, however long, is not a lag', async () => {
     const watcher = watcherOn(sfn.client, bus);
     const arn = await start([1, 2, 3]);
