@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every benchmark, each reported as a ratio against a peer measured in the same run
- * (`npm run bench -- events` runs one)
- * (never as absolute times: those say more about the machine than about gapwatch).
+ * (never as absolute times: those say more about the machine than about gapwatch). `npm run bench -- events`
+ * runs one suite by name.
  */
 import os from 'node:os';
 import * as decode from './decode.bench';
