@@ -102,12 +102,3 @@ describe('the GraphQL examples newcomers are shown', () => {
   });
 });
 
-/** On their own app: another example (a pipeline run's repair) may fill the sample's gaps in a shared one. */
-describe('what the gaps examples show on a fresh sample', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ config: readFileSync(path.join(ROOT, 'gapwatch.config.yaml'), 'utf8') });
-  });
-  afterAll(() => t.stop());
-
-});
