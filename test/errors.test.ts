@@ -11,6 +11,12 @@ describe('the error-code registry', () => {
     }
   });
 
+  it('is listed whole in the README, where clients read it', () => {
+    const readme = readFileSync(path.resolve(__dirname, '../README.md'), 'utf8');
+    const paragraph = readme.slice(readme.indexOf('Errors carry a code'), readme.indexOf('\n\n', readme.indexOf('Errors carry a code')));
+    expect(Object.values(ErrorCode).filter((code) => !paragraph.includes(`\`${code}\``))).toStrictEqual([]);
+  });
+
   it('means by BAD_REQUEST what Apollo Server does, since clients see both', () => {
     expect(ErrorCode.BAD_REQUEST).toBe(ApolloServerErrorCode.BAD_REQUEST);
   });
