@@ -154,8 +154,8 @@ export async function connectBackends(
     sfnClient = embedded
       ? new SFNClient({ ...SFN_CLIENT, endpoint: embedded.url, region, credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' } })
       : new SFNClient(SFN_CLIENT);
-    // Polls the runs this instance starts, so a run's ready signal is recorded without anyone asking.
     options.metrics?.instrument(sfnClient, 'stepfunctions');
+    // Polls the runs this instance starts, so a run's ready signal is recorded without anyone asking.
     // One poller per run across the fleet; every poll of this instance draws on one budget.
     watcher = new RunWatcher({ sfn: sfnClient, pubSub: events, leases: bus.leases, budget: new RateBudget(env.historyCallsPerSecond), logger: logger.child({ component: 'runs' }) });
     stateMachineArn ??= `arn:aws:states:${region}:000000000000:stateMachine:${STATE_MACHINE_NAME}`;
