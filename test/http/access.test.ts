@@ -1,10 +1,12 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/app';
 import { loadEnvConfig } from '../../src/config';
 import { ConfigError } from '../../src/errors';
+import { Access } from '../../src/http/access';
+import pino from 'pino';
 import WebSocket from 'ws';
 import { startTestApp, take, type TestApp } from '../support/app';
 
@@ -114,15 +116,26 @@ describe('API keys and roles', () => {
 });
 
 describe('start-up without keys', () => {
-  it('listens on loopback with a warning, and refuses another address unless anonymous access is allowed', async () => {
-    const app = await createApp({ env: loadEnvConfig({ GAPWATCH_EMBEDDED_PORT: '0', GAPWATCH_LOG_LEVEL: 'silent', GAPWATCH_CONFIG: '/nonexistent.yaml', GAPWATCH_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'gapwatch-access-')) }) });
+  it('listens on loopback with a loud warning, and refuses another address unless anonymous access is allowed', async () => {
+    const lines: any[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gapwatch-access-'));
+    const env = (extra: Record<string, string>) =>
+      loadEnvConfig({ GAPWATCH_EMBEDDED_PORT: '0', GAPWATCH_CONFIG: path.join(dataDir, 'none.yaml'), GAPWATCH_DATA_DIR: dataDir, ...extra });
+    const app = await createApp({ env: env({}), logger });
     try {
-      await expect(app.listen(0, '0.0.0.0')).rejects.toThrow(ConfigError);
-      await expect(app.listen(0, '0.0.0.0')).rejects.toThrow(/no API keys configured and GAPWATCH_HOST is 0\.0\.0\.0/);
+      await expect(app.listen(0, '0.0.0.0')).rejects.toThrow(new ConfigError(
+        'GAPWATCH_API_KEYS: no API keys configured and GAPWATCH_HOST is 0.0.0.0, not loopback; set GAPWATCH_API_KEYS (or GAPWATCH_API_KEYS_FILE), or GAPWATCH_ALLOW_ANONYMOUS=true to serve anyone who can connect',
+      ));
       await expect(app.listen(0, '127.0.0.1')).resolves.toMatchObject({ port: expect.any(Number) });
+      expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringMatching(/^NO API KEYS CONFIGURED: anyone on this machine/) }));
     } finally {
       await app.stop();
     }
+    rmSync(dataDir, { recursive: true, force: true });
+    // Anonymous access on a network address, decided without opening one in a test.
+    const access = new Access(env({ GAPWATCH_ALLOW_ANONYMOUS: 'true' }).access);
+    expect(access.checkListen('0.0.0.0')).toBe('NO API KEYS CONFIGURED and GAPWATCH_ALLOW_ANONYMOUS=true: anyone who can reach 0.0.0.0 can run queries and mutations');
   });
 });
 
