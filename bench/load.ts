@@ -37,23 +37,11 @@ const SUBSCRIPTIONS = num('LOAD_SUBSCRIPTIONS', 200);
 const SECONDS = num('LOAD_SECONDS', 60);
 const WARMUP_SECONDS = num('LOAD_WARMUP_SECONDS', 10);
 
-/** The sample data lake's dataset; the load turns the per-key rate limit off (every client is one key here). */
-const CONFIG = `
-athena:
-  database: market
-datasets:
-  - name: stock_ticks
-    database: market
-    table: ticks
-    timestampColumn: capture_datetime
-    groupColumn: symbol
-    groups: [AMZN, GOOG, WORK]
-    bucket: 1h
-    expectedPerBucket: 60
-    minRatio: 0.8
-limits:
-  rateLimitPerMinute: 0
-`;
+/**
+ * The repository's own config (the sample's stock_ticks dataset), with the per-key rate limit turned off:
+ * every client here is the one anonymous caller.
+ */
+const CONFIG = `${readFileSync(path.resolve(__dirname, '../../gapwatch.config.yaml'), 'utf8')}\nlimits:\n  rateLimitPerMinute: 0\n`;
 
 const GAPS = 'query Gaps { gaps(dataset: "stock_ticks", from: "2024-03-04T00:00:00Z", to: "2024-03-14T00:00:00Z") { status ranges { group kind start end } queryExecutionId } }';
 const DATASETS = 'query Datasets { datasets { name bucket groups } }';
