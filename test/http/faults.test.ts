@@ -11,17 +11,19 @@ const ARN = 'arn:aws:iam::123456789012:user/ci-bot';
 
 type Mode = 'deny' | 'hang';
 
-async function startFaultyAthena(mode: Mode): Promise<{ url: string; server: Server; held: ServerResponse[] }> {
+async function startFaultyAthena(mode: Mode): Promise<{ url: string; server: Server; held: ServerResponse[]; targets: string[] }> {
   const held: ServerResponse[] = [];
+  const targets: string[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     req.resume();
+    targets.push(String(req.headers['x-amz-target']));
     if (mode === 'hang') return void held.push(res);
     const body = JSON.stringify({ __type: 'AccessDeniedException', Message: `User: ${ARN} is not authorized to perform: athena:StartQueryExecution on resource: arn:aws:athena:us-east-1:123456789012:workgroup/primary` });
     res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': 'AccessDeniedException' });
     res.end(body);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, held };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, held, targets };
 }
 
 const CONFIG = `
@@ -60,6 +62,7 @@ function withAwsEnv<T>(endpoint: string, run: () => Promise<T>): Promise<T> {
   return run();
 }
 
+
 describe('backend errors stay in the log', () => {
   let athena: Awaited<ReturnType<typeof startFaultyAthena>>;
   let t: TestApp;
@@ -68,7 +71,7 @@ describe('backend errors stay in the log', () => {
     t = await withAwsEnv(athena.url, () => startTestApp({ env: { GAPWATCH_BACKEND: 'aws', GAPWATCH_STATE_MACHINE_ARN: STATE_MACHINE }, config: CONFIG }));
   });
   afterAll(async () => {
-    await t.stop();
+    await t?.stop();
     athena.server.close();
   });
 
@@ -104,7 +107,7 @@ describe('shutdown while requests wait on Athena', () => {
     try {
       const waiting = fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: GAPS }) });
       // The request has reached Athena (and waits there) before the shutdown starts.
-      while (athena.held.length === 0) await new Promise((r) => setTimeout(r, 10));
+      while (!athena.targets.includes('AmazonAthena.StartQueryExecution')) await new Promise((r) => setTimeout(r, 10));
       const stopping = t.stop();
       const res = await waiting;
       expect(res.status).toBe(503);
