@@ -56,6 +56,7 @@ afterAll(() => {
 /** The pipeline's state machine an aws-mode gapwatch requires; its Step Functions calls go to the same faulty endpoint. */
 const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:gapwatch-pipeline';
 
+function withAwsEnv<T>(endpoint: string, run: () => Promise<T>): Promise<T> {
   process.env.AWS_ENDPOINT_URL_ATHENA = endpoint;
   process.env.AWS_ENDPOINT_URL_SFN = endpoint;
   return run();
