@@ -102,6 +102,19 @@ query Runs {
 `,
   },
   {
+    title: 'Run events (subscription)',
+    query: /* GraphQL */ `# A run's state transitions as they happen: its Step Functions history so far, then each new event,
+# every id once and in order; it completes after the run's last event. Press run on "Repair the sample",
+# then here: the id is that request's first run (a repeat after it ended is -2, -3, …; "Runs and their
+# events" lists every id). Reconnecting, add afterEventId: <the last id you got> to miss nothing.
+subscription RunEvents {
+  runEvents(runId: "arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:stock_ticks-full-69d4b209c7bac2f7-1") {
+    id type state at
+  }
+}
+`,
+  },
+  {
     title: 'Heartbeat (subscription)',
     query: /* GraphQL */ `# A tick a second over WebSocket: subscriptions reach you. Press stop to end it.
 subscription Heartbeat {

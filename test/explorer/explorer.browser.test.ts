@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { EXAMPLES } from '../../src/explorer/examples';
 import { startTestApp, type TestApp } from '../support/app';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -125,6 +126,48 @@ describeBrowser('the GraphiQL explorer in a browser', () => {
       }
     }
     await page.locator('button.graphiql-execute-button').click(); // the run button stops a subscription
+    await page.close();
+  });
+
+  it('shows a pipeline run’s events live from the run events tab, up to the run’s end', async () => {
+    // A person presses "Repair the sample", then opens the run events tab, which names that request's run.
+    const started = await t.gql(EXAMPLES.find((e) => e.title === 'Repair the sample')!.query);
+    expect(started.errors).toBeUndefined();
+    const runId: string = started.data.startRepair.id;
+    expect(EXAMPLES.find((e) => e.title === 'Run events (subscription)')!.query).toContain(`"${runId}"`);
+
+    const page = await browser.newPage();
+    await page.goto(`${t.url}/graphql`);
+    await page.getByRole('tab', { name: /RunEvents/ }).click();
+    await page.locator('.graphiql-query-editor .CodeMirror').getByText('runEvents(').waitFor({ timeout: 30_000 });
+    const responseText = (): Promise<string> =>
+      page.evaluate(() => (globalThis as any).document.querySelector('.graphiql-response .CodeMirror')?.CodeMirror?.getValue() ?? '');
+    const run = page.locator('button.graphiql-execute-button');
+    // As in the heartbeat test: a click landing mid-render of the tab switch is lost; press run once more.
+    for (let attempt = 1; ; attempt++) {
+      await run.click();
+      try {
+        await page.locator('.graphiql-response .CodeMirror').getByText('"type"').first().waitFor({ timeout: 15_000 });
+        break;
+      } catch (err) {
+        if (attempt === 2) throw err;
+      }
+    }
+    // Each event replaces the last in the response pane; read them as they show until the run's last.
+    const shown: { id: number; type: string }[] = [];
+    for (const deadline = Date.now() + 60_000; !shown.some((e) => e.type.startsWith('Execution') && e.type !== 'ExecutionStarted'); ) {
+      if (Date.now() > deadline) throw new Error(`no terminal event shown; saw ${JSON.stringify(shown)}`);
+      const event = JSON.parse((await responseText()) || '{}')?.data?.runEvents;
+      if (event && shown.at(-1)?.id !== event.id) shown.push({ id: event.id, type: event.type });
+      await page.waitForTimeout(25);
+    }
+    const history = await t.gql(`query ($id: ID!) { run(id: $id) { status events(first: 1000) { edges { node { id type } } } } }`, { id: runId });
+    const events: { id: number; type: string }[] = history.data.run.events.edges.map((e: any) => e.node);
+    expect(history.data.run.status).toBe('SUCCEEDED');
+    // What the pane showed were the run's own events, in order, ending with its last.
+    expect(shown.at(-1)).toStrictEqual(events.at(-1));
+    for (const e of shown) expect(events[e.id - 1]).toStrictEqual(e);
+    expect(shown.map((e) => e.id)).toStrictEqual([...shown.map((e) => e.id)].sort((a, b) => a - b));
     await page.close();
   });
 });
