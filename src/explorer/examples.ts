@@ -75,7 +75,8 @@ mutation RunQuery {
   {
     title: 'Repair the sample',
     query: /* GraphQL */ `# Starts a pipeline run: Check → Repair (one Map iteration per gap range) → Validate → Initiate.
-# Pressing it again while the run is going returns the same run. Then open "Runs and their events".
+# Pressing it again while the run is going returns the same run. Then open "Runs and their events", or
+# the RunEvents tab to watch it move.
 mutation Repair {
   startRepair(dataset: "stock_ticks", from: "2024-03-04T00:00:00Z", to: "2024-03-14T00:00:00Z") {
     id name status mode from to startedAt
@@ -104,9 +105,9 @@ query Runs {
   {
     title: 'Run events (subscription)',
     query: /* GraphQL */ `# A run's state transitions as they happen: its Step Functions history so far, then each new event,
-# every id once and in order; it completes after the run's last event. Press run on "Repair the sample",
-# then here: the id is that request's first run (a repeat after it ended is -2, -3, …; "Runs and their
-# events" lists every id). Reconnecting, add afterEventId: <the last id you got> to miss nothing.
+# every id once and in order; it completes after the run's last event. Press run on the Repair tab, then
+# here: the id is that request's first run (a repeat after it ended is -2, -3, …; the Runs tab lists every
+# id). Reconnecting, add afterEventId: <the last id you got> to miss nothing.
 subscription RunEvents {
   runEvents(runId: "arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:stock_ticks-full-69d4b209c7bac2f7-1") {
     id type state at
