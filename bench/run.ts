@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import * as decode from './decode.bench';
+import * as embedded from './embedded.bench';
 import * as events from './events.bench';
 import * as gaps from './gaps.bench';
 import * as paging from './paging.bench';
@@ -13,6 +14,7 @@ import type { BenchResult } from './result';
 const SUITES: ReadonlyArray<{ name: string; run: () => Promise<BenchResult[]> }> = [
   { name: 'decode', run: () => decode.run() },
   { name: 'paging', run: () => paging.run() },
+  { name: 'embedded', run: () => embedded.run() },
   { name: 'gaps', run: () => gaps.run() },
   { name: 'events', run: () => events.run() },
 ];

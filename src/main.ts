@@ -1,3 +1,4 @@
+import './heap';
 import { createApp } from './app';
 import { loadEnvConfig } from './config';
 import { DataDirInUseError } from './embedded/server';
