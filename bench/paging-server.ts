@@ -39,8 +39,6 @@ async function start(role: string, dir: string): Promise<{ url: string; stop(): 
     GAPWATCH_DATA_DIR: dir,
     GAPWATCH_CONFIG: path.join(dir, 'config.yaml'),
     GAPWATCH_LOG_LEVEL: 'silent',
-    // The pipeline's state machine is not used here, but the aws backend needs its ARN to start.
-    GAPWATCH_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:000000000000:stateMachine:gapwatch-pipeline',
   });
   const app = await createApp({ env });
   const { url } = await app.listen(0, '127.0.0.1');
