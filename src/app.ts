@@ -58,8 +58,10 @@ function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
 }
 
-/** Bytes a WebSocket may have waiting to be sent before the subscription feeding it is ended. */
-const MAX_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+/** How long a new WebSocket may take to send connection_init. */
+const WS_INIT_TIMEOUT_MS = 3_000;
+/** Server-side ping interval on every WebSocket. */
+const WS_KEEPALIVE_MS = 12_000;
 
 /** Seconds a client is told to wait before retrying a request refused during shutdown. */
 const RETRY_AFTER_S = 5;
@@ -160,6 +162,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const wsCleanup = useServer(
     {
       schema,
+      // A socket that never says connection_init is closed (4408) instead of holding a connection open.
+      connectionInitWaitTimeout: WS_INIT_TIMEOUT_MS,
       onConnect: (ctx) => {
         try {
           connections.set(ctx, { principal: access.fromConnectionParams(ctx.connectionParams), ops: new Map() });
@@ -220,12 +224,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       onNext: (ctx, id, _payload, args, result) => {
         // A consumer that does not read its socket would otherwise grow the send buffer without bound: past
         // the limit its subscription ends with a coded error (a run's events can resume with afterEventId).
-        if (ctx.extra.socket.bufferedAmount > MAX_SOCKET_BUFFER_BYTES) {
+        if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) {
           const sub = ctx.subscriptions[id] as AsyncIterator<unknown> | null | undefined;
           void sub?.return?.();
-          const err = new CodedError(ErrorCode.SUBSCRIPTION_OVERFLOW, `the client is not reading: more than ${MAX_SOCKET_BUFFER_BYTES} bytes wait to be sent on this connection`, {
+          const err = new CodedError(ErrorCode.SUBSCRIPTION_OVERFLOW, `the client is not reading: more than ${limits.maxSocketBufferBytes} bytes wait to be sent on this connection`, {
             limit: 'maxSocketBufferBytes',
-            value: MAX_SOCKET_BUFFER_BYTES,
+            value: limits.maxSocketBufferBytes,
           });
           return { errors: [err.toJSON()] } as never;
         }
@@ -249,6 +253,9 @@ export async function createApp(options: AppOptions): Promise<App> {
       onComplete: (ctx, id) => finishWs(ctx, id),
     },
     wsServer,
+    // The server pings every socket this often and drops one that does not answer: dead peers (a laptop
+    // closed, a proxy that lost the connection) do not keep their subscriptions and watchers alive.
+    WS_KEEPALIVE_MS,
   );
 
   const operationsPlugin: ApolloServerPlugin<Context> = {

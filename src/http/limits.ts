@@ -42,6 +42,8 @@ export interface Limits {
   rateLimitPerMinute: number;
   /** Subscriptions open at once on one WebSocket connection. */
   maxSubscriptionsPerConnection: number;
+  /** Bytes waiting to be sent on one WebSocket before the subscription feeding it is ended (a client that stopped reading). */
+  maxSocketBufferBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
@@ -54,6 +56,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxSeriesCells: 100_000,
   rateLimitPerMinute: 1_200,
   maxSubscriptionsPerConnection: 20,
+  maxSocketBufferBytes: 4 * 1024 * 1024,
 };
 
 /**
