@@ -120,7 +120,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // Apollo's CSRF prevention covers HTTP only: a page on any site may open a WebSocket to a local
     // gapwatch, so the upgrade passes the same Host and Origin checks as an HTTP request.
     verifyClient: ({ req, origin }, done) => {
-      const reason = !access.hostAllowed(req.headers.host) ? 'host' : !access.originAllowed(origin || undefined, req.headers.host, false) ? 'origin' : undefined;
+      const reason = !access.hostAllowed(req.headers.host) ? 'host' : !access.originAllowed(origin || undefined, req.headers.host) ? 'origin' : undefined;
       if (reason) {
         metrics.authFailures.inc({ reason: `FORBIDDEN ${reason}` });
         logger.info({ origin, host: req.headers.host, reason }, 'refused a WebSocket upgrade');

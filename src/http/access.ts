@@ -191,11 +191,21 @@ export class Access {
     return !this.open || (hostHeader !== undefined && isLoopback(hostName(hostHeader)));
   }
 
-  /** An `Origin` is allowed when it is the service's own (scheme://Host) or listed in GAPWATCH_CORS_ORIGINS. */
-  originAllowed(origin: string | undefined, hostHeader: string | undefined, encrypted: boolean): boolean {
+  /**
+   * An `Origin` is allowed when it is the service's own or listed in GAPWATCH_CORS_ORIGINS. "Own" compares the
+   * origin's host and port with the Host the browser sent, not the scheme: behind a TLS-terminating proxy the
+   * page is https while gapwatch itself speaks http.
+   */
+  originAllowed(origin: string | undefined, hostHeader: string | undefined): boolean {
     if (origin === undefined) return true; // not a browser, or a same-origin navigation: nothing to check
-    if (hostHeader !== undefined && origin === `${encrypted ? 'https' : 'http'}://${hostHeader}`) return true;
-    return this.config.corsOrigins.includes(origin);
+    if (this.config.corsOrigins.includes(origin)) return true;
+    let host: string | undefined;
+    try {
+      host = new URL(origin).host;
+    } catch {
+      return false; // `null` (sandboxed frames, file://) or garbage
+    }
+    return hostHeader !== undefined && host !== '' && host.toLowerCase() === hostHeader.toLowerCase();
   }
 
   /**
@@ -208,8 +218,7 @@ export class Access {
       refuse(403, new CodedError(ErrorCode.FORBIDDEN, 'Host not allowed: with no API keys configured gapwatch answers only loopback host names'));
       return false;
     }
-    const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
-    if (!this.originAllowed(origin, req.headers.host, encrypted)) {
+    if (!this.originAllowed(origin, req.headers.host)) {
       refuse(403, new CodedError(ErrorCode.FORBIDDEN, `Origin ${origin} is not allowed; add it to GAPWATCH_CORS_ORIGINS to let its pages call gapwatch`));
       return false;
     }

@@ -154,6 +154,9 @@ describe('browser origins', () => {
     expect(await upgrade(t.url, { origin: t.url })).toBe(101);
     expect(await upgrade(t.url, { origin: 'https://dash.example.com' })).toBe(101);
     expect(await upgrade(t.url, {})).toBe(101);
+    // Behind a TLS-terminating proxy the page is https while gapwatch speaks http: still its own origin.
+    expect(await upgrade(t.url, { origin: t.url.replace('http:', 'https:') })).toBe(101);
+    expect(await upgrade(t.url, { origin: 'null' })).toBe(403);
   });
 
   it('refuses HTTP from a foreign origin with FORBIDDEN, and sends CORS headers to a listed one', async () => {
