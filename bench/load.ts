@@ -115,8 +115,20 @@ async function main(): Promise<void> {
   };
   const body = (query: string) => JSON.stringify({ query });
   const rss: { t: number; mib: number }[] = [];
+  const heap: { t: number; mib: number }[] = [];
   const started = Date.now();
   const sampler = setInterval(() => rss.push({ t: (Date.now() - started) / 1000, mib: rssOf() }), 1000);
+  // The JS heap, from the service's own /metrics, tells V8's share of RSS from native memory (DuckDB's).
+  const heapSampler = setInterval(() => {
+    const t = (Date.now() - started) / 1000;
+    fetch(`${url}/metrics`)
+      .then((r) => r.text())
+      .then((text) => {
+        const m = /^gapwatch_nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+        if (m) heap.push({ t, mib: Number(m[1]) / 2 ** 20 });
+      })
+      .catch(() => undefined);
+  }, 5000);
 
   const result = await autocannon({
     url: `${url}/graphql`,
@@ -131,6 +143,7 @@ async function main(): Promise<void> {
     ],
   });
   clearInterval(sampler);
+  clearInterval(heapSampler);
   const eventsDuring = events;
 
   await Promise.all(clients.map((c) => c.dispose()));
@@ -151,6 +164,9 @@ async function main(): Promise<void> {
   console.log(`latency ms: p50 ${result.latency.p50}  p90 ${result.latency.p90}  p99 ${result.latency.p99}  max ${result.latency.max}`);
   console.log(`errors: HTTP ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}, GraphQL ${graphqlErrors}, subscriptions ${subscriptionErrors}; heartbeat events ${eventsDuring}`);
   console.log(`RSS MiB after ${WARMUP_SECONDS} s warm-up: first quarter ${mean(head).toFixed(0)}, last quarter ${mean(tail).toFixed(0)}, min ${Math.min(...settled.map((s) => s.mib)).toFixed(0)}, max ${Math.max(...settled.map((s) => s.mib)).toFixed(0)}`);
+  const heapSettled = heap.filter((s) => s.t >= WARMUP_SECONDS);
+  console.log(`JS heap used MiB after warm-up (every 5 s): ${heapSettled.map((s) => s.mib.toFixed(0)).join(' ')}`);
+  console.log(`RSS MiB every 5 s: ${rss.filter((s, i) => i % 5 === 4).map((s) => s.mib.toFixed(0)).join(' ')}`);
   console.log(`log lines read: ${logLines}; SIGTERM to exit: ${stopMs} ms (exit code ${exitCode})`);
   const clean = result.errors + result.non2xx + graphqlErrors + subscriptionErrors === 0;
   console.log(clean ? '0 errors' : 'ERRORS: see above');
