@@ -14,7 +14,13 @@ export interface CliIo {
 async function check(args: CheckArgs, io: CliIo): Promise<CliReport> {
   if (args.url !== undefined) {
     const { checkRemote } = await import('./remote.js');
-    return checkRemote({ ...args, url: args.url }, io.now());
+    // A server with API keys wants one: GAPWATCH_API_KEY, sent as a bearer token (never on the command line,
+    // where other users of the machine and CI logs would see it).
+    const key = io.env.GAPWATCH_API_KEY;
+    const fetchFn: typeof fetch = key
+      ? (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), authorization: `Bearer ${key}` } })
+      : fetch;
+    return checkRemote({ ...args, url: args.url }, io.now(), fetchFn);
   }
   // Loaded only here: the SDK and DuckDB are not needed to ask a server over --url.
   const { checkLocal } = await import('./local.js');

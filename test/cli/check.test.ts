@@ -89,6 +89,28 @@ beforeAll(() => {
   if (!existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('dist/src/cli/main.js is missing: run npm run build first');
 });
 
+describe('gapwatch check --url against a gapwatch with API keys', () => {
+  const KEY = 'ci-check-secret-0123456789';
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ config: CONFIG, env: { GAPWATCH_API_KEYS: `ci:reader:${KEY}` } });
+  });
+  afterAll(() => t.stop());
+
+  it('sends GAPWATCH_API_KEY as a bearer token, and says UNAUTHENTICATED without it', async () => {
+    const window = ['--from', '2024-03-13T00:00:00Z', '--to', '2024-03-14T00:00:00Z'];
+    const withKey = await gapwatch(['check', '--dataset', 'stock_ticks', ...window, '--url', t.url, '--json'], { GAPWATCH_API_KEY: KEY });
+    expect([withKey.code, withKey.stderr]).toStrictEqual([0, '']);
+    expect(JSON.parse(withKey.stdout).status).toBe('OK');
+    const without = await gapwatch(['check', '--dataset', 'stock_ticks', ...window, '--url', t.url]);
+    expect(without).toStrictEqual({
+      code: 2,
+      stdout: '',
+      stderr: `gapwatch: gapwatch at ${t.url}/graphql: an API key is required: send Authorization: Bearer <key> or x-api-key: <key> (UNAUTHENTICATED)\n`,
+    });
+  });
+});
+
 describe('gapwatch check --url against a running gapwatch', () => {
   let t: TestApp;
   beforeAll(async () => {
