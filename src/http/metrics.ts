@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const OPEN_EXECUTION_TTL_MS = 10 * 60_000;
+const MAX_OPEN_EXECUTIONS = 10_000;
+
 /** What the SDK middleware needs of a client: its middleware stack (every AWS SDK v3 client has one). */
 interface SdkClient {
   middlewareStack: {
@@ -56,8 +59,47 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Athena executions this service has seen QUEUED or RUNNING and not yet seen end, from the SDK responses
+   * it already gets (start, and the polls of a wait): the queue depth as far as gapwatch can observe it
+   * without asking Athena anything more. An execution not heard of for OPEN_EXECUTION_TTL_MS is dropped
+   * (a `wait: false` query nobody asks about again).
+   */
+  private readonly openExecutions = new Map<string, { state: string; at: number }>();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'gapwatch_' });
+    const open = this.openExecutions;
+    new Gauge({
+      name: 'gapwatch_athena_open_executions',
+      help: 'Athena executions last seen QUEUED or RUNNING by this service (its observable queue depth), by state',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const now = Date.now();
+        const by = new Map([['QUEUED', 0], ['RUNNING', 0]]);
+        for (const [id, e] of open) {
+          if (now - e.at > OPEN_EXECUTION_TTL_MS) open.delete(id);
+          else by.set(e.state, (by.get(e.state) ?? 0) + 1);
+        }
+        for (const [state, n] of by) this.set({ state }, n);
+      },
+    });
+  }
+
+  /** Notes the executions an Athena response names, and their states. */
+  private observeExecutions(operation: string, output: any): void {
+    const seen = (id: unknown, state: unknown) => {
+      if (typeof id !== 'string') return;
+      if (state === 'QUEUED' || state === 'RUNNING') {
+        if (this.openExecutions.size < MAX_OPEN_EXECUTIONS || this.openExecutions.has(id)) this.openExecutions.set(id, { state, at: Date.now() });
+      } else this.openExecutions.delete(id);
+    };
+    if (operation === 'StartQueryExecution') seen(output?.QueryExecutionId, 'QUEUED');
+    else if (operation === 'GetQueryExecution') seen(output?.QueryExecution?.QueryExecutionId, output?.QueryExecution?.Status?.State);
+    else if (operation === 'BatchGetQueryExecution') {
+      for (const e of output?.QueryExecutions ?? []) seen(e?.QueryExecutionId, e?.Status?.State);
+    }
   }
 
   /** Reports the shared results-page cache at every scrape: hit ratio since start, and bytes held. */
@@ -106,10 +148,12 @@ export class Metrics {
     const histogram = this.backendCalls;
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const end = histogram.startTimer({ service, operation: String(context.commandName ?? 'unknown').replace(/Command$/, '') });
+        const operation = String(context.commandName ?? 'unknown').replace(/Command$/, '');
+        const end = histogram.startTimer({ service, operation });
         try {
           const out = await next(args);
           end({ outcome: 'ok' });
+          if (service === 'athena') this.observeExecutions(operation, out?.output);
           return out;
         } catch (err) {
           end({ outcome: (err as Error)?.name ?? 'Error' });

@@ -16,7 +16,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 describe('/metrics', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ config: STOCK_TICKS_YAML });
+    t = await startTestApp({ config: STOCK_TICKS_YAML, env: { GAPWATCH_ALLOW_RAW_SQL: 'true' } });
   });
   afterAll(() => t.stop());
 
@@ -54,6 +54,22 @@ describe('/metrics', () => {
     const after = sample(await scrape(), 'gapwatch_result_cache_hit_ratio', {})!;
     expect(after).toBeGreaterThan(before);
     expect(sample(await scrape(), 'gapwatch_result_cache_bytes', {})).toBeGreaterThan(0);
+  });
+
+  it('counts the Athena executions it has seen queued or running and not yet ended', async () => {
+    const open = async () => {
+      const text = await scrape();
+      return (sample(text, 'gapwatch_athena_open_executions', { state: 'QUEUED' }) ?? NaN) + (sample(text, 'gapwatch_athena_open_executions', { state: 'RUNNING' }) ?? NaN);
+    };
+    expect(await open()).toBe(0);
+    const started = await t.gql('mutation { runSql(sql: "SELECT 42 AS answer", wait: false) { id state } }');
+    const { id, state } = started.data.runSql;
+    // What the mutation saw is what the gauge holds: open while QUEUED or RUNNING, gone once it ended.
+    expect(await open()).toBe(state === 'QUEUED' || state === 'RUNNING' ? 1 : 0);
+    let now = state;
+    while (now === 'QUEUED' || now === 'RUNNING') now = (await t.gql(`{ queryExecution(id: "${id}") { state } }`)).data.queryExecution.state;
+    expect(now).toBe('SUCCEEDED');
+    expect(await open()).toBe(0);
   });
 
   it('shows active subscriptions while they are open', async () => {
