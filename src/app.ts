@@ -319,7 +319,6 @@ export async function createApp(options: AppOptions): Promise<App> {
     // needs one: readiness names what is not ready, with a fixed reason; details go to the log.
     if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (pathname === '/readyz') {
-      if (draining) return sendJson(res, 503, { status: 'stopping', notReady: [], checks: [] });
       const report = await scope.services.health.report();
       return sendJson(res, report.status === 'OK' ? 200 : 503, {
         status: report.status === 'OK' ? 'ready' : 'not ready',
