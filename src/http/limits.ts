@@ -7,6 +7,8 @@ import {
   TokenKind,
   type DocumentNode,
   type FieldNode,
+  defaultFieldResolver,
+  isObjectType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -178,6 +180,28 @@ function gapsCost(args: Record<string, unknown>, node: FieldNode, document: Docu
     throw limitExceeded('maxSeriesCells', limits.maxSeriesCells, `series would return ${cells} buckets × groups; narrow the window or the groups, or leave series out`);
   }
   return Math.ceil(cells / 1_000);
+}
+
+/**
+ * The series bound once the groups are known. Up front (gapsCost) a dataset that judges "every group seen"
+ * counts as one group; the rows may hold many more. This wraps `GapReport.series` so a series over the bound
+ * is refused when it is read, before a single bucket of it is serialised: the check itself has run (and is
+ * kept in history), only the oversized answer is not sent.
+ */
+export function boundSeries(schema: GraphQLSchema, limits: Limits): void {
+  const type = schema.getType('GapReport');
+  const field = isObjectType(type) ? type.getFields().series : undefined;
+  if (!field) return;
+  const resolve = field.resolve ?? defaultFieldResolver;
+  field.resolve = async (source, args, context, info) => {
+    const series = (await resolve(source, args, context, info)) as readonly { buckets: readonly unknown[] }[] | null | undefined;
+    let cells = 0;
+    for (const group of series ?? []) cells += group.buckets.length;
+    if (cells > limits.maxSeriesCells) {
+      throw limitExceeded('maxSeriesCells', limits.maxSeriesCells, `series would return ${cells} buckets × groups (${series!.length} groups seen); narrow the window, name the groups, or leave series out`);
+    }
+    return series;
+  };
 }
 
 /**

@@ -12,6 +12,13 @@ const MINUTE_TICKS_YAML = `${STOCK_TICKS_YAML}  - name: minute_ticks
     groups: [AMZN, GOOG, WORK]
     bucket: 1m
     expectedPerBucket: 1
+  - name: minute_ticks_any_group
+    database: market
+    table: ticks
+    timestampColumn: capture_datetime
+    groupColumn: symbol
+    bucket: 1m
+    expectedPerBucket: 1
 `;
 
 const GAPS_SERIES = /* GraphQL */ `
@@ -72,6 +79,20 @@ describe('limits on what one operation may ask', () => {
       message: expect.stringContaining('exceeds maxWindow'),
       extensions: { code: 'BAD_USER_INPUT', argument: 'from' },
     });
+  });
+
+  it('refuses an oversized series once the groups are known, when the dataset judges every group seen', async () => {
+    // Up front this looks like one group (44,641 cells, under the bound); the rows hold three.
+    const body = await t.gql(GAPS_SERIES, { dataset: 'minute_ticks_any_group', from: '2024-03-01T00:00:00Z', to: '2024-03-31T00:00:00Z' });
+    expect(body.data).toBeNull();
+    expect(body.errors).toStrictEqual([
+      {
+        message: 'maxSeriesCells (100000) exceeded: series would return 129600 buckets × groups (3 groups seen); narrow the window, name the groups, or leave series out',
+        locations: [expect.any(Object)],
+        path: ['gaps', 'series'],
+        extensions: { code: 'LIMIT_EXCEEDED', limit: 'maxSeriesCells', value: 100_000 },
+      },
+    ]);
   });
 
   it('refuses 1,000 aliases of runQuery (they started 1,000 executions)', async () => {
