@@ -16,6 +16,7 @@ export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
 /** Step Functions keeps at most 25,000 events of one execution; so does a watch. */
 const MAX_EVENTS = 25_000;
 const BUS_TOPIC = Topic.RUN_EVENT;
+const INTEREST_TOPIC = Topic.RUN_INTEREST;
 
 export interface RunWatcherOptions {
   /** Poll interval while a run moves (new events on the last poll). Default 250 ms. */
@@ -23,9 +24,10 @@ export interface RunWatcherOptions {
   /** Poll interval a quiet run backs off to. Default 5 s. */
   maxIntervalMs?: number;
   /**
-   * Poll interval, moving or quiet, while a client is subscribed to the run's events. Default 50 ms: what a
-   * subscriber waits for an event is at most this plus one call, and every poll still draws on the shared
-   * budget, so several subscribed runs share it rather than exceed it.
+   * Poll interval, moving or quiet, while a client is subscribed to the run's events, on this instance or
+   * (through the bus) on another. Default 50 ms: what a subscriber waits for an event is at most this plus
+   * one call, and every poll still draws on the shared budget, so several subscribed runs share it rather
+   * than exceed it.
    */
   subscribedIntervalMs?: number;
   /** How long a poller's lease lasts unless renewed; a dead poller's run is taken over after this. Default 10 s. */
@@ -62,6 +64,10 @@ interface Watch {
   refs: number;
   /** Holders that are clients waiting on events (subscriptions): while there are any, the run is polled quickly. */
   subscribers: number;
+  /** Until when (performance.now()) subscribers on another instance want the run polled quickly. */
+  wantedElsewhereUntil: number;
+  /** When this instance last told the fleet its subscribers wait on the run. */
+  interestSentAt: number;
   listeners: Set<RunEventsListener>;
   events: HistoryEvent[];
   /** Events from the bus that arrived ahead of a hole, kept until the hole is filled. */
@@ -131,7 +137,11 @@ export class RunWatcher {
     w.refs += 1;
     if (listener) w.listeners.add(listener);
     const subscriber = options.subscriber === true;
-    if (subscriber && w.subscribers++ === 0) w.wake?.();
+    if (subscriber && w.subscribers++ === 0) {
+      w.wake?.();
+      // Once loaded, the watch knows whether this instance polls the run or must ask the one that does.
+      void w.loaded.then(() => this.announceInterest(w), () => {});
+    }
     const watch = w;
     let released = false;
     return {
@@ -162,6 +172,8 @@ export class RunWatcher {
       arn,
       refs: 0,
       subscribers: 0,
+      wantedElsewhereUntil: 0,
+      interestSentAt: -Infinity,
       listeners: new Set(),
       events: [],
       ahead: new Map(),
@@ -196,7 +208,15 @@ export class RunWatcher {
 
   private listenToBus(w: Watch): void {
     const sub = this.deps.pubSub.subscribe(BUS_TOPIC, w.arn) as AsyncIterableIterator<unknown>;
-    w.stop.signal.addEventListener('abort', () => void sub.return?.(), { once: true });
+    const interest = this.deps.pubSub.subscribe(INTEREST_TOPIC, w.arn) as AsyncIterableIterator<unknown>;
+    w.stop.signal.addEventListener(
+      'abort',
+      () => {
+        void sub.return?.();
+        void interest.return?.();
+      },
+      { once: true },
+    );
     void (async () => {
       try {
         for await (const message of sub) this.fromBus(w, revive(message));
@@ -204,6 +224,34 @@ export class RunWatcher {
         this.deps.logger.warn({ err, executionArn: w.arn }, 'run event bus subscription ended');
       }
     })();
+    void (async () => {
+      try {
+        for await (const _ of interest) {
+          // Kept up for one lease period by the interested instance, which repeats it every third of one.
+          const quick = w.wantedElsewhereUntil <= performance.now();
+          w.wantedElsewhereUntil = performance.now() + this.ttlMs;
+          if (quick && w.holding) w.wake?.();
+        }
+      } catch (err) {
+        this.deps.logger.warn({ err, executionArn: w.arn }, 'run interest bus subscription ended');
+      }
+    })();
+  }
+
+  /**
+   * Subscribers here, but another instance polls the run: ask it to poll quickly, as this instance would
+   * (once a third of a lease period at most; in-process, this instance always polls and never asks).
+   */
+  private announceInterest(w: Watch): void {
+    if (w.holding || w.subscribers === 0 || isFinished(w)) return;
+    const now = performance.now();
+    if (now - w.interestSentAt < this.ttlMs / 3) return;
+    w.interestSentAt = now;
+    try {
+      this.deps.pubSub.publish(INTEREST_TOPIC, w.arn, {} as never);
+    } catch (err) {
+      this.deps.logger.debug({ err: (err as Error).message, executionArn: w.arn }, 'could not announce interest in a run');
+    }
   }
 
   private fromBus(w: Watch, e: HistoryEvent | undefined): void {
@@ -240,8 +288,10 @@ export class RunWatcher {
   private async loop(w: Watch): Promise<void> {
     let interval = this.minMs;
     while (!w.stop.signal.aborted && !isFinished(w)) {
+      this.announceInterest(w);
+      const wanted = w.subscribers > 0 || w.wantedElsewhereUntil > performance.now();
+      const polling = wanted ? Math.min(interval, this.subscribedMs) : interval;
       // Not the poller: try for the lease now and then, to take the run over when its poller dies.
-      const polling = w.subscribers > 0 ? Math.min(interval, this.subscribedMs) : interval;
       await this.sleep(w, w.holding || this.leaseTrouble ? polling : this.ttlMs / 3);
       if (w.stop.signal.aborted || isFinished(w)) break;
       const holder = await this.tryHold(w);

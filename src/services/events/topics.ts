@@ -8,4 +8,9 @@ export const Topic = {
   RUN_UPDATED: 'RUN_UPDATED',
   /** A run's history event, keyed by execution ARN (published by the instance polling it). */
   RUN_EVENT: 'RUN_EVENT',
+  /**
+   * Clients on some instance wait on a run's events, keyed by execution ARN (published by an instance with
+   * subscribers that does not poll the run): whichever instance polls it polls quickly for a while.
+   */
+  RUN_INTEREST: 'RUN_INTEREST',
 } as const;

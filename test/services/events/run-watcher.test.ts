@@ -158,15 +158,21 @@ describe('run events from Step Functions history (embedded endpoint, real SDK)',
 
   it('a run with a subscriber is polled at subscribedIntervalMs, however far its watch had backed off', async () => {
     // Unsubscribed, this watcher would poll a run every ten minutes; the test would time out waiting on it.
+    const { client, calls } = counted(sfnClient(sfn.endpoint.url));
     const watcher = new RunWatcher(
-      { sfn: sfn.client, pubSub: bus.pubSub, leases: bus.leases, budget: new RateBudget(20, 20), logger },
+      { sfn: client, pubSub: bus.pubSub, leases: bus.leases, budget: new RateBudget(20, 20), logger },
       { minIntervalMs: 600_000, maxIntervalMs: 600_000, subscribedIntervalMs: 20 },
     );
     const arn = await start([1, 2]);
     // The instance's own watch (as PipelineService keeps for a run it started) is asleep in its ten-minute wait.
     const own = watcher.watch(arn);
     await own.loaded;
+    const before = calls();
     const got = collect(streamRunEvents(watcher, arn));
+    // The subscriber cuts that wait short with one poll; let it finish before the run moves, so what the
+    // run does next reaches the subscriber only through the quick polls that follow.
+    await waitUntil(() => calls() > before);
+    await new Promise((r) => setTimeout(r, 300));
     await gate.release();
     await gate.release();
     const events = await got;
@@ -174,6 +180,7 @@ describe('run events from Step Functions history (embedded endpoint, real SDK)',
     expect(ids(events)).toEqual(range(1, (await fullHistory(sfn.client, arn)).length));
     own.release();
     await watcher.close();
+    client.destroy();
   });
 
   it('a replayed history, however long, is not a lag', async () => {
@@ -248,6 +255,36 @@ describe('run events across instances on a real redis-server', () => {
     expect(ids(events)).toEqual(range(1, full.length));
     expect(b.calls()).toBeGreaterThan(bBefore);
     await b.close();
+  });
+
+  it('a subscriber on an instance that does not poll the run has the polling instance poll it quickly', async () => {
+    // Unsubscribed, a polls every ten minutes; b's subscriber would time the test out unless a hurries.
+    const opts = { minIntervalMs: 600_000, maxIntervalMs: 600_000, subscribedIntervalMs: 20, leaseTtlMs: 120_000 };
+    const make = async () => {
+      const bus = connectEventBus({ redisUrl: redis.url, logger });
+      await bus.ping();
+      const c = counted(sfnClient(sfn.endpoint.url));
+      return { bus, c, watcher: new RunWatcher({ sfn: c.client, pubSub: bus.pubSub, leases: bus.leases, budget: new RateBudget(20, 20), logger }, opts) };
+    };
+    const a = await make();
+    const b = await make();
+    const arn = (await sfn.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: JSON.stringify({ mode: 'map', items: [1, 2] }) }))).executionArn!;
+    // a holds the lease (as the instance that started the run would) and sleeps in its ten-minute wait.
+    const own = a.watcher.watch(arn);
+    await own.loaded;
+    const onB = collect(streamRunEvents(b.watcher, arn));
+    // b has read the history so far (and found a holding the lease): what follows reaches it only through a's polls.
+    await waitUntil(() => (b.watcher.history(arn)?.length ?? 0) > 0);
+    await gate.release();
+    await gate.release();
+    const events = await onB;
+    expect(events.at(-1)!.type).toBe('ExecutionSucceeded');
+    expect(ids(events)).toEqual(range(1, (await fullHistory(sfn.client, arn)).length));
+    own.release();
+    for (const i of [a, b]) {
+      await i.watcher.close();
+      await i.bus.close();
+    }
   });
 
   it('Redis stopped and restarted during a run: no crash, and the subscriber ends with the full history', async () => {
