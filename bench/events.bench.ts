@@ -19,13 +19,13 @@
  * Knobs: EVENTS_SUBSCRIBERS (default 1000); EVENTS_NODE_ARGS, node flags for the service (e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import type { BenchResult } from './result';
+import { startBuiltService, type BenchService } from './service';
 
 const SUBSCRIBERS = Number(process.env.EVENTS_SUBSCRIBERS ?? 1_000);
 /** Ranges the run repairs: each release of one ends an iteration and starts the next (a burst of events). */
@@ -91,64 +91,21 @@ async function until(what: string, done: () => boolean, ms = 60_000): Promise<vo
   }
 }
 
-interface Service {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-async function startService(dir: string): Promise<Service> {
+async function startService(dir: string): Promise<BenchService> {
   const configFile = path.join(dir, 'gapwatch.config.yaml');
   const repairModule = path.join(dir, 'gated-repair.js');
   writeFileSync(repairModule, GATED_REPAIR(dir));
   writeFileSync(configFile, CONFIG(repairModule));
-  const server = spawn(process.execPath, [...(process.env.EVENTS_NODE_ARGS ?? '').split(' ').filter(Boolean), path.resolve(__dirname, '../src/main.js')], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'production',
-      PORT: '0',
-      GAPWATCH_DATA_DIR: path.join(dir, 'data'),
-      GAPWATCH_CONFIG: configFile,
-      GAPWATCH_EMBEDDED_PORT: '0',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const kill = () => server.kill('SIGKILL');
-  process.once('exit', kill);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out: string | undefined = '';
-    server.stdout.on('data', (chunk: Buffer) => {
-      // Read to the end, as a log shipper would: a blocked stdout would stall the service.
-      if (out === undefined) return;
-      out += chunk.toString();
-      const match = /serving GraphQL and the explorer at (http:\/\/[^\s"]+)\/graphql/.exec(out);
-      if (match) {
-        out = undefined;
-        resolve(match[1]!);
-      }
-    });
-    server.once('exit', (code) => reject(new Error(`the service exited with ${code}`)));
-  });
-  return {
-    url,
-    pid: server.pid!,
-    stop: async () => {
-      const exited = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
-      await exited;
-      process.removeListener('exit', kill);
-    },
-  };
+  const nodeArgs = (process.env.EVENTS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return startBuiltService({ GAPWATCH_DATA_DIR: path.join(dir, 'data'), GAPWATCH_CONFIG: configFile }, nodeArgs);
 }
 
 /** Service memory now: RSS from /proc, JS heap used from its Prometheus metrics (MiB); medians of a few samples. */
-async function memoryOf(service: Service): Promise<{ rss: number; heap: number }> {
+async function memoryOf(service: BenchService): Promise<{ rss: number; heap: number }> {
   const rss: number[] = [];
   const heap: number[] = [];
   for (let i = 0; i < 8; i++) {
-    rss.push(Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${service.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024);
+    rss.push(service.rssMiB());
     const text = await (await fetch(`${service.url}/metrics`)).text();
     heap.push(Number(/^gapwatch_nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN) / 2 ** 20);
     await sleep(250);
@@ -157,7 +114,7 @@ async function memoryOf(service: Service): Promise<{ rss: number; heap: number }
 }
 
 /** GetExecutionHistory calls the service has made so far (its backend call histogram). */
-async function historyCalls(service: Service): Promise<number> {
+async function historyCalls(service: BenchService): Promise<number> {
   const text = await (await fetch(`${service.url}/metrics`)).text();
   let n = 0;
   for (const m of text.matchAll(/^gapwatch_backend_call_duration_seconds_count\{([^}]*)\} (\S+)/gm)) if (m[1]!.includes('"GetExecutionHistory"')) n += Number(m[2]);

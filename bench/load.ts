@@ -10,12 +10,12 @@
  * A benchmark, not a test: figures depend on the machine and on what else it runs. Knobs: LOAD_CONNECTIONS,
  * LOAD_SUBSCRIPTIONS, LOAD_SECONDS, LOAD_WARMUP_SECONDS.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { startBuiltService } from './service';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -51,29 +51,9 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gapwatch-load-'));
   const configFile = path.join(dataDir, 'gapwatch.config.yaml');
   writeFileSync(configFile, CONFIG);
-  const server = spawn(process.execPath, [path.resolve(__dirname, '../src/main.js')], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', PORT: '0', GAPWATCH_DATA_DIR: dataDir, GAPWATCH_CONFIG: configFile, GAPWATCH_EMBEDDED_PORT: '0', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let logLines = 0;
-  const url = await new Promise<string>((resolve, reject) => {
-    let out: string | undefined = '';
-    server.stdout.on('data', (chunk: Buffer) => {
-      // The log is read to its end, as a log shipper would: a blocked stdout would stall the service.
-      logLines += chunk.toString().split('\n').length - 1;
-      if (out === undefined) return;
-      out += chunk.toString();
-      const match = /serving GraphQL and the explorer at (http:\/\/[^\s"]+)\/graphql/.exec(out);
-      if (match) {
-        out = undefined;
-        resolve(match[1]!);
-      }
-    });
-    server.once('exit', (code) => reject(new Error(`the service exited with ${code}`)));
-  });
-  const rssOf = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-  // However the run ends, the service it started does not outlive it.
-  process.once('exit', () => server.kill('SIGKILL'));
+  const service = await startBuiltService({ GAPWATCH_DATA_DIR: dataDir, GAPWATCH_CONFIG: configFile });
+  const url = service.url;
+  const rssOf = service.rssMiB;
   console.error(`service at ${url}`);
   const post = async (query: string) =>
     (await (await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).json()) as any;
@@ -147,10 +127,8 @@ async function main(): Promise<void> {
   const eventsDuring = events;
 
   await Promise.all(clients.map((c) => c.dispose()));
-  const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
   const stopAt = Date.now();
-  server.kill('SIGTERM');
-  const exitCode = await exited;
+  const exitCode = await service.stop();
   const stopMs = Date.now() - stopAt;
   rmSync(dataDir, { recursive: true, force: true });
 
@@ -167,7 +145,7 @@ async function main(): Promise<void> {
   const heapSettled = heap.filter((s) => s.t >= WARMUP_SECONDS);
   console.log(`JS heap used MiB after warm-up (every 5 s): ${heapSettled.map((s) => s.mib.toFixed(0)).join(' ')}`);
   console.log(`RSS MiB every 5 s: ${rss.filter((s, i) => i % 5 === 4).map((s) => s.mib.toFixed(0)).join(' ')}`);
-  console.log(`log lines read: ${logLines}; SIGTERM to exit: ${stopMs} ms (exit code ${exitCode})`);
+  console.log(`log lines read: ${service.logLines()}; SIGTERM to exit: ${stopMs} ms (exit code ${exitCode})`);
   const clean = result.errors + result.non2xx + graphqlErrors + subscriptionErrors === 0;
   console.log(clean ? '0 errors' : 'ERRORS: see above');
   process.exitCode = clean ? 0 : 1;
