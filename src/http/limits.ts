@@ -1,3 +1,4 @@
+import { HeaderMap } from '@apollo/server';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import {
   GraphQLError,
@@ -282,6 +283,11 @@ export class OperationGate {
  * maskError unwraps it to the coded error itself.
  */
 export function forApollo(err: CodedError): GraphQLError {
-  const status = err.extensions.limit === 'rateLimitPerMinute' ? 429 : err.code === ErrorCode.FORBIDDEN ? 403 : 400;
+  if (err.extensions.limit === 'rateLimitPerMinute') {
+    // The bucket refills one operation every 60 / limit seconds: that is when a retry can succeed.
+    const retryAfter = String(Math.max(1, Math.ceil(60 / Number(err.extensions.value))));
+    return new GraphQLError(err.message, { originalError: err, extensions: { ...err.extensions, http: { status: 429, headers: new HeaderMap([['retry-after', retryAfter]]) } } });
+  }
+  const status = err.code === ErrorCode.FORBIDDEN ? 403 : 400;
   return new GraphQLError(err.message, { originalError: err, extensions: { ...err.extensions, http: { status } } });
 }

@@ -174,6 +174,7 @@ describe('the per-key rate limit', () => {
       for (let i = 0; i < 3; i++) expect((await t.gql('{ __typename }')).errors).toBeUndefined();
       const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
       expect(res.status).toBe(429);
+      expect(res.headers.get('retry-after')).toBe('20');
       expect(limitError(await res.json())).toStrictEqual({
         message: "rateLimitPerMinute (3) exceeded: key 'anonymous' sent more than 3 operations in the last minute; retry later",
         extensions: { code: 'LIMIT_EXCEEDED', limit: 'rateLimitPerMinute', value: 3 },
