@@ -1,5 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../src/app';
@@ -136,6 +137,25 @@ describe('start-up without keys', () => {
     // Anonymous access on a network address, decided without opening one in a test.
     const access = new Access(env({ GAPWATCH_ALLOW_ANONYMOUS: 'true' }).access);
     expect(access.checkListen('0.0.0.0')).toBe('NO API KEYS CONFIGURED and GAPWATCH_ALLOW_ANONYMOUS=true: anyone who can reach 0.0.0.0 can run queries and mutations');
+  });
+});
+
+describe('the service process', () => {
+  it('exits 2 before listening on a network address with no keys, saying what to set', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gapwatch-access-'));
+    try {
+      const run = spawnSync(process.execPath, [path.resolve(__dirname, '../../dist/src/main.js')], {
+        env: { PATH: process.env.PATH, GAPWATCH_HOST: '0.0.0.0', PORT: '0', GAPWATCH_EMBEDDED_PORT: '0', GAPWATCH_DATA_DIR: dataDir, GAPWATCH_CONFIG: path.join(dataDir, 'none.yaml'), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toBe(
+        'gapwatch: configuration error: GAPWATCH_API_KEYS: no API keys configured and GAPWATCH_HOST is 0.0.0.0, not loopback; set GAPWATCH_API_KEYS (or GAPWATCH_API_KEYS_FILE), or GAPWATCH_ALLOW_ANONYMOUS=true to serve anyone who can connect\n',
+      );
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
