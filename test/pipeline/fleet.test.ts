@@ -116,8 +116,15 @@ describe('two gapwatch processes on one redis-server', () => {
   };
 
   it('a subscriber on A sees a run started on B; one instance polls it; killing the poller moves polling to the other, and nothing is missed', async () => {
-    const updates = subscribe(ws(a), `subscription { runUpdated(dataset: "gated") { id status } }`);
-    await new Promise((r) => setTimeout(r, 300));
+    const updates = subscribe(ws(a), `subscription { runUpdated { id status } }`);
+    // graphql-ws sets a subscription up asynchronously: until A's is in place, an update is not for it. Short
+    // CHECK runs started on B, one a day, until A has heard of one, show it is.
+    for (let day = 10; updates.received.length === 0; day++) {
+      if (day > 13) throw new Error('A never heard of a run started on B');
+      const probe = await gql(b, `mutation ($from: DateTime!) { startCheck(dataset: "stock_ticks", from: $from, to: "2024-03-14T00:00:00Z") { id } }`, { from: `2024-03-${day}T00:00:00Z` });
+      expect(probe.errors).toBeUndefined();
+      await until('a runUpdated on A', () => updates.received.length > 0, 60).catch(() => {});
+    }
     const started = await gql(
       b,
       `mutation { startRepair(dataset: "gated", from: "2024-03-05T00:00:00Z", to: "2024-03-06T00:00:00Z", ranges: [{ group: "AMZN", start: "2024-03-05T13:00:00Z", end: "2024-03-05T14:00:00Z" }]) { id } }`,
