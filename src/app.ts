@@ -172,6 +172,7 @@ export async function createApp(options: AppOptions): Promise<App> {
         } catch (err) {
           if (!(err instanceof CodedError)) throw err;
           metrics.authFailures.inc({ reason: err.code });
+          logger.info({ outcome: err.code, transport: 'ws' }, 'refused a WebSocket connection');
           // graphql-ws would close with a bare 4403; the reason says why (no key, or an unknown one).
           ctx.extra.socket.close(4401, `${err.code}: ${err.message}`.slice(0, 120));
           return false;
