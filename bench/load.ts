@@ -8,7 +8,8 @@
  * load generator's memory and CPU are not counted as the service's; RSS is read from /proc.
  *
  * A benchmark, not a test: figures depend on the machine and on what else it runs. Knobs: LOAD_CONNECTIONS,
- * LOAD_SUBSCRIPTIONS, LOAD_SECONDS, LOAD_WARMUP_SECONDS.
+ * LOAD_SUBSCRIPTIONS, LOAD_SECONDS, LOAD_WARMUP_SECONDS, and LOAD_NODE_ARGS for the service's node
+ * (`--max-old-space-size=256`: does RSS level off when V8 may not keep a large heap?).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -51,7 +52,8 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gapwatch-load-'));
   const configFile = path.join(dataDir, 'gapwatch.config.yaml');
   writeFileSync(configFile, CONFIG);
-  const service = await startBuiltService({ GAPWATCH_DATA_DIR: dataDir, GAPWATCH_CONFIG: configFile });
+  const nodeArgs = (process.env.LOAD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const service = await startBuiltService({ GAPWATCH_DATA_DIR: dataDir, GAPWATCH_CONFIG: configFile }, nodeArgs);
   const url = service.url;
   const rssOf = service.rssMiB;
   console.error(`service at ${url}`);
