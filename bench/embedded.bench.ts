@@ -1,6 +1,6 @@
 /**
  * The embedded default as a first user meets it: one `npm start` process (dist/src/main.js) serving GraphQL,
- * with the embedded AWS endpoint on its worker thread. Two readings:
+ * with the embedded AWS endpoint on its worker thread. Three readings:
  *
  * - paging 100,000 fresh rows, GraphQL `rows(first: 1000)` against the raw SDK paginator pointed at the
  *   service's own embedded endpoint, alternated, medians: the second reading beside paging.bench.ts's
@@ -13,38 +13,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { AthenaClient, paginateGetQueryResults } from '@aws-sdk/client-athena';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { gql, median, readViaGraphQL, readViaSdk } from './paging.bench';
+import { benchQueries } from './paging-server';
 import type { BenchResult } from './result';
-
-const ROWS_QUERY = /* GraphQL */ `query ($id: ID!, $after: String) {
-  queryExecution(id: $id) { rows(first: 1000, after: $after) { edges { node { values } } pageInfo { hasNextPage endCursor } } }
-}`;
 
 /** The budget for a service paging 1M rows (issue 13). */
 const RSS_BUDGET_MB = 300;
-
-/** The same 5 columns as paging.bench.ts, `rows` of them. */
-const config = (rows: number): string => `
-namedQueries:
-  - name: bench_rows
-    sql: >-
-      SELECT range AS id, 'SYM' || CAST(range % 500 AS VARCHAR) AS symbol,
-        TIMESTAMP '2024-01-01 00:00:00' + range * INTERVAL 1 MINUTE AS captured,
-        range * 0.25 AS price, range % 7 = 0 AS flag
-      FROM range(${rows}) ORDER BY id
-`;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
-  const body = (await res.json()) as any;
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
 
 interface Service {
   child: ChildProcess;
@@ -56,7 +31,7 @@ interface Service {
 /** `npm start`'s process (the built service, NODE_ENV as given) on free ports over a fresh data dir. */
 async function startService(rows: number): Promise<Service> {
   const dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-bench-'));
-  writeFileSync(path.join(dir, 'config.yaml'), config(rows));
+  writeFileSync(path.join(dir, 'config.yaml'), benchQueries(rows));
   const child = spawn(process.execPath, [path.join(__dirname, '../src/main.js')], {
     env: {
       ...process.env,
@@ -105,27 +80,6 @@ function rssMb(pid: number): { now: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { now: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-}
-
-async function readViaGraphQL(url: string, id: string): Promise<number> {
-  let rows = 0;
-  let after: string | null = null;
-  for (;;) {
-    const conn: { edges: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = (await gql(url, ROWS_QUERY, { id, after })).queryExecution.rows;
-    rows += conn.edges.length;
-    if (!conn.pageInfo.hasNextPage) return rows;
-    after = conn.pageInfo.endCursor;
-  }
-}
-
-async function readViaSdk(sdk: AthenaClient, id: string): Promise<number> {
-  let rows = 0;
-  let first = true;
-  for await (const page of paginateGetQueryResults({ client: sdk, pageSize: 1000 }, { QueryExecutionId: id, MaxResults: 1000 })) {
-    rows += (page.ResultSet?.Rows?.length ?? 0) - (first ? 1 : 0);
-    first = false;
-  }
-  return rows;
 }
 
 export async function paging(repetitions: number): Promise<BenchResult> {

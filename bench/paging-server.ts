@@ -12,17 +12,21 @@ import { startEmbedded } from '../src/embedded/server';
 
 export const BENCH_ROWS = 100_000;
 
-const CONFIG = `
-athena:
-  resultCacheMiB: 256
+/** The config file's `namedQueries:` section: `bench_rows`, `rows` rows of 5 columns (every paging bench reads it). */
+export const benchQueries = (rows: number): string => `
 namedQueries:
   - name: bench_rows
     sql: >-
       SELECT range AS id, 'SYM' || CAST(range % 500 AS VARCHAR) AS symbol,
         TIMESTAMP '2024-01-01 00:00:00' + range * INTERVAL 1 MINUTE AS captured,
         range * 0.25 AS price, range % 7 = 0 AS flag
-      FROM range(${BENCH_ROWS}) ORDER BY id
+      FROM range(${rows}) ORDER BY id
 `;
+
+const CONFIG = `
+athena:
+  resultCacheMiB: 256
+${benchQueries(BENCH_ROWS)}`;
 
 async function start(role: string, dir: string): Promise<{ url: string; stop(): Promise<void> }> {
   if (role === 'athena') {

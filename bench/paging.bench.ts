@@ -16,16 +16,39 @@ const ROWS_QUERY = /* GraphQL */ `query ($id: ID!, $after: String) {
   queryExecution(id: $id) { rows(first: 1000, after: $after) { edges { node { values } } pageInfo { hasNextPage endCursor } } }
 }`;
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
 
-async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
+export async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<any> {
   const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as any;
   if (body.errors) throw new Error(JSON.stringify(body.errors));
   return body.data;
+}
+
+/** Reads a result start to end with the SDK's own paginator, 1,000 rows a page; the data rows read. */
+export async function readViaSdk(sdk: AthenaClient, id: string): Promise<number> {
+  let rows = 0;
+  let first = true;
+  for await (const page of paginateGetQueryResults({ client: sdk, pageSize: 1000 }, { QueryExecutionId: id, MaxResults: 1000 })) {
+    rows += (page.ResultSet?.Rows?.length ?? 0) - (first ? 1 : 0);
+    first = false;
+  }
+  return rows;
+}
+
+/** Reads a result start to end through GraphQL `rows(first: 1000, after:)`; the rows read. */
+export async function readViaGraphQL(url: string, id: string): Promise<number> {
+  let rows = 0;
+  let after: string | null = null;
+  for (;;) {
+    const conn: { edges: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = (await gql(url, ROWS_QUERY, { id, after })).queryExecution.rows;
+    rows += conn.edges.length;
+    if (!conn.pageInfo.hasNextPage) return rows;
+    after = conn.pageInfo.endCursor;
+  }
 }
 
 async function serve(role: 'athena' | 'gapwatch', env: Record<string, string>): Promise<{ url: string; stop(): Promise<void> }> {
@@ -63,26 +86,8 @@ export async function run(options: { repetitions?: number } = {}): Promise<Bench
     const ids: string[] = [];
     for (let i = 0; i < 2 * (repetitions + 1); i++) ids.push((await gql(url, 'mutation { runQuery(name: "bench_rows") { id } }')).runQuery.id);
 
-    const viaSdk = async (id: string): Promise<number> => {
-      let rows = 0;
-      let first = true;
-      for await (const page of paginateGetQueryResults({ client: sdk, pageSize: 1000 }, { QueryExecutionId: id, MaxResults: 1000 })) {
-        rows += (page.ResultSet?.Rows?.length ?? 0) - (first ? 1 : 0);
-        first = false;
-      }
-      return rows;
-    };
-    const viaGraphQL = async (id: string): Promise<number> => {
-      let rows = 0;
-      let after: string | null = null;
-      for (;;) {
-        const conn: { edges: unknown[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = (await gql(url, ROWS_QUERY, { id, after }))
-          .queryExecution.rows;
-        rows += conn.edges.length;
-        if (!conn.pageInfo.hasNextPage) return rows;
-        after = conn.pageInfo.endCursor;
-      }
-    };
+    const viaSdk = (id: string): Promise<number> => readViaSdk(sdk, id);
+    const viaGraphQL = (id: string): Promise<number> => readViaGraphQL(url, id);
 
     const sdkTimes: number[] = [];
     const gqlTimes: number[] = [];
