@@ -95,6 +95,15 @@ describe('limits on what one operation may ask', () => {
     ]);
   });
 
+  it('refuses a check of more buckets × groups than one check may judge, before it runs', async () => {
+    const groups = Array.from({ length: 100 }, (_, i) => `S${i}`);
+    const body = await t.gql('query ($groups: [String!]) { gaps(dataset: "minute_ticks", from: "2024-03-01T00:00:00Z", to: "2024-03-31T00:00:00Z", groups: $groups) { status } }', { groups });
+    expect(limitError(body)).toStrictEqual({
+      message: 'maxCheckCells (2000000) exceeded: this check would judge 4320100 buckets × groups; narrow the window or the groups',
+      extensions: { code: 'LIMIT_EXCEEDED', limit: 'maxCheckCells', value: 2_000_000 },
+    });
+  });
+
   it('refuses 1,000 aliases of runQuery (they started 1,000 executions)', async () => {
     const aliases = Array.from({ length: 1_000 }, (_, i) => `q${i}: runQuery(name: "x", wait: false) { id }`).join(' ');
     const body = await t.gql(`mutation { ${aliases} }`);
