@@ -14,6 +14,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startBuiltService } from './service';
@@ -112,6 +113,16 @@ async function main(): Promise<void> {
       .catch(() => undefined);
   }, 5000);
 
+  // `health` as a monitor asks it while the load runs: twice a second, on its own connection, timed here.
+  const healthMs: number[] = [];
+  let healthFailures = 0;
+  const healthProbe = setInterval(() => {
+    const at = performance.now();
+    post('{ health { status } }')
+      .then((body) => (body?.data?.health?.status === 'OK' ? healthMs.push(performance.now() - at) : healthFailures++))
+      .catch(() => healthFailures++);
+  }, 500);
+
   const result = await autocannon({
     url: `${url}/graphql`,
     connections: CONNECTIONS,
@@ -126,6 +137,7 @@ async function main(): Promise<void> {
   });
   clearInterval(sampler);
   clearInterval(heapSampler);
+  clearInterval(healthProbe);
   const eventsDuring = events;
 
   await Promise.all(clients.map((c) => c.dispose()));
@@ -142,6 +154,9 @@ async function main(): Promise<void> {
   console.log(`${CONNECTIONS} HTTP clients for ${SECONDS} s (gaps / queryExecution.rows / datasets in turn) + ${SUBSCRIPTIONS} heartbeat subscriptions`);
   console.log(`requests: ${result.requests.total} (${result.requests.average.toFixed(0)}/s)`);
   console.log(`latency ms: p50 ${result.latency.p50}  p90 ${result.latency.p90}  p99 ${result.latency.p99}  max ${result.latency.max}`);
+  const sorted = [...healthMs].sort((a, b) => a - b);
+  const pct = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(0) : 'n/a');
+  console.log(`health during the load (${sorted.length} probes, ${healthFailures} failed): p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms, under 100 ms ${sorted.filter((ms) => ms < 100).length}`);
   console.log(`errors: HTTP ${result.errors} (timeouts ${result.timeouts}), non-2xx ${result.non2xx}, GraphQL ${graphqlErrors}, subscriptions ${subscriptionErrors}; heartbeat events ${eventsDuring}`);
   console.log(`RSS MiB after ${WARMUP_SECONDS} s warm-up: first quarter ${mean(head).toFixed(0)}, last quarter ${mean(tail).toFixed(0)}, min ${Math.min(...settled.map((s) => s.mib)).toFixed(0)}, max ${Math.max(...settled.map((s) => s.mib)).toFixed(0)}`);
   const heapSettled = heap.filter((s) => s.t >= WARMUP_SECONDS);
