@@ -39,7 +39,11 @@ export function connectEventBus(options: { redisUrl?: string; logger: Logger }):
   // its SUBSCRIBEs until it is back and then resubscribes by itself.
   const base = { retryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000), lazyConnect: false };
   const publisher = new Redis(options.redisUrl, { ...base, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  const subscriber = new Redis(options.redisUrl, { ...base, maxRetriesPerRequest: null });
+  // No CLIENT SETINFO on the subscribing connection: ioredis 5 sends its ready check (INFO) only after those
+  // answer, and writes a SUBSCRIBE made meanwhile at once, so INFO followed it, was refused in subscriber
+  // mode, and the reconnect that followed did not resubscribe: the topic went deaf on this instance
+  // (redis/ioredis#2037). Without them INFO is the first command, so it is answered before any SUBSCRIBE.
+  const subscriber = new Redis(options.redisUrl, { ...base, maxRetriesPerRequest: null, disableClientInfo: true });
   let down = false;
   for (const [name, client] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
     client.on('error', (err: Error) => {

@@ -1,3 +1,5 @@
+import { connect, createServer } from 'node:net';
+import { once } from 'node:events';
 import pino from 'pino';
 import { connectEventBus, type EventBus } from '../../../src/services/events';
 import { startRedis, type RedisServer } from '../../support/redis';
@@ -16,6 +18,43 @@ async function eventually(check: () => Promise<boolean>, ms = 10_000): Promise<v
     if (Date.now() > end) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A loopback relay in front of redis-server that holds Redis's answers until `release()`: a client that
+ * connects through it is left mid-handshake (connected, not yet ready) for as long as the test wants.
+ */
+async function holdingRelay(port: number) {
+  const written: string[][] = [];
+  const held: (() => void)[] = [];
+  let holding = true;
+  const server = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    const mine: string[] = [];
+    written.push(mine);
+    client.on('data', (b: Buffer) => {
+      mine.push(b.toString());
+      upstream.write(b);
+    });
+    upstream.on('data', (b: Buffer) => (holding ? held.push(() => client.write(b)) : client.write(b)));
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const s of [client, upstream]) s.on('close', end).on('error', end);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `redis://127.0.0.1:${(server.address() as { port: number }).port}`,
+    /** What each connection made so far has written, in order. */
+    written: () => written.map((chunks) => chunks.join('')),
+    release() {
+      holding = false;
+      for (const send of held.splice(0)) send();
+    },
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 describe('event bus over a real redis-server', () => {
@@ -86,6 +125,32 @@ describe('event bus over a real redis-server', () => {
       expect(unhandled).toEqual([]);
     } finally {
       process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('keeps a subscription made while its connection is still being set up (it was lost, and its topic went deaf)', async () => {
+    // ioredis 5 writes a SUBSCRIBE at once even mid-handshake; its ready check (INFO) then went out after
+    // it, was refused in subscriber mode, and the reconnect that followed did not resubscribe.
+    const relay = await holdingRelay(redis.port);
+    const logged: string[] = [];
+    const bus = connectEventBus({ redisUrl: relay.url, logger: pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) }) });
+    try {
+      await eventually(async () => relay.written().length === 2 && relay.written().every((w) => w.length > 0));
+      const sub = bus.pubSub.subscribe('RUN_EVENT', 'arn:h') as AsyncIterator<unknown>;
+      const got = nextOf(sub, 15_000);
+      await eventually(async () => relay.written().some((w) => /subscribe/i.test(w)));
+      relay.release();
+      const timer = setInterval(() => a.pubSub.publish('RUN_EVENT', 'arn:h', { id: 3 } as never), 50);
+      try {
+        expect(await got).toEqual({ id: 3 });
+      } finally {
+        clearInterval(timer);
+        await sub.return?.();
+      }
+      expect(logged.join('')).not.toContain('Redis unreachable');
+    } finally {
+      await bus.close();
+      await relay.close();
     }
   });
 });
