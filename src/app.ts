@@ -22,6 +22,7 @@ import { operationRecorder } from './http/operations';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';
 import { BodyTooLargeError, handleGraphQL, MAX_BODY_BYTES, sendJson } from './http/apollo-handler';
 import { maskError } from './http/mask';
+import { SharedExecution } from './http/shared-execution';
 import { createLogger, type Logger } from './logger';
 import { buildGapwatchSchema } from './schema/build';
 import { connectBackends } from './backends';
@@ -160,9 +161,12 @@ export async function createApp(options: AppOptions): Promise<App> {
       errors: op.errors,
     });
   };
+  const shared = new SharedExecution();
   const wsCleanup = useServer(
     {
       schema,
+      // One execution per event for all subscribers asking the same of it (see SharedExecution).
+      subscribe: shared.subscribe,
       // A socket that never says connection_init is closed (4408) instead of holding a connection open.
       connectionInitWaitTimeout: WS_INIT_TIMEOUT_MS,
       onConnect: (ctx) => {
@@ -197,6 +201,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           } catch (err) {
             return [err as GraphQLError];
           }
+          shared.parsed(document, payload.query);
           const errors = validate(schema, document, [...specifiedRules, ...rules]);
           if (errors.length > 0) return errors;
           const operation = getOperationAST(document, payload.operationName);

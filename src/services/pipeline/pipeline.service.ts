@@ -226,6 +226,12 @@ export class PipelineService {
   /** Runs whose ready signal this instance has handled (bounded; past it, recordReady asks the gaps service). */
   private readonly recorded = new Set<string>();
   private readonly updateListeners = new Set<(run: PipelineRun) => void>();
+  /**
+   * Each watched history event's RunEvent, made once for all its subscribers: a RunEvent depends only on
+   * its event and the earlier ones of the same history, and one object per event lets the WebSocket layer
+   * execute a subscription's selection once per event for all of them (http/shared-execution.ts).
+   */
+  private readonly runEvents = new WeakMap<HistoryEvent, RunEvent>();
 
   constructor(
     private readonly sfn: SFNClient,
@@ -262,6 +268,7 @@ export class PipelineService {
     if (!Number.isSafeInteger(afterEventId) || afterEventId < 0) throw badInput('afterEventId', `expected an event id ≥ 0, got ${afterEventId}`);
     if (!this.watcher) throw new CodedError(ErrorCode.FORBIDDEN, 'this gapwatch does not watch runs');
     const watcher = this.watcher;
+    const made = this.runEvents;
     const events = streamRunEvents(watcher, id, afterEventId);
     let history: readonly HistoryEvent[] = [];
     const mapped: AsyncIterableIterator<RunEvent> = {
@@ -269,8 +276,13 @@ export class PipelineService {
         const r = await events.next();
         if (r.done) return { value: undefined, done: true };
         // The events are the watch's shared list; the state lookup walks it without copying.
-        history = watcher.history(id) ?? history;
-        return { value: toRunEvent(r.value, (prev) => stateIn(history, prev)), done: false };
+        let event = made.get(r.value);
+        if (!event) {
+          history = watcher.history(id) ?? history;
+          event = toRunEvent(r.value, (prev) => stateIn(history, prev));
+          made.set(r.value, event);
+        }
+        return { value: event, done: false };
       },
       return: async () => {
         await events.return?.();
