@@ -22,6 +22,7 @@ import { operationRecorder } from './http/operations';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';
 import { BodyTooLargeError, handleGraphQL, MAX_BODY_BYTES, sendJson } from './http/apollo-handler';
 import { maskError } from './http/mask';
+import { batchWrites } from './http/ws-writes';
 import { SharedExecution } from './http/shared-execution';
 import { createLogger, type Logger } from './logger';
 import { buildGapwatchSchema } from './schema/build';
@@ -135,7 +136,9 @@ export async function createApp(options: AppOptions): Promise<App> {
   // as its own internal failure: it logs a stack to the console and closes with 4500. It is the client's
   // mistake, so it is answered as graphql-ws answers other bad messages (4400) before the library sees it.
   // (Registered before useServer's own listener, so it runs first.)
-  wsServer.on('connection', (socket) => {
+  wsServer.on('connection', (socket, req) => {
+    // A burst of messages to one socket leaves as one write (see batchWrites).
+    batchWrites(socket, req.socket);
     const emit = socket.emit.bind(socket) as (event: string, ...args: unknown[]) => boolean;
     socket.emit = ((event: string, ...args: unknown[]) => {
       if (event === 'message' && serverOnly(String(args[0]))) {
