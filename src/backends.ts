@@ -203,6 +203,7 @@ export async function connectBackends(
       // first, a handler would fail instead and its run could be recorded FAILED for a reason it never had.
       await embedded?.close();
       await checkStore.flush();
+      athena.close();
       athenaClient.destroy();
     },
   };

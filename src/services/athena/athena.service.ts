@@ -81,6 +81,12 @@ export class AthenaService {
   private readonly results: ResultPages;
   /** Executions that have ended never change again: kept so paging a result does not re-ask for its state. */
   private readonly ended = new ByteBoundedLru<Execution>(8 * 1024 * 1024);
+  /**
+   * Aborted by close(): every call in flight then ends instead of being retried by the SDK (destroying the
+   * client only drops its sockets, and the SDK's retry opens new ones), so a stopped app asks Athena nothing.
+   */
+  private readonly closing = new AbortController();
+  private readonly call = { abortSignal: this.closing.signal };
 
   constructor(
     private readonly client: AthenaClient,
@@ -88,7 +94,7 @@ export class AthenaService {
     private readonly clock: Clock = realClock,
     private readonly random: () => number = Math.random,
   ) {
-    this.results = new ResultPages(client, settings.resultCacheBytes, (id) => this.get(id));
+    this.results = new ResultPages(client, settings.resultCacheBytes, (id) => this.get(id), this.call);
   }
 
   /** Starts a query and returns its id at once; the query runs on in Athena. */
@@ -103,6 +109,7 @@ export class AthenaService {
           ...(q.parameters && q.parameters.length > 0 ? { ExecutionParameters: [...q.parameters] } : {}),
           ...(q.clientRequestToken ? { ClientRequestToken: q.clientRequestToken } : {}),
         }),
+        this.call,
       );
       return out.QueryExecutionId!;
     } catch (err) {
@@ -117,7 +124,7 @@ export class AthenaService {
     const ended = this.ended.get(id);
     if (ended) return ended;
     try {
-      const out = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+      const out = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }), this.call);
       return this.remember(toExecution(out.QueryExecution!));
     } catch (err) {
       if (isRefused(err)) throw notFound(id);
@@ -155,7 +162,7 @@ export class AthenaService {
     for (let round = 1; ; round++) {
       let out;
       try {
-        out = await this.client.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: [...ask] }));
+        out = await this.client.send(new BatchGetQueryExecutionCommand({ QueryExecutionIds: [...ask] }), this.call);
       } catch (err) {
         throw backendError(err, 'BatchGetQueryExecution');
       }
@@ -201,11 +208,16 @@ export class AthenaService {
 
   async stop(id: string): Promise<void> {
     try {
-      await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
+      await this.client.send(new StopQueryExecutionCommand({ QueryExecutionId: id }), this.call);
     } catch (err) {
       if (isRefused(err)) throw notFound(id);
       throw backendError(err, 'StopQueryExecution');
     }
+  }
+
+  /** Ends every Athena call in flight and refuses new ones: the app is stopping. */
+  close(): void {
+    this.closing.abort(new Error('gapwatch is stopping'));
   }
 
   /** The shared results-page cache's lookups and size, for /metrics. */

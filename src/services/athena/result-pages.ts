@@ -51,6 +51,8 @@ export class ResultPages {
     private readonly client: AthenaClient,
     cacheBytes: number,
     private readonly get: (id: string) => Promise<Execution>,
+    /** The owning service's call options: its abort signal ends a fetch when the app stops. */
+    private readonly call: { abortSignal?: AbortSignal } = {},
   ) {
     this.pages = new ByteBoundedLru(cacheBytes);
   }
@@ -130,6 +132,7 @@ export class ResultPages {
     try {
       out = await this.client.send(
         new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: PAGE_SIZE, ...(token !== null ? { NextToken: token } : {}) }),
+        this.call,
       );
     } catch (err) {
       if (isRefused(err)) {

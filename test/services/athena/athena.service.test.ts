@@ -2,6 +2,8 @@
  * AthenaService against a loopback endpoint that answers as Athena does in cases the embedded endpoint
  * never produces (a batch partly throttled), through the real SDK client and gapwatch's protocol.
  */
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { AthenaService } from '../../../src/services/athena/athena.service';
 import { AthenaProtocol } from '../../../src/services/athena/protocol';
@@ -73,5 +75,35 @@ describe('AthenaService.getMany', () => {
     const [out] = await athena.getMany(['x']);
     expect((out as any).extensions).toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
     expect(endpoint.requests.length).toBeGreaterThan(1);
+  });
+});
+
+describe('AthenaService.close', () => {
+  // An endpoint that never answers: what a stopping app's call to a slow Athena looks like.
+  const held: ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    held.push(res);
+  });
+  let client: AthenaClient;
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    // Retries on, as the service's own client has them: a destroyed socket alone would be retried.
+    client = new AthenaClient({ ...SETTINGS, maxAttempts: 3, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, protocol: AthenaProtocol });
+  });
+  afterAll(() => {
+    client.destroy();
+    server.close();
+    server.closeAllConnections();
+  });
+
+  it('ends a call Athena keeps waiting instead of letting the SDK retry it, and asks nothing after', async () => {
+    const athena = new AthenaService(client, ATHENA_DEFAULTS, clock, () => 0.5);
+    const started = athena.start({ sql: 'SELECT 1' });
+    while (held.length === 0) await new Promise((r) => setTimeout(r, 5));
+    athena.close();
+    await expect(started).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    await expect(athena.get('q')).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    expect(held).toHaveLength(1);
   });
 });
