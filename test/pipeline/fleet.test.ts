@@ -5,30 +5,8 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startBuiltService, type BuiltService } from '../support/built-service';
 import { STOCK_TICKS_YAML, ticksDatasetYaml } from '../support/config';
+import { collect, GATED_REPAIR_MODULE, until } from '../support/runs';
 import { freePort, startRedis, type RedisServer } from '../support/redis';
-
-/** The `gated` dataset's repair waits for `release-<group>` (see test/pipeline/run-events.test.ts). */
-const MODULE = (dir: string) => `
-const fs = require('node:fs');
-const path = require('node:path');
-exports.repair = (range, { signal }) => {
-  fs.writeFileSync(path.join(${JSON.stringify(dir)}, 'started-' + range.group), '1');
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (fs.existsSync(path.join(${JSON.stringify(dir)}, 'release-' + range.group))) { clearInterval(timer); resolve({ wrote: 0 }); }
-    }, 20);
-    signal.addEventListener('abort', () => { clearInterval(timer); reject(signal.reason); });
-  });
-};
-`;
-
-async function until(what: string, done: () => boolean | Promise<boolean>, tries = 600): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await done()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
 
 async function gql(service: BuiltService, query: string, variables?: Record<string, unknown>): Promise<any> {
   const res = await fetch(`${service.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
@@ -43,26 +21,6 @@ async function historyCalls(service: BuiltService): Promise<number> {
     if (line.startsWith('gapwatch_backend_call_duration_seconds_count{') && line.includes('operation="GetExecutionHistory"')) n += Number(line.split(' ').at(-1));
   }
   return n;
-}
-
-function subscribe(client: Client, query: string, variables?: Record<string, unknown>) {
-  const received: any[] = [];
-  let completed = false;
-  let error: unknown;
-  const done = new Promise<void>((resolve) => {
-    client.subscribe({ query, variables }, {
-      next: (v) => received.push(v),
-      error: (e) => {
-        error = e;
-        resolve();
-      },
-      complete: () => {
-        completed = true;
-        resolve();
-      },
-    });
-  });
-  return { received, done, completed: () => completed, error: () => error };
 }
 
 /**
@@ -80,7 +38,7 @@ describe('two gapwatch processes on one redis-server', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-fleet-'));
     const config = path.join(dir, 'gapwatch.config.yaml');
-    writeFileSync(path.join(dir, 'gated-repair.js'), MODULE(dir));
+    writeFileSync(path.join(dir, 'gated-repair.js'), GATED_REPAIR_MODULE(dir));
     writeFileSync(config, STOCK_TICKS_YAML + ticksDatasetYaml('gated', { repair: './gated-repair.js' }));
     redis = await startRedis();
     const endpointPort = await freePort();
@@ -116,7 +74,7 @@ describe('two gapwatch processes on one redis-server', () => {
   };
 
   it('a subscriber on A sees a run started on B; one instance polls it; killing the poller moves polling to the other, and nothing is missed', async () => {
-    const updates = subscribe(ws(a), `subscription { runUpdated { id status } }`);
+    const updates = collect(ws(a), `subscription { runUpdated { id status } }`);
     // graphql-ws sets a subscription up asynchronously: until A's is in place, an update is not for it. Short
     // CHECK runs started on B, one a day, until A has heard of one, show it is.
     for (let day = 10; updates.received.length === 0; day++) {
@@ -135,8 +93,8 @@ describe('two gapwatch processes on one redis-server', () => {
 
     // A subscriber on each instance: whichever instance polls, the other one's subscriber outlives it.
     const on = new Map([
-      [a, subscribe(ws(a), `subscription ($runId: ID!) { runEvents(runId: $runId) { id type } }`, { runId })],
-      [b, subscribe(ws(b), `subscription ($runId: ID!) { runEvents(runId: $runId) { id type } }`, { runId })],
+      [a, collect(ws(a), `subscription ($runId: ID!) { runEvents(runId: $runId) { id type } }`, { runId })],
+      [b, collect(ws(b), `subscription ($runId: ID!) { runEvents(runId: $runId) { id type } }`, { runId })],
     ]);
     await until('Repair to begin', () => existsSync(path.join(dir, 'started-AMZN')));
     await until('both subscribers to receive the events so far', () => [...on.values()].every((s) => s.received.length > 0));

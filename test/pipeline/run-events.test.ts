@@ -1,68 +1,20 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Client } from 'graphql-ws';
 import { startTestApp, type TestApp } from '../support/app';
 import { STOCK_TICKS_YAML, ticksDatasetYaml } from '../support/config';
-
-/**
- * The `gated` dataset's repair action writes `started-<group>` and waits for the test to write
- * `release-<group>`, so a run sits in Repair until the test lets it go. (It repairs nothing: Validate then
- * finds the gap still there and the run fails, naming it.)
- */
-const MODULE = (dir: string) => `
-const fs = require('node:fs');
-const path = require('node:path');
-exports.repair = (range, { signal }) => {
-  fs.writeFileSync(path.join(${JSON.stringify(dir)}, 'started-' + range.group), '1');
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (fs.existsSync(path.join(${JSON.stringify(dir)}, 'release-' + range.group))) { clearInterval(timer); resolve({ wrote: 0 }); }
-    }, 20);
-    signal.addEventListener('abort', () => { clearInterval(timer); reject(signal.reason); });
-  });
-};
-`;
+import { collect, GATED_REPAIR_MODULE, until } from '../support/runs';
 
 const WINDOW = { from: '2024-03-05T00:00:00Z', to: '2024-03-06T00:00:00Z' };
 const AMZN_GAP = { group: 'AMZN', start: '2024-03-05T13:00:00Z', end: '2024-03-05T14:00:00Z' };
 const EVENT_FIELDS = 'id previousId type state at';
-
-async function until(what: string, done: () => boolean | Promise<boolean>, tries = 600): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await done()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
-/** Every message of one subscription until it completes (or errors). */
-function everything(client: Client, query: string, variables?: Record<string, unknown>) {
-  const received: any[] = [];
-  let error: unknown;
-  let completed = false;
-  const done = new Promise<void>((resolve) => {
-    client.subscribe({ query, variables }, {
-      next: (v) => received.push(v),
-      error: (e) => {
-        error = e;
-        resolve();
-      },
-      complete: () => {
-        completed = true;
-        resolve();
-      },
-    });
-  });
-  return { received, done, completed: () => completed, error: () => error };
-}
 
 describe('run subscriptions over graphql-ws', () => {
   let dir: string;
   let t: TestApp;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'gapwatch-run-events-'));
-    writeFileSync(path.join(dir, 'gated-repair.js'), MODULE(dir));
+    writeFileSync(path.join(dir, 'gated-repair.js'), GATED_REPAIR_MODULE(dir));
     t = await startTestApp({ config: STOCK_TICKS_YAML + ticksDatasetYaml('gated', { repair: './gated-repair.js' }), dataDir: dir });
   });
   afterAll(async () => {
@@ -77,7 +29,7 @@ describe('run subscriptions over graphql-ws', () => {
   };
 
   it('a subscriber joining mid-run (Repair has begun) gets every event after afterEventId in order, then completion; runUpdated shows the run FAILED', async () => {
-    const updates = everything(t.ws(), `subscription { runUpdated(dataset: "gated") { id status error } }`);
+    const updates = collect(t.ws(), `subscription { runUpdated(dataset: "gated") { id status error } }`);
     await new Promise((r) => setTimeout(r, 200));
     const started = await t.gql(
       `mutation ($from: DateTime!, $to: DateTime!, $ranges: [GapRangeInput!]) { startRepair(dataset: "gated", from: $from, to: $to, ranges: $ranges) { id } }`,
@@ -90,7 +42,7 @@ describe('run subscriptions over graphql-ws', () => {
     const afterEventId = sofar.at(-1).id;
     expect(sofar.map((e) => e.state)).toContain('Repair');
 
-    const mid = everything(t.ws(), `subscription ($runId: ID!, $after: Int) { runEvents(runId: $runId, afterEventId: $after) { ${EVENT_FIELDS} } }`, { runId, after: afterEventId });
+    const mid = collect(t.ws(), `subscription ($runId: ID!, $after: Int) { runEvents(runId: $runId, afterEventId: $after) { ${EVENT_FIELDS} } }`, { runId, after: afterEventId });
     writeFileSync(path.join(dir, 'release-AMZN'), '1');
     await mid.done;
     expect(mid.error()).toBeUndefined();
@@ -117,7 +69,7 @@ describe('run subscriptions over graphql-ws', () => {
     await until('Repair to begin', () => existsSync(path.join(dir, 'started-GOOG')));
     const calls = async () => (await t.app.embedded!.calls()).GetExecutionHistory ?? 0;
     const before = await calls();
-    const subscribers = Array.from({ length: 20 }, () => everything(t.ws(), `subscription ($runId: ID!) { runEvents(runId: $runId) { id type } }`, { runId }));
+    const subscribers = Array.from({ length: 20 }, () => collect(t.ws(), `subscription ($runId: ID!) { runEvents(runId: $runId) { id type } }`, { runId }));
     await until('every subscriber to get the replay', () => subscribers.every((s) => s.received.length > 0));
     // The run was already watched (its instance started it): 20 joins read its kept history, not Step Functions.
     // What calls there are, are the one poller's own polls meanwhile.
@@ -129,7 +81,7 @@ describe('run subscriptions over graphql-ws', () => {
   });
 
   it('datasetReady arrives after a successful run\'s Initiate, naming the run', async () => {
-    const ready = everything(t.ws(), `subscription { datasetReady(dataset: "stock_ticks") { dataset from to source { kind runId } } }`);
+    const ready = collect(t.ws(), `subscription { datasetReady(dataset: "stock_ticks") { dataset from to source { kind runId } } }`);
     await new Promise((r) => setTimeout(r, 200));
     const started = await t.gql(`mutation { startCheck(dataset: "stock_ticks", from: "2024-03-05T00:00:00Z", to: "2024-03-06T00:00:00Z", repair: true) { id } }`);
     expect(started.errors).toBeUndefined();
@@ -144,10 +96,10 @@ describe('run subscriptions over graphql-ws', () => {
   });
 
   it('an unknown run is NOT_FOUND and a malformed id BAD_USER_INPUT', async () => {
-    const unknown = everything(t.ws(), `subscription { runEvents(runId: "arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:nope") { id } }`);
+    const unknown = collect(t.ws(), `subscription { runEvents(runId: "arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:nope") { id } }`);
     await unknown.done;
     expect(unknown.received.concat(unknown.error() ?? []).flatMap((m: any) => m.errors ?? m ?? []).map((e: any) => e.extensions?.code)).toContain('NOT_FOUND');
-    const malformed = everything(t.ws(), `subscription { runEvents(runId: "not-an-arn") { id } }`);
+    const malformed = collect(t.ws(), `subscription { runEvents(runId: "not-an-arn") { id } }`);
     await malformed.done;
     expect(JSON.stringify([malformed.received, malformed.error()])).toContain('BAD_USER_INPUT');
   });
