@@ -231,8 +231,8 @@ describe('run events across instances on a real redis-server', () => {
   }
 
   it('one instance polls a run at a time; when it goes, the other takes over and its subscriber misses nothing', async () => {
-    const a = await instance(600);
-    const b = await instance(600);
+    const a = await instance(1_500);
+    const b = await instance(1_500);
     const arn = (await sfn.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: JSON.stringify({ mode: 'map', items: [1, 2, 3] }) }))).executionArn!;
     const holdA = a.watcher.watch(arn);
     await holdA.loaded;
@@ -291,8 +291,8 @@ describe('run events across instances on a real redis-server', () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on('unhandledRejection', onUnhandled);
-    const a = await instance(600);
-    const b = await instance(600);
+    const a = await instance(1_500);
+    const b = await instance(1_500);
     try {
       const arn = (await sfn.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: JSON.stringify({ mode: 'map', items: [1, 2, 3] }) }))).executionArn!;
       const holdA = a.watcher.watch(arn);
