@@ -28,7 +28,7 @@ import { JSON_SETTINGS, ResultsCodec } from '../src/services/athena/protocol';
 import { scanResultRows, setCells } from '../src/services/athena/result-json';
 import { mulberry32 } from '../src/services/random';
 import { athenaPages } from './pages';
-import type { BenchResult } from './result';
+import { type BenchResult, runStandalone } from './result';
 
 type AthenaExpressConvert = (page: GetQueryResultsOutput, paginationFactor: number) => Promise<unknown[]>;
 
@@ -301,16 +301,10 @@ export async function run(options: DecodeBenchOptions = {}): Promise<BenchResult
 }
 
 if (require.main === module) {
-  run().then(
-    (results) => {
-      for (const r of results) {
-        console.log(`${r.pass ? 'PASS' : 'MISS'} ${r.name}: ${r.ratio.toFixed(2)}× (target ${r.target}) — ${r.detail}`);
-      }
+  runStandalone(run, {
+    // Read the sink so the JIT cannot drop the decoding it keeps alive.
+    after: () => {
       if (sink === -1) console.log(sink);
     },
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
+  });
 }

@@ -16,7 +16,7 @@ import path from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { gql, median, readViaGraphQL, readViaSdk } from './paging.bench';
 import { benchQueries } from './paging-server';
-import type { BenchResult } from './result';
+import { type BenchResult, runStandalone } from './result';
 
 /** The budget for a service paging 1M rows (issue 13). */
 const RSS_BUDGET_MB = 300;
@@ -189,13 +189,5 @@ export async function run(options: { repetitions?: number } = {}): Promise<Bench
 }
 
 if (require.main === module) {
-  run().then(
-    (results) => {
-      for (const r of results) console.log(`${r.pass ? 'PASS' : 'MISS'} ${r.name}: ${r.ratio.toFixed(2)}× (target ${r.target}) — ${r.detail}`);
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
+  runStandalone(run);
 }

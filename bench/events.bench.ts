@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import type { BenchResult } from './result';
+import { type BenchResult, runStandalone } from './result';
 import { startBuiltService, type BenchService } from './service';
 
 const SUBSCRIBERS = Number(process.env.EVENTS_SUBSCRIBERS ?? 1_000);
@@ -256,14 +256,5 @@ export async function run(): Promise<BenchResult[]> {
 }
 
 if (require.main === module) {
-  run().then(
-    (results) => {
-      for (const r of results) console.log(`${r.pass ? 'PASS' : 'MISS'} ${r.name}: ${r.ratio.toFixed(2)}× (target ${r.target}) — ${r.detail}`);
-      process.exit();
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    },
-  );
+  runStandalone(run, { exit: true });
 }

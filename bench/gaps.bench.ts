@@ -13,7 +13,7 @@ import { GapEngine, type GapReport } from '../src/services/gaps/compute';
 import { parseDatasets } from '../src/services/gaps/dataset';
 import type { CountRow } from '../src/services/gaps/count-rows';
 import { mulberry32 } from '../src/services/random';
-import type { BenchResult } from './result';
+import { type BenchResult, runStandalone } from './result';
 
 const GROUPS = 500;
 const HOURS = 8760;
@@ -186,14 +186,5 @@ export async function run(): Promise<BenchResult[]> {
 }
 
 if (require.main === module) {
-  run().then(
-    (results) => {
-      for (const r of results) console.log(`${r.pass ? 'PASS' : 'FAIL'} ${r.name}: ratio ${r.ratio} (target ${r.target})\n  ${r.detail}`);
-      process.exitCode = results.every((r) => r.pass) ? 0 : 1;
-    },
-    (error: unknown) => {
-      console.error(error);
-      process.exitCode = 1;
-    },
-  );
+  runStandalone(run);
 }

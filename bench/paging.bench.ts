@@ -9,7 +9,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { AthenaClient, paginateGetQueryResults } from '@aws-sdk/client-athena';
-import type { BenchResult } from './result';
+import { type BenchResult, runStandalone } from './result';
 import { BENCH_ROWS } from './paging-server';
 
 const ROWS_QUERY = /* GraphQL */ `query ($id: ID!, $after: String) {
@@ -123,13 +123,5 @@ export async function run(options: { repetitions?: number } = {}): Promise<Bench
 }
 
 if (require.main === module) {
-  run().then(
-    (results) => {
-      for (const r of results) console.log(`${r.pass ? 'PASS' : 'MISS'} ${r.name}: ${r.ratio.toFixed(2)}× (target ${r.target}) — ${r.detail}`);
-    },
-    (err: unknown) => {
-      console.error(err);
-      process.exitCode = 1;
-    },
-  );
+  runStandalone(run);
 }

@@ -9,7 +9,7 @@ import * as embedded from './embedded.bench';
 import * as events from './events.bench';
 import * as gaps from './gaps.bench';
 import * as paging from './paging.bench';
-import type { BenchResult } from './result';
+import { formatResult, type BenchResult } from './result';
 
 const SUITES: ReadonlyArray<{ name: string; run: () => Promise<BenchResult[]> }> = [
   { name: 'decode', run: () => decode.run() },
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     const results = await suite.run();
     for (const r of results) {
       if (!r.pass) missed++;
-      console.log(`${r.pass ? 'PASS' : 'MISS'}  ${r.name}: ${r.ratio.toFixed(2)}× (target ${r.target})\n      ${r.detail}`);
+      console.log(formatResult(r));
     }
   }
   console.log(missed === 0 ? 'all targets met' : `${missed} target(s) missed`);
