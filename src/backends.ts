@@ -83,6 +83,8 @@ export async function connectBackends(
   }
   // The embedded Step Functions calls the handlers in-process; they are bound once the services exist.
   let handlers: Record<TaskName, PipelineHandler> | undefined;
+  // The run watcher too: a handler called here tells it when its run moves (RunWatcher.task).
+  let watcher: RunWatcher | undefined;
   const taskArns = embeddedTaskArns(region);
   let embedded: EmbeddedEndpoint | undefined;
   let athenaClient: AthenaClient;
@@ -100,7 +102,13 @@ export async function connectBackends(
               dataDir: env.dataDir,
               region,
               logger: logger.child({ component: 'stepfunctions' }),
-              taskHandlers: Object.fromEntries(TASKS.map((t) => [taskArns[t], (input: unknown, context: { signal: AbortSignal; executionArn: string }) => handlers![t](input, context)])),
+              taskHandlers: Object.fromEntries(
+                TASKS.map((t) => [
+                  taskArns[t],
+                  (input: unknown, context: { signal: AbortSignal; executionArn: string }) =>
+                    watcher ? watcher.task(context.executionArn, () => handlers![t](input, context)) : handlers![t](input, context),
+                ]),
+              ),
               stateMachines: [{ name: STATE_MACHINE_NAME, definition: definitionFor(taskArns) }],
             },
           }
@@ -148,7 +156,6 @@ export async function connectBackends(
   const bus = connectEventBus({ redisUrl: env.redisUrl, logger });
   const events = bus.pubSub;
   let sfnClient: SFNClient | undefined;
-  let watcher: RunWatcher | undefined;
   let pipeline: PipelineService | undefined;
   if (servePipeline) {
     sfnClient = embedded

@@ -30,9 +30,25 @@ export interface RunWatcherOptions {
    * than exceed it.
    */
   subscribedIntervalMs?: number;
+  /**
+   * Poll interval, in place of `subscribedIntervalMs`, for a run this instance is nudged about (its Task
+   * handlers run here: see `nudge`). Default 250 ms: the nudges read each of its moves as it happens, and the
+   * regular polls only catch what nobody announces (a stop requested elsewhere, a Wait state's end), so they
+   * leave the shared budget to the nudges instead of spending all of it at 50 ms.
+   */
+  nudgedIntervalMs?: number;
   /** How long a poller's lease lasts unless renewed; a dead poller's run is taken over after this. Default 10 s. */
   leaseTtlMs?: number;
 }
+
+/**
+ * How long after an in-process Task handler settles its run is polled. The engine records the Task's end,
+ * and every transition up to the next Task's start, once it has the result; the next handler's start (if
+ * one follows) polls at once. Waiting this long lets that one poll read the whole step, so subscribers get
+ * it in one burst instead of two, and a step that ends the run or waits on other Map iterations is still
+ * read within a few milliseconds.
+ */
+export const SETTLED_NUDGE_MS = 5;
 
 export interface RunEventsListener {
   /** Each new event once, in id order, contiguous from the watch's first event. */
@@ -76,6 +92,13 @@ interface Watch {
   stop: AbortController;
   wake?: () => void;
   holding: boolean;
+  /** This instance has been told of the run's moves (nudge): its regular polls relax to `nudgedIntervalMs`. */
+  nudged: boolean;
+  /** A nudge came while a poll was under way (it may have read the history before the move): poll again at once. */
+  pollNow: boolean;
+  /** The timer of the earliest delayed nudge pending, and when the latest one is due (performance.now()). */
+  nudgeTimer?: NodeJS.Timeout;
+  nudgeLast: number;
 }
 
 /**
@@ -96,6 +119,7 @@ export class RunWatcher {
   private readonly minMs: number;
   private readonly maxMs: number;
   private readonly subscribedMs: number;
+  private readonly nudgedMs: number;
   private readonly ttlMs: number;
   private leaseTrouble = false;
   private closed = false;
@@ -107,6 +131,7 @@ export class RunWatcher {
     this.minMs = options.minIntervalMs ?? 250;
     this.maxMs = options.maxIntervalMs ?? 5_000;
     this.subscribedMs = options.subscribedIntervalMs ?? 50;
+    this.nudgedMs = options.nudgedIntervalMs ?? 250;
     this.ttlMs = options.leaseTtlMs ?? 10_000;
   }
 
@@ -159,6 +184,36 @@ export class RunWatcher {
     };
   }
 
+  /**
+   * The run just moved, or will within `delayMs`: poll it then rather than at the next tick. Whoever sees a
+   * run move says so (a Task handler running in this process, when it is called and when it settles: see
+   * `task`; a stop this instance requested). The poll is the usual one — GetExecutionHistory from the last
+   * event seen, drawing on the one budget — and it replaces the tick that was due (the next one is counted
+   * from it). A nudge during a poll polls again at once, since that poll may have read the history before
+   * the move. On an instance that does not poll the run, the nudge goes over the bus (RUN_INTEREST) to
+   * whichever instance does; a run nobody watches is not polled for it.
+   */
+  nudge(executionArn: string, delayMs = 0): void {
+    if (this.closed) return;
+    const w = this.watches.get(executionArn);
+    if (w && (w.holding || this.leaseTrouble)) return this.poke(w, delayMs);
+    try {
+      this.deps.pubSub.publish(INTEREST_TOPIC, executionArn, { nudgeMs: delayMs } as never);
+    } catch (err) {
+      this.deps.logger.debug({ err: (err as Error).message, executionArn }, 'could not pass on a nudge');
+    }
+  }
+
+  /**
+   * Runs \`task\`, a Task handler of \`executionArn\` called in this process, nudging the watcher when it starts
+   * (its TaskStarted is in the history by then) and shortly after it settles (see SETTLED_NUDGE_MS).
+   */
+  task<T>(executionArn: string | undefined, task: () => Promise<T>): Promise<T> {
+    if (executionArn === undefined) return task();
+    this.nudge(executionArn);
+    return task().finally(() => this.nudge(executionArn, SETTLED_NUDGE_MS));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const w of [...this.watches.values()]) {
@@ -180,6 +235,9 @@ export class RunWatcher {
       loaded: Promise.resolve(),
       stop: new AbortController(),
       holding: false,
+      nudged: false,
+      pollNow: false,
+      nudgeLast: 0,
     };
     this.watches.set(arn, w);
     this.listenToBus(w);
@@ -202,6 +260,7 @@ export class RunWatcher {
     if (this.watches.get(w.arn) !== w) return;
     this.watches.delete(w.arn);
     w.stop.abort();
+    clearTimeout(w.nudgeTimer);
     w.wake?.();
     if (w.holding) this.deps.leases.release(w.arn).catch(() => {});
   }
@@ -226,7 +285,13 @@ export class RunWatcher {
     })();
     void (async () => {
       try {
-        for await (const _ of interest) {
+        for await (const message of interest) {
+          const nudgeMs = (message as { nudgeMs?: unknown } | null)?.nudgeMs;
+          if (typeof nudgeMs === 'number') {
+            // Another instance saw the run move (its handler runs there); the poller is asked to look.
+            if (w.holding) this.poke(w, Math.min(Math.max(0, nudgeMs), this.nudgedMs));
+            continue;
+          }
           // Kept up for one lease period by the interested instance, which repeats it every third of one.
           const quick = w.wantedElsewhereUntil <= performance.now();
           w.wantedElsewhereUntil = performance.now() + this.ttlMs;
@@ -252,6 +317,28 @@ export class RunWatcher {
     } catch (err) {
       this.deps.logger.debug({ err: (err as Error).message, executionArn: w.arn }, 'could not announce interest in a run');
     }
+  }
+
+  /** Polls the run now, or `delayMs` from now unless a poll is due sooner; this instance polls it. */
+  private poke(w: Watch, delayMs: number): void {
+    w.nudged = true;
+    if (delayMs > 0) {
+      // One timer: the earliest nudge's. When it fires, a later one still pending gets a poll of its own.
+      w.nudgeLast = Math.max(w.nudgeLast, performance.now() + delayMs);
+      if (w.nudgeTimer) return;
+      w.nudgeTimer = setTimeout(() => {
+        w.nudgeTimer = undefined;
+        const later = w.nudgeLast - performance.now();
+        if (later >= 1) this.poke(w, later);
+        this.poke(w, 0);
+      }, delayMs);
+      w.nudgeTimer.unref();
+      return;
+    }
+    // A delayed nudge still pending keeps its timer: this poll may read the history before the move that
+    // one announced (another iteration's handler can start just as this one settles).
+    if (w.wake) w.wake();
+    else w.pollNow = true;
   }
 
   private fromBus(w: Watch, e: HistoryEvent | undefined): void {
@@ -290,9 +377,10 @@ export class RunWatcher {
     while (!w.stop.signal.aborted && !isFinished(w)) {
       this.announceInterest(w);
       const wanted = w.subscribers > 0 || w.wantedElsewhereUntil > performance.now();
-      const polling = wanted ? Math.min(interval, this.subscribedMs) : interval;
+      const polling = wanted ? Math.min(interval, w.nudged ? this.nudgedMs : this.subscribedMs) : interval;
       // Not the poller: try for the lease now and then, to take the run over when its poller dies.
-      await this.sleep(w, w.holding || this.leaseTrouble ? polling : this.ttlMs / 3);
+      await this.sleep(w, w.pollNow ? 0 : w.holding || this.leaseTrouble ? polling : this.ttlMs / 3);
+      w.pollNow = false;
       if (w.stop.signal.aborted || isFinished(w)) break;
       const holder = await this.tryHold(w);
       w.holding = holder && !this.leaseTrouble;

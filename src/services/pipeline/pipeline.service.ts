@@ -383,6 +383,8 @@ export class PipelineService {
       if (sfnName(err) === 'ExecutionDoesNotExist') return null;
       throw backendError(err, 'StopExecution');
     }
+    // Its ExecutionAborted is in the history now: subscribers get it without waiting for the next poll.
+    this.watcher?.nudge(id);
     return this.describe(id);
   }
 

@@ -7,7 +7,7 @@ import type { TaskHandler } from '../../../src/embedded/server';
 import { fullHistory, MACHINE_ARN, sfnClient, startSfn, waitForEnd, waitForEvent, type SfnHarness } from '../../embedded/stepfunctions/helpers';
 import { startRedis, type RedisServer } from '../../support/redis';
 
-const logger = pino({ level: 'silent' });
+const logger = pino({ level: process.env.DBG ? "debug" : "silent" });
 const item = 'arn:aws:lambda:us-east-1:000000000000:function:test-item';
 
 /** Map items wait at a gate the test opens one by one, so a run moves only when the test says. */
@@ -28,6 +28,19 @@ function gatedItems() {
     },
   };
 }
+
+/**
+ * The watcher a test's Task handler reports its run's moves to, as backends.ts wires the pipeline's
+ * in-process handlers (none: the handler says nothing, as a Lambda function could not).
+ */
+let announceTo: RunWatcher | undefined;
+const announcing =
+  (handler: TaskHandler): TaskHandler =>
+  (input, context) =>
+    announceTo ? announceTo.task(context.executionArn, () => handler(input, context)) : handler(input, context);
+
+/** Every poll interval ten minutes: a run's moves after its first load reach the watcher only through nudges. */
+const ONLY_NUDGES = { minIntervalMs: 600_000, maxIntervalMs: 600_000, subscribedIntervalMs: 600_000, nudgedIntervalMs: 600_000 };
 
 /** Counts GetExecutionHistory calls a client makes. */
 function counted(client: SFNClient): { client: SFNClient; calls: () => number } {
@@ -68,10 +81,11 @@ describe('run events from Step Functions history (embedded endpoint, real SDK)',
   let bus: EventBus;
   beforeEach(async () => {
     gate = gatedItems();
-    sfn = await startSfn(undefined, { taskHandlers: { [item]: gate.handler } });
+    sfn = await startSfn(undefined, { taskHandlers: { [item]: announcing(gate.handler) } });
     bus = connectEventBus({ logger });
   });
   afterEach(async () => {
+    announceTo = undefined;
     await sfn.stop();
   });
 
@@ -183,6 +197,32 @@ describe('run events from Step Functions history (embedded endpoint, real SDK)',
     client.destroy();
   });
 
+  it('a run whose Task handlers run in this process is polled when a handler starts and when it settles', async () => {
+    const { client, calls } = counted(sfnClient(sfn.endpoint.url));
+    const watcher = new RunWatcher({ sfn: client, pubSub: bus.pubSub, leases: bus.leases, budget: new RateBudget(20, 20), logger }, ONLY_NUDGES);
+    announceTo = watcher;
+    const polled: number[][] = [];
+    watcher.onPolled((_, events) => polled.push(events.map((e) => e.id!)));
+    const arn = await start([1, 2]);
+    const got = collect(streamRunEvents(watcher, arn));
+    // Loaded before the run moves on: what follows is read only because a handler said the run moved.
+    await waitUntil(() => (watcher.history(arn)?.length ?? 0) > 0);
+    await gate.release();
+    await gate.release();
+    // Without the nudges the run's later events would not be read for ten minutes: the test would time out.
+    const events = await got;
+    const full = await fullHistory(sfn.client, arn);
+    expect(events.at(-1)!.type).toBe('ExecutionSucceeded');
+    expect(ids(events)).toEqual(range(1, full.length));
+    // What the polls found is the whole history, each event once, in order; more than the first load found.
+    expect(polled.flat()).toEqual(range(1, full.length));
+    expect(polled.length).toBeGreaterThan(1);
+    // Two handler calls: a poll at each start and one or two after each settles, and the first load.
+    expect(calls()).toBeLessThanOrEqual(1 + 2 * 3);
+    await watcher.close();
+    client.destroy();
+  });
+
   it('a replayed history, however long, is not a lag', async () => {
     const watcher = watcherOn(sfn.client, bus);
     const arn = await start([1, 2, 3]);
@@ -207,9 +247,10 @@ describe('run events across instances on a real redis-server', () => {
   });
   beforeEach(async () => {
     gate = gatedItems();
-    sfn = await startSfn(undefined, { taskHandlers: { [item]: gate.handler } });
+    sfn = await startSfn(undefined, { taskHandlers: { [item]: announcing(gate.handler) } });
   });
   afterEach(async () => {
+    announceTo = undefined;
     await sfn.stop();
   });
 
@@ -284,6 +325,38 @@ describe('run events across instances on a real redis-server', () => {
     for (const i of [a, b]) {
       await i.watcher.close();
       await i.bus.close();
+    }
+  });
+
+  it('a nudge on an instance that does not poll the run reaches the instance that does, over the bus', async () => {
+    const make = async () => {
+      const bus = connectEventBus({ redisUrl: redis.url, logger });
+      await bus.ping();
+      const c = counted(sfnClient(sfn.endpoint.url));
+      return { bus, c, watcher: new RunWatcher({ sfn: c.client, pubSub: bus.pubSub, leases: bus.leases, budget: new RateBudget(20, 20), logger }, { ...ONLY_NUDGES, leaseTtlMs: 120_000 }) };
+    };
+    const a = await make();
+    const b = await make();
+    // The handlers run "on" b, which watches the run for a subscriber but does not poll it; a does.
+    announceTo = b.watcher;
+    const arn = (await sfn.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: JSON.stringify({ mode: 'map', items: [1, 2] }) }))).executionArn!;
+    const own = a.watcher.watch(arn);
+    await own.loaded;
+    const onB = collect(streamRunEvents(b.watcher, arn));
+    await waitUntil(() => (b.watcher.history(arn)?.length ?? 0) > 0);
+    const bLoaded = b.c.calls();
+    await gate.release();
+    await gate.release();
+    const events = await onB;
+    expect(events.at(-1)!.type).toBe('ExecutionSucceeded');
+    expect(ids(events)).toEqual(range(1, (await fullHistory(sfn.client, arn)).length));
+    // b read the history once to load it; everything after came from a's nudged polls.
+    expect(b.c.calls()).toBe(bLoaded);
+    own.release();
+    for (const i of [a, b]) {
+      await i.watcher.close();
+      await i.bus.close();
+      i.c.client.destroy();
     }
   });
 
