@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -53,7 +52,14 @@ export interface App {
   stop(): Promise<void>;
 }
 
-const requestIds = new AsyncLocalStorage<string>();
+/**
+ * The request id of each error an HTTP operation met, for Apollo's formatError, which is not told the
+ * request. Apollo reports an operation's errors to the plugins (didEncounterErrors, with the context) just
+ * before it formats the same error objects. (An AsyncLocalStorage did this before: once one is in use, Node
+ * runs its promise hooks on every promise of the process, subscriptions' deliveries included, for a tenth
+ * of the fan-out's time; docs/performance.md.)
+ */
+const errorRequestIds = new WeakMap<object, string>();
 
 function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
@@ -282,6 +288,9 @@ export async function createApp(options: AppOptions): Promise<App> {
             throw err instanceof CodedError ? forApollo(err) : err;
           }
         },
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) errorRequestIds.set(error, contextValue.requestId);
+        },
         async willSendResponse({ response, operationName, operation, contextValue }) {
           record({
             requestId: contextValue.requestId,
@@ -305,7 +314,7 @@ export async function createApp(options: AppOptions): Promise<App> {
     // main.ts owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would stop only
     // itself and re-raise the signal in the middle of that.
     stopOnTerminationSignals: false,
-    formatError: (formatted, error) => maskError(formatted, error, logger, requestIds.getStore()),
+    formatError: (formatted, error) => maskError(formatted, error, logger, typeof error === 'object' && error !== null ? errorRequestIds.get(error) : undefined),
     plugins: [
       operationsPlugin,
       ApolloServerPluginLandingPageDisabled(),
@@ -368,25 +377,23 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     inflight.add(res);
     res.once('close', () => inflight.delete(res));
-    requestIds.run(requestId, () => {
-      route(req, res, requestId).catch((err: unknown) => {
-        if (err instanceof BodyTooLargeError) {
-          // The rest of the body is still on the wire: close the connection rather than reuse it.
-          res.setHeader('connection', 'close');
-          if (!res.headersSent) sendJson(res, 413, { errors: [{ message: err.message, extensions: { code: ErrorCode.BAD_REQUEST } }] });
-          return;
-        }
-        if (err instanceof CodedError && (err.code === ErrorCode.UNAUTHENTICATED || err.code === ErrorCode.FORBIDDEN)) {
-          return refuseCaller(res, requestId, err);
-        }
-        if (err instanceof CodedError && err.code === ErrorCode.LIMIT_EXCEEDED) {
-          record({ requestId, keyId: undefined, operation: undefined, type: undefined, transport: 'http', durationMs: 0, errors: [{ message: err.message, extensions: err.extensions }] });
-          return refuse(res, 400, err);
-        }
-        logger.error({ err, requestId }, 'request failed');
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
-        else res.destroy();
-      });
+    route(req, res, requestId).catch((err: unknown) => {
+      if (err instanceof BodyTooLargeError) {
+        // The rest of the body is still on the wire: close the connection rather than reuse it.
+        res.setHeader('connection', 'close');
+        if (!res.headersSent) sendJson(res, 413, { errors: [{ message: err.message, extensions: { code: ErrorCode.BAD_REQUEST } }] });
+        return;
+      }
+      if (err instanceof CodedError && (err.code === ErrorCode.UNAUTHENTICATED || err.code === ErrorCode.FORBIDDEN)) {
+        return refuseCaller(res, requestId, err);
+      }
+      if (err instanceof CodedError && err.code === ErrorCode.LIMIT_EXCEEDED) {
+        record({ requestId, keyId: undefined, operation: undefined, type: undefined, transport: 'http', durationMs: 0, errors: [{ message: err.message, extensions: err.extensions }] });
+        return refuse(res, 400, err);
+      }
+      logger.error({ err, requestId }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId } }] });
+      else res.destroy();
     });
   });
 
