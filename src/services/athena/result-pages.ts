@@ -54,7 +54,9 @@ export class ResultPages {
     /** The owning service's call options: its abort signal ends a fetch when the app stops. */
     private readonly call: { abortSignal?: AbortSignal } = {},
   ) {
-    this.pages = new ByteBoundedLru(cacheBytes);
+    // A quarter of the bound for pages read once: a client paging through a large result holds at most
+    // that, and pages that clients come back to (page 1 of a popular result) stay in the rest.
+    this.pages = new ByteBoundedLru(cacheBytes, { probationShare: 0.25 });
   }
 
   /** How the shared page cache is doing: lookups answered from it, lookups not, and bytes held. */

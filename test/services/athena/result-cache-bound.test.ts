@@ -34,19 +34,22 @@ describe('the result cache holds no more heap than athena.resultCacheMiB', () =>
     // The heap without the cache (the shape before's pages, if any, counted as the cache counts them)...
     gc();
     const before = process.memoryUsage().heapUsed - athena.cacheStats().bytes;
-    let token: string | null = null;
+    // Read twice: a page read once waits in the cache's probation quarter, read again it enters the rest.
     let pages = 0;
-    for (;;) {
-      const page = await athena.page(id, token);
-      pages++;
-      if (!page.nextToken) break;
-      token = page.nextToken;
+    for (let pass = 0; pass < 2; pass++) {
+      let token: string | null = null;
+      for (;;) {
+        const page = await athena.page(id, token);
+        pages++;
+        if (!page.nextToken) break;
+        token = page.nextToken;
+      }
     }
     gc();
     // ...and with it, full of this result's pages.
     const held = process.memoryUsage().heapUsed - before;
     const limit = CACHE_MIB * 2 ** 20;
-    expect(pages).toBe(61);
+    expect(pages).toBe(2 * 61);
     // Full, so the bound is what stopped it (60 pages of any of these shapes are well over 8 MiB)...
     expect(athena.cacheStats().bytes).toBeGreaterThan(0.75 * limit);
     // ...and what it holds is within the limit, give or take the heap's own noise.
