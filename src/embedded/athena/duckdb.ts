@@ -40,11 +40,13 @@ export async function openDuckDB(dataDir: string, tables: readonly EmbeddedTable
     autoload_known_extensions: 'false',
     // Trino's integer `/` truncates; DuckDB's default divides as float. Set here because SET is refused later.
     integer_division: 'true',
-    // DuckDB's allocator (jemalloc) keeps what a query freed for reuse unless the query's peak passed this
-    // (default 128 MiB). A 1M-row sort's ~80 MB stayed resident after the query, beneath everything the
-    // service did next (see also `chunk.reset()` in writeResultRows); returned above 8 MiB, the service is
-    // back near idle once a query's result is written.
+    // DuckDB's allocator (jemalloc) keeps what a query freed for reuse unless the query's peak passed the
+    // flush threshold (default 128 MiB), and memory freed off DuckDB's own threads (a result read from
+    // Node) waited for later allocations there. A 1M-row sort's ~80 MB stayed resident after the query,
+    // beneath everything the service did next (see also `chunk.reset()` in writeResultRows). With a flush
+    // above 8 MiB and jemalloc's background purging, the service is back near idle within the next second.
     allocator_flush_threshold: '8MB',
+    allocator_background_threads: 'true',
   });
   try {
     const conn = await instance.connect();
