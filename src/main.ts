@@ -14,6 +14,7 @@ async function main(): Promise<void> {
   const logger = createLogger(env.logLevel);
   const app = await createApp({ env, logger });
   const { url } = await app.listen();
+  await app.warmUp();
   logger.info({ url: `${url}/graphql`, backend: env.backend }, `gapwatch is serving GraphQL and the explorer at ${url}/graphql`);
 
   let stopping = false;

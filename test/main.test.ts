@@ -21,6 +21,9 @@ it('serves on the configured port and exits 0 on SIGTERM', async () => {
       body: JSON.stringify({ query: '{ health { status } }' }),
     });
     expect(await res.json()).toStrictEqual({ data: { health: { status: 'OK' } } });
+    // It answered one health query of its own before it said it was serving (the first caller's path is warm).
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^gapwatch_graphql_operation_duration_seconds_count\{operation="WarmUp",type="query",transport="http",outcome="ok"\} 1$/m);
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
