@@ -10,10 +10,8 @@ export type { Logger };
  * operation that was ~0.2 ms of the service's thread inside every request (a pipe's reader sets the pace),
  * more than a page of typed rows spends in GraphQL's own execution. Lines still leave in order, and what is
  * queued is written out synchronously when the process exits (pino flushes its destination on exit).
+ * `destination` is for tests that read what the service logs.
  */
-export function createLogger(level: LogLevel): Logger {
-  return pino(
-    { level, base: { service: 'gapwatch' }, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination({ dest: 1, sync: false }),
-  );
+export function createLogger(level: LogLevel, destination: pino.DestinationStream = pino.destination({ dest: 1, sync: false })): Logger {
+  return pino({ level, base: { service: 'gapwatch' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }

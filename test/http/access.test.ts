@@ -94,15 +94,12 @@ describe('API keys and roles', () => {
 
   it('logs key ids, never keys', async () => {
     const lines: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    const logged = await startTestApp({ env: { GAPWATCH_API_KEYS: KEYS, GAPWATCH_LOG_LEVEL: 'info' } });
-    (process.stdout.write as unknown) = (chunk: string) => (lines.push(String(chunk)), true);
+    const logged = await startTestApp({ env: { GAPWATCH_API_KEYS: KEYS, GAPWATCH_LOG_LEVEL: 'info' }, logTo: { write: (line) => lines.push(line) } });
     try {
       await logged.gql('query Probe { health { status } }', undefined, { authorization: `Bearer ${READER}` });
       await logged.gql(MUTATION, undefined, { authorization: `Bearer ${READER}` });
       await logged.gql('{ health { status } }', undefined, { authorization: 'Bearer wrong-key-0000000000' });
     } finally {
-      process.stdout.write = write;
       await logged.stop();
     }
     const text = lines.join('');

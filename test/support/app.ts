@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { createApp, type App } from '../../src/app';
+import { createLogger } from '../../src/logger';
 import { loadEnvConfig, type Env } from '../../src/config';
 
 export interface TestApp {
@@ -23,6 +24,8 @@ export interface TestAppOptions {
   config?: string;
   /** Reuse a data dir (e.g. to restart on the same embedded data); by default a fresh one. */
   dataDir?: string;
+  /** Where the service's log lines go (at GAPWATCH_LOG_LEVEL); by default stdout. */
+  logTo?: { write(line: string): void };
 }
 
 /**
@@ -39,7 +42,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     GAPWATCH_CONFIG: configFile,
     ...options.env,
   });
-  const app = await createApp({ env: config });
+  const app = await createApp({ env: config, ...(options.logTo ? { logger: createLogger(config.logLevel, options.logTo) } : {}) });
   const { url } = await app.listen(0, '127.0.0.1');
   const clients: Client[] = [];
   return {
