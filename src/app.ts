@@ -21,7 +21,7 @@ import { operationRecorder } from './http/operations';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';
 import { BodyTooLargeError, handleGraphQL, MAX_BODY_BYTES, sendJson } from './http/apollo-handler';
 import { maskError } from './http/mask';
-import { batchWrites } from './http/ws-writes';
+import { batchWrites, sendNext } from './http/ws-writes';
 import { SharedExecution } from './http/shared-execution';
 import { createLogger, type Logger } from './logger';
 import { buildGapwatchSchema } from './schema/build';
@@ -225,13 +225,11 @@ export async function createApp(options: AppOptions): Promise<App> {
           op.type = operation.operation;
           op.name ??= operation.name?.value;
           gate.check(conn.principal, document, operation, payload.variables ?? undefined);
-          return {
-            schema,
-            document,
-            operationName: payload.operationName,
-            variableValues: payload.variables,
-            contextValue: createContext(scope, requestId, conn.principal),
-          };
+          const contextValue = createContext(scope, requestId, conn.principal);
+          // Shared results are sent directly while the socket keeps up; past the buffer limit, onNext ends it.
+          const socket = ctx.extra.socket;
+          shared.sendsWith(contextValue, (json) => socket.bufferedAmount <= limits.maxSocketBufferBytes && sendNext(socket, id, json));
+          return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
         } catch (err) {
           if (err instanceof GraphQLError) return [err];
           throw err;

@@ -28,17 +28,28 @@ export function batchWrites(ws: WebSocket, tcp: Socket): void {
     tcp.uncork();
   };
   ws.send = ((data: unknown, ...rest: unknown[]) => {
-    // graphql-ws calls send(data, callback); any other form is passed through untouched.
+    // graphql-ws calls send(data, callback), sendNext send(data); any other form is passed through untouched.
     const done = rest.length === 1 && typeof rest[0] === 'function' ? (rest[0] as (err?: Error) => void) : undefined;
-    if (!done || ws.readyState !== ws.OPEN || ws.bufferedAmount >= EAGER_BELOW_BYTES) return send(data, ...rest);
+    if ((!done && rest.length > 0) || ws.readyState !== ws.OPEN || ws.bufferedAmount >= EAGER_BELOW_BYTES) return send(data, ...rest);
     if (!corked) {
       corked = true;
       tcp.cork();
       process.nextTick(uncork);
     }
     send(data, ignore);
-    done();
+    done?.();
   }) as typeof ws.send;
+}
+
+/**
+ * Sends graphql-ws's `next` message for subscription `id` with a payload already serialised (shared by
+ * many subscribers: http/shared-execution.ts), when the socket keeps up as above; false, sending nothing,
+ * when it does not.
+ */
+export function sendNext(ws: WebSocket, id: string, payload: string): boolean {
+  if (ws.readyState !== ws.OPEN || ws.bufferedAmount >= EAGER_BELOW_BYTES) return false;
+  ws.send(`{"id":${JSON.stringify(id)},"type":"next","payload":${payload}}`);
+  return true;
 }
 
 /** A failed write is the socket's failure: ws closes it, and graphql-ws ends its subscriptions on close. */

@@ -81,6 +81,43 @@ describe('SharedExecution (graphql-ws subscribe)', () => {
     expect(calls.broken).toBeGreaterThanOrEqual(3 + 3);
   });
 
+  it('sends shared results through the subscription\'s sender, serialised once, and the rest through the stream, all in order', async () => {
+    const { schema } = fixture();
+    const shared = new SharedExecution();
+    const run = async (source: string, accept: (n: number) => boolean) => {
+      const document = parse(source);
+      shared.parsed(document, source);
+      const contextValue = { principal: { id: 'anonymous' } };
+      // What the subscriber receives, in order: ['sent', payload text] or ['streamed', result].
+      const got: [string, unknown][] = [];
+      shared.sendsWith(contextValue, (payload) => {
+        if (!accept(got.length)) return false;
+        got.push(['sent', payload]);
+        return true;
+      });
+      const stream = await shared.subscribe({ schema, document, contextValue });
+      if (!(Symbol.asyncIterator in stream)) throw new Error('not a stream');
+      for await (const r of stream) got.push(['streamed', r]);
+      return got;
+    };
+    // A sender that takes everything: nothing is left for the stream (graphql-ws) but its completion.
+    const all = await run('subscription { ticks { n } }', () => true);
+    expect(all).toEqual([1, 2, 3].map((n) => ['sent', JSON.stringify({ data: { ticks: { n } } })]));
+    // Another subscriber of the same selection gets the very same text: it was serialised once.
+    const again = await run('subscription { ticks { n } }', () => true);
+    expect(again.map(([, text]) => text)).toEqual(all.map(([, text]) => text));
+    // A socket that does not keep up (the sender refuses the second) gets that one through the stream, in its place.
+    const refused = await run('subscription { ticks { n } }', (i) => i !== 1);
+    expect(refused).toEqual([
+      ['sent', JSON.stringify({ data: { ticks: { n: 1 } } })],
+      ['streamed', { data: { ticks: { n: 2 } } }],
+      ['sent', JSON.stringify({ data: { ticks: { n: 3 } } })],
+    ]);
+    // Results with errors are the subscriber's own, masked by graphql-ws's onNext: never sent directly.
+    const failing = await run('subscription { ticks { n broken } }', () => true);
+    expect(failing.map(([how]) => how)).toEqual(['streamed', 'streamed', 'streamed']);
+  });
+
   it('passes a failure to set up the stream through as the result', async () => {
     const { schema } = fixture();
     const shared = new SharedExecution();

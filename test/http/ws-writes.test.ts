@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { batchWrites } from '../../src/http/ws-writes';
+import { batchWrites, sendNext } from '../../src/http/ws-writes';
 
 /** A ws server on loopback port 0 whose sockets batch their writes, and a client connected to it. */
 async function pair(): Promise<{ server: WebSocket; client: WebSocket; received: string[]; close: () => Promise<void> }> {
@@ -52,6 +52,27 @@ describe('batchWrites', () => {
       await Promise.all(sends.map((s) => s.promise));
       while (t.received.length < 7) await new Promise((r) => setTimeout(r, 5));
       expect(t.received).toEqual(Array.from({ length: 7 }, (_, i) => `event ${i + 1}`));
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('sendNext sends a graphql-ws next message around a serialised payload while the socket keeps up, and nothing once it does not', async () => {
+    const t = await pair();
+    try {
+      expect(sendNext(t.server, 'sub "1"', '{"data":{"n":1}}')).toBe(true);
+      while (t.received.length < 1) await new Promise((r) => setTimeout(r, 5));
+      expect(JSON.parse(t.received[0]!)).toEqual({ id: 'sub "1"', type: 'next', payload: { data: { n: 1 } } });
+      (t.client as unknown as { _socket: import('node:net').Socket })._socket.pause();
+      const payload = JSON.stringify({ data: { x: 'x'.repeat(64 * 1024) } });
+      let sent = 0;
+      while (sent < 400 && sendNext(t.server, '1', payload)) {
+        sent++;
+        await new Promise((r) => setImmediate(r));
+      }
+      // It stopped on its own, with the socket's buffer past the point where graphql-ws waits for writes.
+      expect(sent).toBeLessThan(400);
+      expect(t.server.bufferedAmount).toBeGreaterThanOrEqual(16 * 1024);
     } finally {
       await t.close();
     }
