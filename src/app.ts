@@ -21,7 +21,7 @@ import { operationRecorder } from './http/operations';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';
 import { BodyTooLargeError, handleGraphQL, MAX_BODY_BYTES, sendJson } from './http/apollo-handler';
 import { maskError } from './http/mask';
-import { batchWrites, sendNext } from './http/ws-writes';
+import { batchWrites, flushWrites, sendNext } from './http/ws-writes';
 import { SharedExecution } from './http/shared-execution';
 import { createLogger, type Logger } from './logger';
 import { buildGapwatchSchema } from './schema/build';
@@ -228,7 +228,10 @@ export async function createApp(options: AppOptions): Promise<App> {
           const contextValue = createContext(scope, requestId, conn.principal);
           // Shared results are sent directly while the socket keeps up; past the buffer limit, onNext ends it.
           const socket = ctx.extra.socket;
-          shared.sendsWith(contextValue, (json) => socket.bufferedAmount <= limits.maxSocketBufferBytes && sendNext(socket, id, json));
+          shared.sendsWith(contextValue, {
+            next: (json) => socket.bufferedAmount <= limits.maxSocketBufferBytes && sendNext(socket, id, json),
+            flush: () => flushWrites(socket),
+          });
           return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
         } catch (err) {
           if (err instanceof GraphQLError) return [err];

@@ -6,11 +6,16 @@ const MAX_SELECTIONS_PER_EVENT = 16;
 
 type Result = ExecutionResult | Promise<ExecutionResult>;
 
-/**
- * Sends a subscription's next message, whose payload is `payload` (JSON text), on its socket; false when
- * it did not (the socket is not keeping up), and the result goes through graphql-ws's own send instead.
- */
-export type SendNext = (payload: string) => boolean;
+/** A subscription's own way to its socket (see `sendsWith`). */
+export interface Sender {
+  /**
+   * Sends the subscription's next message, whose payload is `payload` (JSON text); false when it did not
+   * (the socket is not keeping up), and the result goes through graphql-ws's own send instead.
+   */
+  next(payload: string): boolean;
+  /** Writes what was sent so far now: the subscriber has nothing more ready. */
+  flush(): void;
+}
 
 /**
  * Subscriptions whose subscribers receive the same event object (every subscriber of a run shares the run's
@@ -30,7 +35,7 @@ export class SharedExecution {
   /** A shared result's payload as JSON text, made once for all the subscribers it is sent to. */
   private readonly texts = new WeakMap<ExecutionResult, string>();
   /** The operation's context → how to send its next messages directly (see `sendsWith`). */
-  private readonly senders = new WeakMap<object, SendNext>();
+  private readonly senders = new WeakMap<object, Sender>();
 
   /** The operation's source text; called where the document is parsed. */
   parsed(document: DocumentNode, source: string): void {
@@ -47,8 +52,13 @@ export class SharedExecution {
    * (masked per subscriber) — or not sent (a socket that does not keep up: graphql-ws waits for its
    * writes, and its buffer limit applies) still goes through graphql-ws, in order with the rest: graphql-ws
    * asks for the next result only once it has sent the previous one.
+   *
+   * A source that can hand over its ready events without waiting (`takeReady`, as a run's event stream
+   * does) is drained in one pass per subscriber, and the subscriber's socket is written as soon as it has
+   * nothing more ready: the first sockets of a burst are on their way while the service still works on the
+   * last ones, and the clients' work overlaps the service's instead of following it.
    */
-  sendsWith(contextValue: object, send: SendNext): void {
+  sendsWith(contextValue: object, send: Sender): void {
     this.senders.set(contextValue, send);
   }
 
@@ -61,14 +71,24 @@ export class SharedExecution {
     const key = source === undefined ? undefined : JSON.stringify([principal, args.operationName ?? null, args.variableValues ?? null, source]);
     const events = stream[Symbol.asyncIterator]();
     const send = key === undefined || typeof args.contextValue !== 'object' || args.contextValue === null ? undefined : this.senders.get(args.contextValue);
+    // A run's event stream (services/events/run-stream.ts ReadyStream); any other source is only awaited.
+    const readyNow = (events as unknown as { takeReady?: () => unknown }).takeReady;
+    const takeReady = typeof readyNow === 'function' ? readyNow.bind(events) : undefined;
     let ended = false;
     const mapped: AsyncIterableIterator<ExecutionResult> = {
       next: async () => {
+        let r = await events.next();
         for (;;) {
-          const r = await events.next();
           if (r.done || ended) return { value: undefined, done: true };
-          const result = await this.executeFor(r.value, key, args);
-          if (!send || result.errors || !send(this.textOf(result))) return { value: result, done: false };
+          const pending = this.executeFor(r.value, key, args);
+          const result = pending instanceof Promise ? await pending : pending;
+          if (!send || result.errors || !send.next(this.textOf(result))) return { value: result, done: false };
+          const ready = takeReady?.();
+          if (ready !== undefined) r = { value: ready, done: false };
+          else {
+            send.flush();
+            r = await events.next();
+          }
         }
       },
       return: async () => {

@@ -24,9 +24,11 @@ export function batchWrites(ws: WebSocket, tcp: Socket): void {
   const send = ws.send.bind(ws) as (data: unknown, ...rest: unknown[]) => void;
   let corked = false;
   const uncork = () => {
+    if (!corked) return;
     corked = false;
     tcp.uncork();
   };
+  flushes.set(ws, uncork);
   ws.send = ((data: unknown, ...rest: unknown[]) => {
     // graphql-ws calls send(data, callback), sendNext send(data); any other form is passed through untouched.
     const done = rest.length === 1 && typeof rest[0] === 'function' ? (rest[0] as (err?: Error) => void) : undefined;
@@ -50,6 +52,13 @@ export function sendNext(ws: WebSocket, id: string, payload: string): boolean {
   if (ws.readyState !== ws.OPEN || ws.bufferedAmount >= EAGER_BELOW_BYTES) return false;
   ws.send(`{"id":${JSON.stringify(id)},"type":"next","payload":${payload}}`);
   return true;
+}
+
+const flushes = new WeakMap<WebSocket, () => void>();
+
+/** Writes what batchWrites holds for this socket now rather than at the end of the tick. */
+export function flushWrites(ws: WebSocket): void {
+  flushes.get(ws)?.();
 }
 
 /** A failed write is the socket's failure: ws closes it, and graphql-ws ends its subscriptions on close. */

@@ -90,10 +90,13 @@ describe('SharedExecution (graphql-ws subscribe)', () => {
       const contextValue = { principal: { id: 'anonymous' } };
       // What the subscriber receives, in order: ['sent', payload text] or ['streamed', result].
       const got: [string, unknown][] = [];
-      shared.sendsWith(contextValue, (payload) => {
-        if (!accept(got.length)) return false;
-        got.push(['sent', payload]);
-        return true;
+      shared.sendsWith(contextValue, {
+        next: (payload) => {
+          if (!accept(got.length)) return false;
+          got.push(['sent', payload]);
+          return true;
+        },
+        flush: () => {},
       });
       const stream = await shared.subscribe({ schema, document, contextValue });
       if (!(Symbol.asyncIterator in stream)) throw new Error('not a stream');

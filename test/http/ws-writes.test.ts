@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { batchWrites, sendNext } from '../../src/http/ws-writes';
+import { batchWrites, flushWrites, sendNext } from '../../src/http/ws-writes';
 
 /** A ws server on loopback port 0 whose sockets batch their writes, and a client connected to it. */
 async function pair(): Promise<{ server: WebSocket; client: WebSocket; received: string[]; close: () => Promise<void> }> {
@@ -73,6 +73,24 @@ describe('batchWrites', () => {
       // It stopped on its own, with the socket's buffer past the point where graphql-ws waits for writes.
       expect(sent).toBeLessThan(400);
       expect(t.server.bufferedAmount).toBeGreaterThanOrEqual(16 * 1024);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('flushWrites writes what a socket holds at once, before the end of the tick', async () => {
+    const t = await pair();
+    try {
+      const tcp = (t.server as unknown as { _socket: import('node:net').Socket })._socket;
+      sendNext(t.server, '1', '{"data":{"n":1}}');
+      expect(tcp.writableCorked).toBe(1);
+      flushWrites(t.server);
+      expect(tcp.writableCorked).toBe(0);
+      // The end-of-tick flush that was due finds nothing left to do.
+      await new Promise((r) => setImmediate(r));
+      expect(tcp.writableCorked).toBe(0);
+      while (t.received.length < 1) await new Promise((r) => setTimeout(r, 5));
+      expect(JSON.parse(t.received[0]!).payload).toEqual({ data: { n: 1 } });
     } finally {
       await t.close();
     }

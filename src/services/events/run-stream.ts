@@ -6,6 +6,16 @@ import { ExecutionNotFoundError, TERMINAL_EVENT_TYPES, type RunWatcher } from '.
 export const MAX_BUFFERED_EVENTS = 1_000;
 
 /**
+ * An event stream that can also hand over its next event without waiting, when one is ready: a subscriber
+ * woken by a burst of events takes them all in one pass (http/shared-execution.ts) instead of one promise
+ * round each. `takeReady` returns undefined whenever `next` has anything else to say (nothing ready yet,
+ * the end, an error): `next` is then the way on.
+ */
+export interface ReadyStream<T> extends AsyncIterableIterator<T> {
+  takeReady(): T | undefined;
+}
+
+/**
  * A run's events for one subscriber: the history after `afterEventId`, then live events, each id once and
  * in order, ending after the terminal event.
  *
@@ -22,7 +32,7 @@ export function streamRunEvents(
   executionArn: string,
   afterEventId = 0,
   maxBuffered = MAX_BUFFERED_EVENTS,
-): AsyncIterableIterator<HistoryEvent> {
+): ReadyStream<HistoryEvent> {
   let cursor = Math.max(0, afterEventId);
   /** Events present when the subscriber joined: a replay, exempt from the lag bound. */
   let joinedAt = Infinity;
@@ -41,9 +51,11 @@ export function streamRunEvents(
     },
     { subscriber: true },
   );
+  let loaded = false;
   const ready = handle.loaded.then(
     () => {
       joinedAt = handle.events().length;
+      loaded = true;
     },
     (err: Error) => {
       failure ??= err instanceof ExecutionNotFoundError ? notFound(executionArn) : err;
@@ -56,7 +68,13 @@ export function streamRunEvents(
     wake?.();
     return { value: undefined, done: true };
   };
-  const iterator: AsyncIterableIterator<HistoryEvent> = {
+  const iterator: ReadyStream<HistoryEvent> = {
+    takeReady() {
+      if (!loaded || done) return undefined;
+      const events = handle.events();
+      if (cursor >= events.length || events.length - Math.max(cursor, joinedAt) > maxBuffered) return undefined;
+      return events[cursor++];
+    },
     async next() {
       await ready;
       for (;;) {

@@ -13,7 +13,7 @@ import {
 import { badInput, CodedError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
 import { TERMINAL_EVENT_TYPES, type RunWatcher } from '../events/run-watcher';
-import { streamRunEvents } from '../events/run-stream';
+import { streamRunEvents, type ReadyStream } from '../events/run-stream';
 import { checkWindow, type GapsService } from '../gaps/gaps.service';
 import { MAX_RANGES, MODES, type PipelineInput, type PipelineMode, type RangeSpec, type ReadySignal, type RepairResult } from './types';
 
@@ -263,7 +263,7 @@ export class PipelineService {
    * A run's events for one subscriber: those after `afterEventId`, then live ones, each once and in order,
    * ending after the run's last. Read from Step Functions' history by the run watcher (one poller per run).
    */
-  streamEvents(id: string, afterEventId = 0): AsyncIterableIterator<RunEvent> {
+  streamEvents(id: string, afterEventId = 0): ReadyStream<RunEvent> {
     if (!isExecutionArn(id)) throw badInput('runId', `expected an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>), got '${id.slice(0, 200)}'`);
     if (!Number.isSafeInteger(afterEventId) || afterEventId < 0) throw badInput('afterEventId', `expected an event id ≥ 0, got ${afterEventId}`);
     if (!this.watcher) throw new CodedError(ErrorCode.FORBIDDEN, 'this gapwatch does not watch runs');
@@ -271,18 +271,25 @@ export class PipelineService {
     const made = this.runEvents;
     const events = streamRunEvents(watcher, id, afterEventId);
     let history: readonly HistoryEvent[] = [];
-    const mapped: AsyncIterableIterator<RunEvent> = {
+    const runEvent = (e: HistoryEvent): RunEvent => {
+      // The events are the watch's shared list; the state lookup walks it without copying.
+      let event = made.get(e);
+      if (!event) {
+        history = watcher.history(id) ?? history;
+        event = toRunEvent(e, (prev) => stateIn(history, prev));
+        made.set(e, event);
+      }
+      return event;
+    };
+    const mapped: ReadyStream<RunEvent> = {
+      takeReady() {
+        const e = events.takeReady();
+        return e === undefined ? undefined : runEvent(e);
+      },
       async next() {
         const r = await events.next();
         if (r.done) return { value: undefined, done: true };
-        // The events are the watch's shared list; the state lookup walks it without copying.
-        let event = made.get(r.value);
-        if (!event) {
-          history = watcher.history(id) ?? history;
-          event = toRunEvent(r.value, (prev) => stateIn(history, prev));
-          made.set(r.value, event);
-        }
-        return { value: event, done: false };
+        return { value: runEvent(r.value), done: false };
       },
       return: async () => {
         await events.return?.();

@@ -223,6 +223,24 @@ describe('run events from Step Functions history (embedded endpoint, real SDK)',
     client.destroy();
   });
 
+  it('takeReady hands over the events ready without waiting, and nothing past them: the end comes through next', async () => {
+    const watcher = watcherOn(sfn.client, bus);
+    const arn = await start([1]);
+    await gate.release();
+    await waitForEnd(sfn.client, arn);
+    const full = await fullHistory(sfn.client, arn);
+    const stream = streamRunEvents(watcher, arn);
+    // Nothing before the history is loaded, which the first next() waits for.
+    expect(stream.takeReady()).toBeUndefined();
+    const first = await stream.next();
+    const taken = [first.value!];
+    for (let e = stream.takeReady(); e !== undefined; e = stream.takeReady()) taken.push(e);
+    expect(ids(taken)).toEqual(range(1, full.length));
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    expect(stream.takeReady()).toBeUndefined();
+    await watcher.close();
+  });
+
   it('a replayed history, however long, is not a lag', async () => {
     const watcher = watcherOn(sfn.client, bus);
     const arn = await start([1, 2, 3]);
