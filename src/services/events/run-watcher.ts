@@ -205,7 +205,7 @@ export class RunWatcher {
   }
 
   /**
-   * Runs \`task\`, a Task handler of \`executionArn\` called in this process, nudging the watcher when it starts
+   * Runs `task`, a Task handler of `executionArn` called in this process, nudging the watcher when it starts
    * (its TaskStarted is in the history by then) and shortly after it settles (see SETTLED_NUDGE_MS).
    */
   task<T>(executionArn: string | undefined, task: () => Promise<T>): Promise<T> {
@@ -319,7 +319,7 @@ export class RunWatcher {
     }
   }
 
-  /** Polls the run now, or `delayMs` from now unless a poll is due sooner; this instance polls it. */
+  /** Has this instance, the run's poller, poll it now or `delayMs` from now. */
   private poke(w: Watch, delayMs: number): void {
     w.nudged = true;
     if (delayMs > 0) {
