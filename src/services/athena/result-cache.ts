@@ -64,7 +64,11 @@ export class ByteBoundedLru<V> {
   set(key: string, value: V, bytes: number): void {
     this.remove(key);
     if (this.probationMax > 0 && !this.ghosts.has(key)) {
-      if (bytes > this.probationMax) return; // would empty probation and still not fit
+      if (bytes > this.probationMax) {
+        // Too big to wait in probation: remembered, so that if it is asked for again it goes to the main part.
+        this.remember(key);
+        return;
+      }
       this.probation.set(key, { value, bytes });
       this.probationBytes += bytes;
       for (const [k, e] of this.probation) {

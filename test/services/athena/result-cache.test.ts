@@ -70,6 +70,18 @@ describe('ByteBoundedLru with a probation share: a scan does not flush what othe
     expect(c.bytes).toBeLessThanOrEqual(8 * page);
   });
 
+  it('a page too big for probation is cached when asked for again, if it fits the main part', () => {
+    const c = new ByteBoundedLru<number>(100, { probationShare: 0.25 }); // probation 25 bytes, main 75
+    c.set('big', 1, 60);
+    expect(c.get('big')).toBeUndefined();
+    c.set('big', 1, 60);
+    expect(c.get('big')).toBe(1);
+    c.set('huge', 2, 80);
+    c.set('huge', 2, 80);
+    expect(c.get('huge')).toBeUndefined();
+    expect(c.get('big')).toBe(1);
+  });
+
   it('forgets old keys within its bound', () => {
     const c = new ByteBoundedLru<number>(64 * 100, { probationShare: 0.25 }); // remembers 64 KiB of keys: ~900 of these
     c.set('old', 1, 100);
