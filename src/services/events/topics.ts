@@ -10,7 +10,9 @@ export const Topic = {
   RUN_EVENT: 'RUN_EVENT',
   /**
    * Clients on some instance wait on a run's events, keyed by execution ARN (published by an instance with
-   * subscribers that does not poll the run): whichever instance polls it polls quickly for a while.
+   * subscribers that does not poll the run): whichever instance polls it polls quickly for a while. With
+   * payload `{ nudgeMs }`: the run moved on some instance (its Task handler runs there), and whichever
+   * instance polls it polls it within that many ms (RunWatcher.nudge).
    */
   RUN_INTEREST: 'RUN_INTEREST',
 } as const;
