@@ -24,10 +24,31 @@ describe('result size bound', () => {
       );
       expect(execution.Status!.AthenaError!.ErrorCategory).toBe(2);
       // Its partial files are gone and every earlier result still answers in full.
-      expect(existsSync(join(h.dataDir, 'athena', 'results', `${id}.rows`))).toBe(false);
+      for (const ext of ['rows', 'idx', 'crc']) expect(existsSync(join(h.dataDir, 'athena', 'results', `${id}.${ext}`))).toBe(false);
       for (const [i, e] of earlier.entries()) expect(await resultRows(h.client, e)).toHaveLength(1000 + i + 1);
     } finally {
       await h.stop();
+    }
+  });
+});
+
+describe('an execution interrupted while it wrote its result', () => {
+  it('is FAILED on the next load, and the fragment of its result it had written is removed', async () => {
+    const dir = tempDir();
+    let writer: ResultWriter | undefined;
+    try {
+      const store = new ExecutionStore(dir.path);
+      const paths = store.resultPaths('cut');
+      writer = await ResultWriter.create(paths);
+      await writer.append([['a'], ['b']]); // written, never finished: the process died here
+      store.save({ id: 'cut', seq: 1, query: 'SELECT 1', workGroup: 'primary', outputLocation: 's3://x/cut.csv', fingerprint: 'cut', statementType: 'DML', state: 'RUNNING', submittedAt: 0, dataScannedInBytes: 0 });
+      for (const file of Object.values(paths)) expect(existsSync(file)).toBe(true);
+      const [rec] = new ExecutionStore(dir.path).load(1);
+      expect(rec).toMatchObject({ id: 'cut', state: 'FAILED', stateChangeReason: 'Query was interrupted because the embedded Athena endpoint stopped' });
+      for (const file of Object.values(paths)) expect(existsSync(file)).toBe(false);
+    } finally {
+      await writer?.abort(); // closes what the "dead" process left open
+      dir.remove();
     }
   });
 });

@@ -133,6 +133,12 @@ const indexBytes = (r: StoredResult): number => (r.rowCount + 1) * 8 + (r.checks
 
 type ResultPaths = { rows: string; idx: string; crc: string };
 
+function removeResultFiles(paths: ResultPaths): void {
+  rmSync(paths.rows, { force: true });
+  rmSync(paths.idx, { force: true });
+  rmSync(paths.crc, { force: true });
+}
+
 /**
  * Streams rendered rows of one result into its `.rows`/`.idx`/`.crc` files: each batch of rows is written
  * to all three as it comes, so writing a result holds one batch, not an index of every row. (It held the
@@ -197,9 +203,7 @@ export class ResultWriter {
 
   async abort(): Promise<void> {
     await this.close().catch(() => undefined);
-    rmSync(this.paths.rows, { force: true });
-    rmSync(this.paths.idx, { force: true });
-    rmSync(this.paths.crc, { force: true });
+    removeResultFiles(this.paths);
   }
 
   private async close(): Promise<void> {
@@ -267,7 +271,11 @@ export class ExecutionStore {
       if (rec.clientRequestToken) this.byToken.set(rec.clientRequestToken, rec.id);
       this.nextSeq = Math.max(this.nextSeq, rec.seq + 1);
     }
-    for (const rec of interrupted) this.save(rec);
+    for (const rec of interrupted) {
+      // Whatever it had written of its result is a fragment no record counts or will read: gone.
+      removeResultFiles(this.resultPaths(rec.id));
+      this.save(rec);
+    }
     return [...this.records.values()];
   }
 
@@ -427,10 +435,7 @@ export class ExecutionStore {
   private forget(r: ExecutionRecord): void {
     this.records.delete(r.id);
     if (r.clientRequestToken && this.byToken.get(r.clientRequestToken) === r.id) this.byToken.delete(r.clientRequestToken);
-    const p = this.resultPaths(r.id);
     rmSync(join(this.execDir, `${r.id}.json`), { force: true });
-    rmSync(p.rows, { force: true });
-    rmSync(p.idx, { force: true });
-    rmSync(p.crc, { force: true });
+    removeResultFiles(this.resultPaths(r.id));
   }
 }
