@@ -32,7 +32,7 @@ export function batchWrites(ws: WebSocket, tcp: Socket): void {
   ws.send = ((data: unknown, ...rest: unknown[]) => {
     // graphql-ws calls send(data, callback), sendNext send(data); any other form is passed through untouched.
     const done = rest.length === 1 && typeof rest[0] === 'function' ? (rest[0] as (err?: Error) => void) : undefined;
-    if ((!done && rest.length > 0) || ws.readyState !== ws.OPEN || ws.bufferedAmount >= EAGER_BELOW_BYTES) return send(data, ...rest);
+    if ((!done && rest.length > 0) || !keepsUp(ws)) return send(data, ...rest);
     if (!corked) {
       corked = true;
       tcp.cork();
@@ -49,7 +49,7 @@ export function batchWrites(ws: WebSocket, tcp: Socket): void {
  * when it does not.
  */
 export function sendNext(ws: WebSocket, id: string, payload: string): boolean {
-  if (ws.readyState !== ws.OPEN || ws.bufferedAmount >= EAGER_BELOW_BYTES) return false;
+  if (!keepsUp(ws)) return false;
   ws.send(`{"id":${JSON.stringify(id)},"type":"next","payload":${payload}}`);
   return true;
 }
@@ -59,6 +59,11 @@ const flushes = new WeakMap<WebSocket, () => void>();
 /** Writes what batchWrites holds for this socket now rather than at the end of the tick. */
 export function flushWrites(ws: WebSocket): void {
   flushes.get(ws)?.();
+}
+
+/** Open, with little waiting in its buffer: a send to it counts as sent once queued. */
+function keepsUp(ws: WebSocket): boolean {
+  return ws.readyState === ws.OPEN && ws.bufferedAmount < EAGER_BELOW_BYTES;
 }
 
 /** A failed write is the socket's failure: ws closes it, and graphql-ws ends its subscriptions on close. */

@@ -51,17 +51,17 @@ export function streamRunEvents(
     },
     { subscriber: true },
   );
-  let loaded = false;
   const ready = handle.loaded.then(
     () => {
       joinedAt = handle.events().length;
-      loaded = true;
     },
     (err: Error) => {
       failure ??= err instanceof ExecutionNotFoundError ? notFound(executionArn) : err;
     },
   );
 
+  /** Live events not yet taken (the replay present at joining does not count). */
+  const behind = (events: readonly HistoryEvent[]): number => events.length - Math.max(cursor, joinedAt);
   const finish = (): IteratorResult<HistoryEvent> => {
     done = true;
     handle.release();
@@ -70,9 +70,10 @@ export function streamRunEvents(
   };
   const iterator: ReadyStream<HistoryEvent> = {
     takeReady() {
-      if (!loaded || done) return undefined;
+      // Not loaded yet (joinedAt is set once it is), ended, nothing ready, or past the lag bound: next() says.
+      if (joinedAt === Infinity || done) return undefined;
       const events = handle.events();
-      if (cursor >= events.length || events.length - Math.max(cursor, joinedAt) > maxBuffered) return undefined;
+      if (cursor >= events.length || behind(events) > maxBuffered) return undefined;
       return events[cursor++];
     },
     async next() {
@@ -80,8 +81,7 @@ export function streamRunEvents(
       for (;;) {
         if (done) return { value: undefined, done: true };
         const events = handle.events();
-        const behind = events.length - Math.max(cursor, joinedAt);
-        if (behind > maxBuffered) {
+        if (behind(events) > maxBuffered) {
           const err = new CodedError(
             ErrorCode.SUBSCRIPTION_OVERFLOW,
             `subscriber fell more than ${maxBuffered} events behind; resubscribe with afterEventId: ${cursor}`,
