@@ -21,7 +21,8 @@ import { ConfigError } from './errors';
 import { RunWatcher } from './services/events/run-watcher';
 import { definitionFor, embeddedTaskArns, STATE_MACHINE_NAME, TASKS, type TaskName } from './services/pipeline/definition';
 import { createHandlers, type PipelineHandler } from './services/pipeline/handlers';
-import { isStateMachineArn, PipelineService } from './services/pipeline/pipeline.service';
+import { isStateMachineArn } from './services/pipeline/arn';
+import { PipelineService } from './services/pipeline/pipeline.service';
 import { resolveRepairActions } from './services/pipeline/repair';
 
 export interface Backends {

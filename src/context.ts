@@ -3,7 +3,7 @@ import type { Principal } from './http/access';
 import type { Logger } from './logger';
 import type { Services } from './services';
 import type { Execution } from './services/athena/athena.service';
-import type { PipelineRun } from './services/pipeline/pipeline.service';
+import type { PipelineRun } from './services/pipeline/run';
 
 /**
  * Per-request batching: every execution id a request asks for, wherever in the query, is fetched with as few

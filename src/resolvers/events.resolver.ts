@@ -1,7 +1,9 @@
 import { Arg, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
 import { CodedError, ErrorCode } from '../errors';
 import { PipelineRun as PipelineRunType, RunEvent as RunEventType } from '../schema/pipeline.type';
-import type { PipelineRun, PipelineService, RunEvent } from '../services/pipeline/pipeline.service';
+import type { RunEvent } from '../services/pipeline/history';
+import type { PipelineService } from '../services/pipeline/pipeline.service';
+import type { PipelineRun } from '../services/pipeline/run';
 import { GapReport, ReadySignal } from '../schema/gaps.type';
 import type { ReadySignal as ReadySignalRecord } from '../services/gaps/check-store';
 import type { GapCheck } from '../services/gaps/gaps.service';

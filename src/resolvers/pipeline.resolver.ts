@@ -10,7 +10,8 @@ import {
   StartRepairArgs,
   RunWindowArgs,
 } from '../schema/pipeline.type';
-import type { PipelineRun as Run, PipelineService, Page } from '../services/pipeline/pipeline.service';
+import type { PipelineService, Page } from '../services/pipeline/pipeline.service';
+import type { PipelineRun as Run } from '../services/pipeline/run';
 import { Uses } from './uses';
 
 function connection<T>(page: Page<T>) {

@@ -1,6 +1,6 @@
 import { GraphQLJSON, GraphQLJSONObject } from 'graphql-scalars';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { RunStatus as ServiceRunStatus } from '../services/pipeline/pipeline.service';
+import type { RunStatus as ServiceRunStatus } from '../services/pipeline/run';
 import type { PipelineMode as ServicePipelineMode } from '../services/pipeline/types';
 import { PageInfo } from './query-execution.type';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { SAMPLE_DEFECTS, SAMPLE_RANGE } from '../../src/embedded/athena/sample';
-import { runBaseName } from '../../src/services/pipeline/pipeline.service';
+import { runBaseName } from '../../src/services/pipeline/run-names';
 import { startTestApp, type TestApp } from '../support/app';
 import { STOCK_TICKS_YAML, ticksDatasetYaml } from '../support/config';
 

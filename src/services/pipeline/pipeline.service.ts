@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
@@ -6,8 +5,6 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
   type DescribeExecutionOutput,
-  type ExecutionStatus,
-  type HistoryEvent,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { badInput, CodedError, ErrorCode } from '../../errors';
@@ -15,44 +12,14 @@ import type { Logger } from '../../logger';
 import { TERMINAL_EVENT_TYPES, type RunWatcher } from '../events/run-watcher';
 import { streamRunEvents, type ReadyStream } from '../events/run-stream';
 import { checkWindow, type GapsService } from '../gaps/gaps.service';
-import { MAX_RANGES, MODES, type PipelineInput, type PipelineMode, type RangeSpec, type ReadySignal, type RepairResult } from './types';
-
-export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
-
-/** One pipeline run: a Step Functions execution of the gapwatch state machine, read back through client-sfn. */
-export interface PipelineRun {
-  /** The execution ARN. */
-  id: string;
-  name: string;
-  status: RunStatus;
-  startedAt: Date;
-  stoppedAt: Date | null;
-  error: string | null;
-  cause: string | null;
-  /** The execution input as JSON. */
-  input: unknown;
-  /** From the input; null when it is not the pipeline's shape (an execution started elsewhere). */
-  dataset: string | null;
-  mode: PipelineMode | null;
-  from: string | null;
-  to: string | null;
-  output: unknown;
-  /** The ranges Repair finished (from the output); empty before Repair ends or when it did not run. */
-  repairedRanges: RangeSpec[];
-  /** Initiate's ready signal, when the run got that far. */
-  ready: ReadySignal | null;
-}
-
-export interface RunEvent {
-  id: number;
-  previousId: number | null;
-  type: string;
-  /** The state the event belongs to (the state entered or exited, or the one whose Task or Map it reports). */
-  state: string | null;
-  at: Date;
-  /** The event's details object as Step Functions gives it (input and output are JSON text). */
-  detail: Record<string, unknown> | null;
-}
+import { executionArnOf, isExecutionArn } from './arn';
+import { decodeCursor, encodeCursor, isRunsCursor } from './cursor';
+import { RunEventCache } from './event-stream';
+import { lastStateEntered, STATUS_EVENTS, toRunEvent, type RunEvent } from './history';
+import { ReadySignals } from './ready-signals';
+import { toRun, type PipelineRun, type RunStatus } from './run';
+import { runBaseName, RunGenerations, slug } from './run-names';
+import { MAX_RANGES, type PipelineInput, type PipelineMode, type RangeSpec } from './types';
 
 export interface Page<T> {
   items: { node: T; cursor: string }[];
@@ -64,108 +31,6 @@ export const MAX_EVENTS_PAGE = 1000;
 /** ListExecutions pages scanned for one `runs` page with a dataset filter; the cursor resumes past them. */
 const MAX_SCAN_PAGES = 10;
 const LIST_PAGE = 100;
-
-/** AWS's rules for an execution ARN; anything else is refused before Step Functions is asked. */
-const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_.-]{1,80}:[^\s<>{}[\]?*"#%\\^|~`$&,;:/]{1,80}$/;
-const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_.-]{1,80}$/;
-
-export function isExecutionArn(id: string): boolean {
-  return id.length <= 2048 && EXECUTION_ARN.test(id);
-}
-
-export function isStateMachineArn(arn: string): boolean {
-  return STATE_MACHINE_ARN.test(arn);
-}
-
-const STATUSES: Readonly<Record<ExecutionStatus, RunStatus>> = {
-  RUNNING: 'RUNNING',
-  SUCCEEDED: 'SUCCEEDED',
-  FAILED: 'FAILED',
-  TIMED_OUT: 'TIMED_OUT',
-  ABORTED: 'ABORTED',
-  // A failed standard execution that may be redriven is still a failed run until it is.
-  PENDING_REDRIVE: 'FAILED',
-};
-
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
-}
-
-function asPipelineInput(value: unknown): PipelineInput | null {
-  if (typeof value !== 'object' || value === null) return null;
-  const v = value as Record<string, unknown>;
-  if (typeof v.dataset !== 'string' || typeof v.from !== 'string' || typeof v.to !== 'string') return null;
-  if (!(MODES as readonly unknown[]).includes(v.mode)) return null;
-  return v as unknown as PipelineInput;
-}
-
-function toRun(d: DescribeExecutionOutput): PipelineRun {
-  const output = parseJson(d.output);
-  const input = parseJson(d.input);
-  const pipelineInput = asPipelineInput(input);
-  const o = (typeof output === 'object' && output !== null ? output : {}) as { repaired?: RepairResult[]; ready?: ReadySignal };
-  return {
-    id: d.executionArn!,
-    name: d.name ?? d.executionArn!.split(':').at(-1)!,
-    status: STATUSES[d.status!] ?? 'FAILED',
-    startedAt: d.startDate!,
-    stoppedAt: d.stopDate ?? null,
-    error: d.error ?? null,
-    cause: d.cause ?? null,
-    input,
-    dataset: pipelineInput?.dataset ?? null,
-    mode: pipelineInput?.mode ?? null,
-    from: pipelineInput?.from ?? null,
-    to: pipelineInput?.to ?? null,
-    output,
-    repairedRanges: Array.isArray(o.repaired) ? o.repaired.map((r) => r.range).filter(Boolean) : [],
-    ready: o.ready && typeof o.ready.runId === 'string' ? o.ready : null,
-  };
-}
-
-/** Events' detail members are `<camelType>EventDetails`; whichever one an event carries is its detail. */
-function detailOf(e: HistoryEvent): Record<string, unknown> | null {
-  for (const [key, value] of Object.entries(e)) {
-    if (key.endsWith('EventDetails') && value && typeof value === 'object') return value as Record<string, unknown>;
-  }
-  return null;
-}
-
-/**
- * A history event as the API shows it. State and Map iteration events name their state; Task events belong
- * to the state of the event they follow (`stateOf` answers for earlier ids).
- */
-export function toRunEvent(e: HistoryEvent, stateOf: (id: number) => string | null): RunEvent {
-  const detail = detailOf(e);
-  const own = typeof detail?.name === 'string' ? detail.name : undefined;
-  return {
-    id: e.id!,
-    previousId: e.previousEventId || null,
-    type: e.type!,
-    state: own ?? (e.previousEventId ? stateOf(e.previousEventId) : null),
-    at: e.timestamp!,
-    detail,
-  };
-}
-
-/** The state an event of a contiguous history (ids 1..n at index id − 1) belongs to, following previousEventId. */
-function stateIn(events: readonly HistoryEvent[], id: number): string | null {
-  let e: HistoryEvent | undefined = events[id - 1];
-  for (let hops = 0; e && hops < 1000; hops++) {
-    const name = detailOf(e)?.name;
-    if (typeof name === 'string') return name;
-    e = e.previousEventId ? events[e.previousEventId - 1] : undefined;
-  }
-  return null;
-}
-
-/** Events whose appearance changes a run's status. */
-const STATUS_EVENTS: ReadonlySet<string> = new Set(['ExecutionStarted', ...TERMINAL_EVENT_TYPES]);
 
 function sfnName(err: unknown): string | undefined {
   return (err as { name?: string } | undefined)?.name;
@@ -179,26 +44,6 @@ function backendError(err: unknown, operation: string): Error {
   });
 }
 
-function encodeCursor(value: unknown): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-function decodeCursor<T>(cursor: string, argument: string, valid: (v: unknown) => v is T): T {
-  let value: unknown;
-  try {
-    value = cursor.length <= 4096 ? JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) : undefined;
-  } catch {
-    value = undefined;
-  }
-  if (!valid(value)) throw badInput(argument, 'not a cursor this API handed out');
-  return value;
-}
-
-/** A runs cursor: the ListExecutions token of the page the last item was on, and its index there. */
-type RunsCursor = { t: string | null; i: number };
-const isRunsCursor = (v: unknown): v is RunsCursor =>
-  typeof v === 'object' && v !== null && (typeof (v as RunsCursor).t === 'string' || (v as RunsCursor).t === null) && Number.isInteger((v as RunsCursor).i) && (v as RunsCursor).i >= 0;
-
 export interface StartRequest {
   dataset: string;
   from: number;
@@ -211,27 +56,16 @@ export interface StartRequest {
  * The pipeline as clients see it: runs started, listed, read and stopped through `@aws-sdk/client-sfn`
  * only, against the embedded Step Functions or real AWS alike. Knows nothing of GraphQL.
  *
- * Run names come from the run's input, so a repeated request (a double click) finds the run already going
- * instead of starting another: `<dataset>-<mode>-<input hash>-<generation>`, where the generation moves on
- * only once the run of that input has ended.
- *
- * Ready signals: Initiate's output is the signal (on AWS it runs in Lambda and cannot reach this process),
- * so this service records it with the gaps service whenever it sees a run succeed — when a client reads
- * the run, and from the run watcher for every run it started.
+ * Runs are named by their input (run-names.ts), so a repeated request finds the run already going. A
+ * succeeded run's ready signal is recorded (ready-signals.ts) whenever this service sees it succeed — when
+ * a client reads the run, and from the run watcher for every run it started.
  */
 export class PipelineService {
-  /** Base name → the highest generation known to exist, so a repeat needs no search. */
-  private readonly generations = new Map<string, number>();
+  private readonly generations = new RunGenerations();
   private closed = false;
-  /** Runs whose ready signal this instance has handled (bounded; past it, recordReady asks the gaps service). */
-  private readonly recorded = new Set<string>();
+  private readonly readySignals: ReadySignals;
   private readonly updateListeners = new Set<(run: PipelineRun) => void>();
-  /**
-   * Each watched history event's RunEvent, made once for all its subscribers: a RunEvent depends only on
-   * its event and the earlier ones of the same history, and one object per event lets the WebSocket layer
-   * execute a subscription's selection once per event for all of them (http/shared-execution.ts).
-   */
-  private readonly runEvents = new WeakMap<HistoryEvent, RunEvent>();
+  private readonly runEvents: RunEventCache | undefined;
 
   constructor(
     private readonly sfn: SFNClient,
@@ -240,6 +74,8 @@ export class PipelineService {
     private readonly watcher: RunWatcher | undefined,
     private readonly logger: Logger,
   ) {
+    this.readySignals = new ReadySignals(gaps, logger);
+    this.runEvents = watcher && new RunEventCache(watcher);
     // The polling instance alone sees this hook: each status change is read and announced once per fleet
     // (describe also records a succeeded run's ready signal).
     watcher?.onPolled((arn, events) => {
@@ -266,42 +102,8 @@ export class PipelineService {
   streamEvents(id: string, afterEventId = 0): ReadyStream<RunEvent> {
     if (!isExecutionArn(id)) throw badInput('runId', `expected an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>), got '${id.slice(0, 200)}'`);
     if (!Number.isSafeInteger(afterEventId) || afterEventId < 0) throw badInput('afterEventId', `expected an event id ≥ 0, got ${afterEventId}`);
-    if (!this.watcher) throw new CodedError(ErrorCode.FORBIDDEN, 'this gapwatch does not watch runs');
-    const watcher = this.watcher;
-    const made = this.runEvents;
-    const events = streamRunEvents(watcher, id, afterEventId);
-    let history: readonly HistoryEvent[] = [];
-    const runEvent = (e: HistoryEvent): RunEvent => {
-      // The events are the watch's shared list; the state lookup walks it without copying.
-      let event = made.get(e);
-      if (!event) {
-        history = watcher.history(id) ?? history;
-        event = toRunEvent(e, (prev) => stateIn(history, prev));
-        made.set(e, event);
-      }
-      return event;
-    };
-    const mapped: ReadyStream<RunEvent> = {
-      takeReady() {
-        const e = events.takeReady();
-        return e === undefined ? undefined : runEvent(e);
-      },
-      async next() {
-        const r = await events.next();
-        if (r.done) return { value: undefined, done: true };
-        return { value: runEvent(r.value), done: false };
-      },
-      return: async () => {
-        await events.return?.();
-        return { value: undefined, done: true };
-      },
-      throw: async (err) => {
-        await events.return?.();
-        throw err;
-      },
-      [Symbol.asyncIterator]: () => mapped,
-    };
-    return mapped;
+    if (!this.watcher || !this.runEvents) throw new CodedError(ErrorCode.FORBIDDEN, 'this gapwatch does not watch runs');
+    return this.runEvents.map(id, streamRunEvents(this.watcher, id, afterEventId));
   }
 
   /** Stops watching runs (the watcher itself is closed by whoever made it). */
@@ -342,8 +144,8 @@ export class PipelineService {
   async start(request: StartRequest): Promise<PipelineRun> {
     const input = this.validate(request);
     const text = JSON.stringify(input);
-    const base = this.baseName(input);
-    let generation = this.generations.get(base) ?? (await this.lastGeneration(base));
+    const base = runBaseName(input);
+    let generation = await this.generations.last(base, async (g) => (await this.describe(this.arnOf(`${base}-${g}`))) !== null);
     for (let attempt = 0; attempt < 8; attempt++) {
       if (generation > 0) {
         const current = await this.describe(this.arnOf(`${base}-${generation}`));
@@ -355,7 +157,7 @@ export class PipelineService {
       const name = `${base}-${generation + 1}`;
       try {
         const out = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: text }));
-        this.generations.set(base, generation + 1);
+        this.generations.started(base, generation + 1);
         this.logger.info({ executionArn: out.executionArn, dataset: input.dataset, mode: input.mode }, 'pipeline run started');
         this.watch(out.executionArn!);
         const run = await this.describe(out.executionArn!);
@@ -468,11 +270,7 @@ export class PipelineService {
   async currentState(id: string): Promise<string | null> {
     try {
       const page = await this.sfn.send(new GetExecutionHistoryCommand({ executionArn: id, maxResults: 100, reverseOrder: true, includeExecutionData: false }));
-      for (const e of page.events ?? []) {
-        const detail = detailOf(e);
-        if (e.type?.endsWith('StateEntered') && typeof detail?.name === 'string') return detail.name;
-      }
-      return null;
+      return lastStateEntered(page.events ?? []);
     } catch (err) {
       if (sfnName(err) === 'ExecutionDoesNotExist') return null;
       throw backendError(err, 'GetExecutionHistory');
@@ -489,7 +287,7 @@ export class PipelineService {
       throw backendError(err, 'DescribeExecution');
     }
     const run = toRun(out);
-    if (run.status === 'SUCCEEDED' && run.ready) await this.recordReady(run.ready);
+    if (run.status === 'SUCCEEDED' && run.ready) await this.readySignals.record(run.ready);
     return run;
   }
 
@@ -513,25 +311,6 @@ export class PipelineService {
     }
   }
 
-  /**
-   * Hands a succeeded run's ready signal to the gaps service, unless it already has this one or a newer one
-   * (so reading a run again, another instance, or a restart does not record it twice).
-   */
-  private async recordReady(ready: ReadySignal): Promise<void> {
-    if (this.recorded.has(ready.runId) || !this.gaps.dataset(ready.dataset)) return;
-    this.recorded.add(ready.runId);
-    if (this.recorded.size > 10_000) this.recorded.delete(this.recorded.values().next().value!);
-    try {
-      const last = await this.gaps.lastReadySignal(ready.dataset);
-      if (last && last.at.getTime() >= Date.parse(ready.at)) return;
-      await this.gaps.recordReadySignal({ dataset: ready.dataset, from: Date.parse(ready.from), to: Date.parse(ready.to), at: Date.parse(ready.at), source: { runId: ready.runId } });
-      this.logger.info({ dataset: ready.dataset, runId: ready.runId }, 'ready signal recorded from a pipeline run');
-    } catch (err) {
-      this.recorded.delete(ready.runId);
-      this.logger.error({ err, runId: ready.runId }, 'could not record a ready signal');
-    }
-  }
-
   /** Has the run watcher poll a run this instance started until it ends, so its ready signal is recorded unasked. */
   private watch(arn: string): void {
     // Closed: the service is shutting down, and a run read after the next start is recorded then.
@@ -552,40 +331,6 @@ export class PipelineService {
   }
 
   private arnOf(name: string): string {
-    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+    return executionArnOf(this.stateMachineArn, name);
   }
-
-  private baseName(input: PipelineInput): string {
-    return runBaseName(input);
-  }
-
-  /** The highest generation of a base name that exists (0: none), in O(log n) lookups. */
-  private async lastGeneration(base: string): Promise<number> {
-    const exists = async (g: number) => (await this.describe(this.arnOf(`${base}-${g}`))) !== null;
-    let hi = 1;
-    while (hi <= 1 << 20 && (await exists(hi))) hi *= 2;
-    let lo = hi === 1 ? 0 : hi / 2;
-    // Invariant: lo exists (or is 0), hi does not.
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (await exists(mid)) lo = mid;
-      else hi = mid;
-    }
-    this.generations.set(base, lo);
-    return lo;
-  }
-}
-
-/**
- * `<dataset>-<mode>-<hash of the input>`: AWS's name characters, at most 80 with `-<generation>`. The input is
- * hashed as gapwatch sends it (validated, instants in ISO UTC), so the same request always has the same name.
- */
-export function runBaseName(input: PipelineInput): string {
-  const hash = createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 16);
-  return `${slug(input.dataset)}-${input.mode.toLowerCase()}-${hash}`;
-}
-
-/** A dataset name in AWS's execution-name characters, at most 40 of them. */
-function slug(dataset: string): string {
-  return dataset.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 40);
 }
