@@ -187,6 +187,7 @@ export class EmbeddedStepFunctions {
    * FAILED, saying so and naming the last event recorded before the stop.
    */
   private closeInterrupted(rec: ExecutionRecord, now: number): void {
+    this.store.cutTornTail(rec.seq);
     const events = this.store.readEvents(rec.seq);
     const last = events[events.length - 1];
     const terminal = last && /^Execution(Succeeded|Failed|Aborted|TimedOut)$/.test(last.type) ? last : undefined;

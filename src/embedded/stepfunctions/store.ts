@@ -10,7 +10,7 @@
  * A crash can tear at most the last history line (appends are single writes); a torn or otherwise damaged
  * file is skipped with a log line naming it, never a failed start.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 
@@ -87,6 +87,21 @@ export class SfnStore {
   /** One line per event: a single append, so a kill -9 leaves whole lines plus at most one torn last line. */
   appendEvent(seq: number, event: HistoryEvent): void {
     appendFileSync(join(this.execDir, `${seq}.events`), JSON.stringify(event) + '\n');
+  }
+
+  /**
+   * A history whose last line has no newline was torn by a crash mid-append. The file is cut back to its
+   * last complete line, so the next event appended (the closing one a restart records) is a line of its
+   * own rather than glued to the fragment, where it could never be read.
+   */
+  cutTornTail(seq: number): void {
+    const file = join(this.execDir, `${seq}.events`);
+    if (!existsSync(file)) return;
+    const data = readFileSync(file);
+    if (data.length === 0 || data[data.length - 1] === 0x0a) return;
+    const keep = data.lastIndexOf(0x0a) + 1;
+    truncateSync(file, keep);
+    this.logger?.warn({ file, bytes: data.length - keep }, 'embedded Step Functions: cut a torn last history line');
   }
 
   /** The stored history; damaged lines (a torn last line after a crash) are skipped and logged. */

@@ -3,7 +3,7 @@
  * executions as aborted; after a kill -9 the next start closes the cut-off execution FAILED, saying so;
  * damaged files are skipped with a log line, never a failed start.
  */
-import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -107,6 +107,37 @@ describe('embedded Step Functions persistence', () => {
       }
     } finally {
       dir.remove();
+    }
+  });
+
+  it('a torn last history line of a running execution is cut on load, so its closing ExecutionFailed is a line of its own', async () => {
+    const live = await startSfn();
+    const copy = tempDir('gapwatch-sfn-');
+    try {
+      const arn = (await live.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: 'torn', input: '{"mode":"slow"}' }))).executionArn!;
+      const before = await waitForEvent(live.client, arn, 'TaskStarted');
+      // The data dir as a crash leaves it: the record RUNNING, the history cut in the middle of a line.
+      cpSync(path.join(live.dataDir, 'stepfunctions'), path.join(copy.path, 'stepfunctions'), { recursive: true });
+      const dir = path.join(copy.path, 'stepfunctions', 'executions');
+      const file = path.join(dir, readdirSync(dir).find((f) => f.endsWith('.events'))!);
+      appendFileSync(file, '{"id":7,"previousEventId":6,"timestamp":17');
+      const next = await startSfn(copy.path);
+      try {
+        const d = await next.client.send(new DescribeExecutionCommand({ executionArn: arn }));
+        expect(d).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+        const events = await fullHistory(next.client, arn);
+        expect(events.slice(0, before.length)).toStrictEqual(before);
+        expect(events.slice(before.length)).toMatchObject([{ id: before.length + 1, type: 'ExecutionFailed' }]);
+        // Every line of the file parses: the fragment is gone, not glued to the closing event.
+        const lines = readFileSync(file, 'utf8').split('\n');
+        expect(lines.pop()).toBe('');
+        expect(lines.map((l) => (JSON.parse(l) as { type: string }).type).at(-1)).toBe('ExecutionFailed');
+      } finally {
+        await next.close();
+      }
+    } finally {
+      await live.stop();
+      copy.remove();
     }
   });
 
