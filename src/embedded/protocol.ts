@@ -107,8 +107,14 @@ export function optionalBoolean(input: Record<string, unknown>, key: string, err
   return v;
 }
 
+/** How much of a refused value an error quotes: enough to recognise it, never the whole of a large input. */
+export const QUOTED_PREFIX = 100;
+
+/** At most QUOTED_PREFIX characters of `text`, with an ellipsis when cut. */
+export const quoted = (text: string): string => (text.length > QUOTED_PREFIX ? `${text.slice(0, QUOTED_PREFIX)}…` : text);
+
 export function invalidValue(key: string, value: unknown, constraint: string, err: ValidationErrorFactory = athenaInvalid): AwsServiceError {
-  const shown = typeof value === 'string' ? value : JSON.stringify(value);
+  const shown = quoted(typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value)));
   return err(`1 validation error detected: Value '${shown}' at '${lowerFirst(key)}' failed to satisfy constraint: ${constraint}`);
 }
 

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { athenaHandler } from './athena/handler';
 import { AthenaEngine, type EngineLimits } from './athena/engine';
 import { mulberry32 } from '../services/random';
-import { AwsServiceError, ServiceRegistry, type ServiceRoute } from './protocol';
+import { AwsServiceError, quoted, ServiceRegistry, type ServiceRoute } from './protocol';
 import { checkTableLocations, type EmbeddedTable } from './tables';
 import { stepFunctionsRoute, type StepFunctionsOptions } from './stepfunctions';
 
@@ -98,6 +98,20 @@ function readBody(req: IncomingMessage): Promise<string> {
  */
 const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
 
+/**
+ * The AWS JSON protocols' content types (1.0 and 1.1 differ only in the error body). A browser page can POST
+ * `text/plain`, form or multipart bodies cross-origin without a preflight; only `X-Amz-Target` forces one
+ * today, so the content type is checked too rather than leaning on that alone.
+ */
+const AWS_JSON = /^application\/x-amz-json-1\.[01]\s*(?:;.*)?$/i;
+
+/**
+ * Headers only a browser sends with a POST (the SDKs and the AWS CLI send neither; Node's own fetch sends
+ * `Sec-Fetch-Mode` but not these). The endpoint serves no page, so every request a browser makes to it
+ * comes from some other site's page.
+ */
+const fromBrowser = (req: IncomingMessage): boolean => req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined;
+
 function send(res: ServerResponse, status: number, requestId: string, body: unknown, errorType?: string, contentType = JSON_11): void {
   const text = JSON.stringify(body);
   const headers: Record<string, string | number> = {
@@ -145,15 +159,26 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
       if (!LOOPBACK_HOST.test(hostHeader)) {
         throw new AwsServiceError(
           'AccessDeniedException',
-          `Host '${hostHeader.slice(0, 100)}' is not a loopback name; the embedded endpoint answers only 127.0.0.1, localhost and [::1]`,
+          `Host '${quoted(hostHeader)}' is not a loopback name; the embedded endpoint answers only 127.0.0.1, localhost and [::1]`,
           403,
         );
       }
+      if (fromBrowser(req)) {
+        throw new AwsServiceError('AccessDeniedException', 'Requests from a browser are refused: the embedded endpoint serves AWS SDKs and the AWS CLI only', 403);
+      }
       if (req.method !== 'POST') throw new AwsServiceError('UnknownOperationException', `${req.method} is not supported; AWS JSON services take POST /`, 404);
+      const type = req.headers['content-type'] ?? '';
+      if (!AWS_JSON.test(type)) {
+        throw new AwsServiceError(
+          'UnsupportedMediaTypeException',
+          `Content-Type '${quoted(type)}' is not supported; AWS JSON services take application/x-amz-json-1.0 or 1.1`,
+          415,
+        );
+      }
       const body = await readBody(req);
       const target = String(req.headers['x-amz-target'] ?? '');
       const routed = registry.resolve(target);
-      if (!routed) throw new AwsServiceError('UnknownOperationException', `No embedded service handles X-Amz-Target '${target.slice(0, 200)}'`);
+      if (!routed) throw new AwsServiceError('UnknownOperationException', `No embedded service handles X-Amz-Target '${quoted(target)}'`);
       // A Map: an operation named `__proto__` must count like any other, not reach the prototype.
       counts.set(routed.operation, (counts.get(routed.operation) ?? 0) + 1);
       contentType = routed.route.contentType;

@@ -20,6 +20,7 @@ import { ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions } 
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { compileDefinition, describeResource, mapLength, type CompiledMachine, type IndexedState } from './definition';
+import { quoted } from '../protocol';
 import { checkName, executionArn, machineArn, SfnError, type Partition } from './names';
 import { SfnStore, type ExecutionRecord, type ExecutionStatus, type HistoryEvent, type MachineRecord } from './store';
 
@@ -292,7 +293,7 @@ export class EmbeddedStepFunctions {
     try {
       parsed = JSON.parse(input);
     } catch (err) {
-      throw new SfnError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${(err as Error).message}'`);
+      throw new SfnError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${quoted((err as Error).message)}'`);
     }
     const rec: ExecutionRecord = { seq: this.nextSeq++, arn, name, machineArn: machine.arn, status: 'RUNNING', input, startDate: Date.now() };
     const run: Run = {

@@ -2,7 +2,7 @@
  * Step Functions' wire rules that are not about executions themselves: its error body, names, ARNs and
  * page tokens. Messages follow the wording AWS sends, so a user who sees one can search for it.
  */
-import { AwsServiceError, type ValidationErrorFactory } from '../protocol';
+import { AwsServiceError, quoted, type ValidationErrorFactory } from '../protocol';
 
 export const JSON_10 = 'application/x-amz-json-1.0';
 
@@ -25,7 +25,7 @@ export const MAX_NAME = 80;
 
 export function checkName(name: string): string {
   if (name.length < 1 || name.length > MAX_NAME || FORBIDDEN.test(name)) {
-    throw new SfnError('InvalidName', `Invalid Name: '${name.length > 100 ? `${name.slice(0, 100)}…` : name}'`);
+    throw new SfnError('InvalidName', `Invalid Name: '${quoted(name)}'`);
   }
   return name;
 }
@@ -64,5 +64,5 @@ export function decodeToken(token: string, scope: string): number {
   } catch {
     // any undecodable token is simply invalid
   }
-  throw new SfnError('InvalidToken', `Invalid Token: '${token.length > 100 ? `${token.slice(0, 100)}…` : token}'`);
+  throw new SfnError('InvalidToken', `Invalid Token: '${quoted(token)}'`);
 }
