@@ -54,7 +54,7 @@ export async function startRedis(): Promise<RedisServer> {
     start,
     async stop(hard = false) {
       const p = proc;
-      if (!p || p.exitCode !== null) return;
+      if (!p || p.exitCode !== null || p.signalCode !== null) return;
       p.kill(hard ? 'SIGKILL' : 'SIGTERM');
       await once(p, 'exit');
     },

@@ -16,3 +16,10 @@ export const Topic = {
    */
   RUN_INTEREST: 'RUN_INTEREST',
 } as const;
+
+/**
+ * Topics whose messages, published while Redis is down, are sent to the rest of the fleet once it is back
+ * (bounded): what they say is not to be found again elsewhere. Run events and interest are not kept: a
+ * run's watcher fills a hole from the execution history, and interest is repeated anyway.
+ */
+export const CATCH_UP_TOPICS: ReadonlySet<string> = new Set([Topic.CHECK_COMPLETED, Topic.DATASET_READY, Topic.RUN_UPDATED]);

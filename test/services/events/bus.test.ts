@@ -128,6 +128,36 @@ describe('event bus over a real redis-server', () => {
     }
   });
 
+  it('Redis down: what an instance publishes still reaches its own subscribers, once, and the others once Redis is back', async () => {
+    const onA = a.pubSub.subscribe('CHECK_COMPLETED') as AsyncIterator<unknown>;
+    const onB = b.pubSub.subscribe('CHECK_COMPLETED') as AsyncIterator<unknown>;
+    try {
+      // Both subscriptions reach Redis before it goes: a probe published on A arrives on B.
+      const probe = nextOf(onB);
+      const timer = setInterval(() => a.pubSub.publish('CHECK_COMPLETED', { probe: true } as never), 50);
+      await probe.finally(() => clearInterval(timer));
+      await redis.stop(true);
+      a.pubSub.publish('CHECK_COMPLETED', { id: 'during' } as never);
+      // The probes A published reach A's own subscriber once each (not a second time through Redis),
+      // then the event published while Redis was down.
+      let got: unknown;
+      do got = await nextOf(onA);
+      while ((got as { probe?: boolean }).probe);
+      expect(got).toEqual({ id: 'during' });
+      await redis.start();
+      let late: unknown;
+      do late = await nextOf(onB, 15_000);
+      while ((late as { probe?: boolean }).probe);
+      expect(late).toEqual({ id: 'during' });
+      a.pubSub.publish('CHECK_COMPLETED', { id: 'after' } as never);
+      expect(await nextOf(onA)).toEqual({ id: 'after' });
+      expect(await nextOf(onB)).toEqual({ id: 'after' });
+    } finally {
+      await onA.return?.();
+      await onB.return?.();
+    }
+  });
+
   it('keeps a subscription made while its connection is still being set up (it was lost, and its topic went deaf)', async () => {
     // ioredis 5 writes a SUBSCRIBE at once even mid-handshake; its ready check (INFO) then went out after
     // it, was refused in subscriber mode, and the reconnect that followed did not resubscribe.
