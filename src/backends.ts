@@ -1,5 +1,6 @@
 import { AthenaClient, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
 import type { Settings } from './config';
+import { embeddedKeyPair } from './embedded/credentials';
 import type { EmbeddedEndpoint } from './embedded/server';
 import { startEmbeddedWorker } from './embedded/worker-host';
 import type { Metrics } from './http/metrics';
@@ -89,6 +90,8 @@ export async function connectBackends(
   const taskArns = embeddedTaskArns(region);
   let embedded: EmbeddedEndpoint | undefined;
   let athenaClient: AthenaClient;
+  // The embedded endpoint's key pair, which the service's own clients sign with (embedded/credentials.ts).
+  const keyPair = env.backend === 'embedded' ? embeddedKeyPair(env.dataDir) : undefined;
   if (env.backend === 'embedded') {
     // On its own thread, so GraphQL never waits on the endpoint's work (embedded/worker-host.ts).
     embedded = await startEmbeddedWorker({
@@ -97,6 +100,9 @@ export async function connectBackends(
       dataDir: env.dataDir,
       tables: settings.embeddedTables,
       logger: logger.child({ component: 'embedded' }),
+      // With API keys, whoever calls the endpoint must sign with the pair: another process on the machine
+      // must not start, stop or forge pipeline runs past the keys. Without, loopback development as ever.
+      ...(env.access.keys.length > 0 ? { auth: { region, keys: [keyPair!] } } : {}),
       ...(servePipeline
         ? {
             stepFunctions: {
@@ -121,8 +127,7 @@ export async function connectBackends(
       ...protocol,
       endpoint: embedded.url,
       region,
-      // The embedded endpoint accepts any signature; these only let the SDK sign as it always does.
-      credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' },
+      credentials: keyPair!,
     });
   } else {
     athenaClient = new AthenaClient({ ...ATHENA_CLIENT, ...protocol });
@@ -160,7 +165,7 @@ export async function connectBackends(
   let pipeline: PipelineService | undefined;
   if (servePipeline) {
     sfnClient = embedded
-      ? new SFNClient({ ...SFN_CLIENT, endpoint: embedded.url, region, credentials: { accessKeyId: 'embedded', secretAccessKey: 'embedded' } })
+      ? new SFNClient({ ...SFN_CLIENT, endpoint: embedded.url, region, credentials: keyPair! })
       : new SFNClient(SFN_CLIENT);
     options.metrics?.instrument(sfnClient, 'stepfunctions');
     // Polls the runs this instance starts, so a run's ready signal is recorded without anyone asking.

@@ -4,8 +4,9 @@ import { INSTANT_FORMS, parseInstant as parseInstantText } from '../services/tim
 import { CliError, messageOf } from './errors';
 
 export const USAGE = `Usage: gapwatch check --dataset NAME [window] [options]
+       gapwatch credentials [--json]
 
-Checks one window of a dataset for gaps and exits 0 (OK), 1 (gaps found) or 2 (error).
+check: checks one window of a dataset for gaps and exits 0 (OK), 1 (gaps found) or 2 (error).
 
 Window (default: the dataset's checkWindow, ending at the last settled bucket boundary):
   --from ISO --to ISO   judge [from, to), e.g. --from 2024-03-04T00:00:00Z --to 2024-03-05T00:00:00Z
@@ -21,6 +22,10 @@ Options:
 
 Environment (in-process only): GAPWATCH_CONFIG, GAPWATCH_BACKEND, GAPWATCH_DATA_DIR,
 GAPWATCH_LOG_LEVEL (default warn; logs go to stderr), GAPWATCH_EMBEDDED_PORT (default 0).
+
+credentials: prints the embedded AWS endpoint's key pair (kept in GAPWATCH_DATA_DIR, made there if
+missing) as shell exports for the AWS CLI, which needs it when gapwatch has API keys:
+  eval "$(gapwatch credentials)"; aws stepfunctions list-state-machines --endpoint-url http://127.0.0.1:4566
 `;
 
 /** Which window to judge; `last` and `default` are resolved against the dataset and the clock later. */
@@ -38,7 +43,10 @@ export interface CheckArgs {
   readonly json: boolean;
 }
 
-export type Command = { readonly command: 'help' } | { readonly command: 'check'; readonly args: CheckArgs };
+export type Command =
+  | { readonly command: 'help' }
+  | { readonly command: 'check'; readonly args: CheckArgs }
+  | { readonly command: 'credentials'; readonly json: boolean };
 
 const OPTIONS = {
   dataset: { type: 'string' },
@@ -115,8 +123,13 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values.help) return { command: 'help' };
   const [command, ...rest] = positionals;
   if (command === undefined) throw new CliError('missing command: expected `gapwatch check --dataset NAME`', true);
-  if (command !== 'check') throw new CliError(`unknown command '${command}': the only command is check`, true);
+  if (command !== 'check' && command !== 'credentials') throw new CliError(`unknown command '${command}': expected check or credentials`, true);
   if (rest.length > 0) throw new CliError(`unexpected argument '${rest[0]}'`, true);
+  if (command === 'credentials') {
+    const other = Object.keys(values).find((k) => k !== 'json');
+    if (other !== undefined) throw new CliError(`credentials takes no --${other}: only --json`, true);
+    return { command: 'credentials', json: values.json === true };
+  }
   if (values.dataset === undefined || values.dataset.trim() === '') throw new CliError('missing --dataset NAME: which dataset to check', true);
   return {
     command: 'check',

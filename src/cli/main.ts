@@ -35,6 +35,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
       io.stdout.write(USAGE);
       return ExitCode.OK;
     }
+    if (command.command === 'credentials') {
+      const { credentials } = await import('./credentials.js');
+      io.stdout.write(credentials(io.env, command.json));
+      return ExitCode.OK;
+    }
     const report = await check(command.args, io);
     io.stdout.write(command.args.json ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report));
     return report.status === 'OK' ? ExitCode.OK : ExitCode.GAPS;

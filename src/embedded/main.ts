@@ -9,6 +9,7 @@
 import { loadEnvConfig, loadSettings, type Env } from '../config';
 import { ConfigError } from '../errors';
 import { createLogger, type Logger } from '../logger';
+import { embeddedKeyPair } from './credentials';
 import { DataDirInUseError, startEmbedded, type EmbeddedEndpoint } from './server';
 
 export interface StartedEmbedded {
@@ -16,14 +17,18 @@ export interface StartedEmbedded {
   logger: Logger;
 }
 
-/** The usage text printed once the endpoint listens. */
-export function helpText(url: string, dataDir: string): string {
+/** The usage text printed once the endpoint listens; `signed`: requests must carry the data dir's key pair. */
+export function helpText(url: string, dataDir: string, signed = false): string {
   return [
     '',
     `Embedded Athena endpoint: ${url}   (data in ${dataDir})`,
-    `Use it with the AWS CLI (any credentials and region are accepted):`,
-    '',
-    `  export AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1`,
+    ...(signed
+      ? [
+          `Requests must be signed with this data dir's key pair (GAPWATCH_API_KEYS is set). Use it with the AWS CLI:`,
+          '',
+          `  eval "$(GAPWATCH_DATA_DIR=${dataDir} npx gapwatch credentials)"`,
+        ]
+      : [`Use it with the AWS CLI (any credentials and region are accepted):`, '', `  export AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1`]),
     `  aws athena start-query-execution --endpoint-url ${url} \\`,
     `      --query-string "SELECT symbol, count(*) FROM market.ticks GROUP BY 1"`,
     `  aws athena get-query-execution --endpoint-url ${url} --query-execution-id <id>`,
@@ -44,14 +49,18 @@ export async function startEmbeddedFromEnv(env: Env, out: { write(text: string):
   const config = loadEnvConfig(env);
   const settings = loadSettings(config);
   const logger = createLogger(config.logLevel).child({ component: 'embedded' });
+  const region = env.AWS_REGION || 'us-east-1';
+  // As the app's endpoint: with API keys configured, only the data dir's key pair may call it.
+  const signed = config.access.keys.length > 0;
   const endpoint = await startEmbedded({
     port: config.embeddedPort,
     dataDir: config.dataDir,
     tables: settings.embeddedTables,
     logger,
-    stepFunctions: { dataDir: config.dataDir },
+    stepFunctions: { dataDir: config.dataDir, region },
+    ...(signed ? { auth: { region, keys: [embeddedKeyPair(config.dataDir)] } } : {}),
   });
-  out.write(helpText(endpoint.url, config.dataDir));
+  out.write(helpText(endpoint.url, config.dataDir, signed));
   return { endpoint, logger };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The AWS JSON 1.1 protocol as the embedded services speak it: `POST /` with
  * `X-Amz-Target: <Service>.<Operation>`, a JSON body, and JSON errors the SDKs parse by `__type`.
- * SigV4 signatures are accepted unchecked: the listener is loopback only and has no accounts.
+ * SigV4 signatures are verified when the endpoint has keys (server.ts, sigv4.ts), else accepted unchecked.
  */
 
 /** An error answered to the client as AWS does: HTTP status, `__type`, message and extra members. */
@@ -28,6 +28,8 @@ export type ServiceHandler = (operation: string, input: Record<string, unknown>)
 export interface ServiceRoute {
   /** e.g. `AmazonAthena.` or `AWSStepFunctions.` (with the dot). */
   prefix: string;
+  /** The service's SigV4 signing name, the credential scope's service: `athena`, `states`. */
+  signingName: string;
   handler: ServiceHandler;
   /** Called once when the endpoint closes (stop engines, release files). */
   close?: () => Promise<void>;

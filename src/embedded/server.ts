@@ -13,6 +13,7 @@ import { athenaHandler } from './athena/handler';
 import { AthenaEngine, type EngineLimits } from './athena/engine';
 import { mulberry32 } from '../services/random';
 import { AwsServiceError, quoted, ServiceRegistry, type ServiceRoute } from './protocol';
+import { sha256Hex, sigV4Verifier, type KeyPair, type SigV4Failure, type SigV4Verifier } from './sigv4';
 import { checkTableLocations, type EmbeddedTable } from './tables';
 import { stepFunctionsRoute, type StepFunctionsOptions } from './stepfunctions';
 
@@ -35,6 +36,34 @@ export interface EmbeddedOptions {
   services?: ServiceRoute[];
   /** When given, Step Functions is served too (`AWSStepFunctions.`), running these Task handlers in-process. */
   stepFunctions?: StepFunctionsOptions;
+  /**
+   * When given, every request must be signed (SigV4, sigv4.ts) by one of these keys, scoped to `region` and
+   * the route's service; gapwatch sets it when it has API keys (credentials.ts). Without it any credentials
+   * are accepted, as loopback development expects.
+   */
+  auth?: EndpointAuth;
+}
+
+export interface EndpointAuth {
+  region: string;
+  keys: KeyPair[];
+}
+
+/**
+ * A refused signature as the AWS JSON protocols answer it: every such refusal is HTTP 400, typed as
+ * Step Functions, Athena (and DynamoDB, Kinesis…) type them.
+ */
+export function jsonAuthError(failure: SigV4Failure): AwsServiceError {
+  switch (failure.kind) {
+    case 'missing':
+      return new AwsServiceError('MissingAuthenticationTokenException', failure.message);
+    case 'incomplete':
+      return new AwsServiceError('IncompleteSignatureException', failure.message);
+    case 'unknownKey':
+      return new AwsServiceError('UnrecognizedClientException', failure.message);
+    default:
+      return new AwsServiceError('InvalidSignatureException', failure.message);
+  }
 }
 
 /**
@@ -73,7 +102,7 @@ export interface EmbeddedEndpoint {
 const JSON_11 = 'application/x-amz-json-1.1';
 const MAX_BODY = 16 * 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     let size = 0;
@@ -86,7 +115,7 @@ function readBody(req: IncomingMessage): Promise<string> {
       }
       parts.push(b);
     });
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(parts)));
     req.on('error', reject);
   });
 }
@@ -137,7 +166,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
     throw err instanceof Error && /Could not set lock on file/.test(err.message) ? new DataDirInUseError(opts.dataDir) : err;
   });
   const registry = new ServiceRegistry();
-  registry.register({ prefix: 'AmazonAthena.', handler: athenaHandler(engine), close: () => engine.close() });
+  registry.register({ prefix: 'AmazonAthena.', signingName: 'athena', handler: athenaHandler(engine), close: () => engine.close() });
   if (opts.stepFunctions) {
     try {
       registry.register(stepFunctionsRoute({ logger, ...opts.stepFunctions }));
@@ -147,6 +176,15 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
     }
   }
   for (const s of opts.services ?? []) registry.register(s);
+
+  // One verifier per signing name: each route's requests must be scoped to its own service.
+  const auth = opts.auth;
+  const verifiers = new Map<string, SigV4Verifier>();
+  const verifierFor = (service: string): SigV4Verifier => {
+    let v = verifiers.get(service);
+    if (!v) verifiers.set(service, (v = sigV4Verifier({ region: auth!.region, service, keys: auth!.keys })));
+    return v;
+  };
 
   const counts = new Map<string, number>();
   let faults: (FaultSpec & { next: () => number }) | null = null;
@@ -175,13 +213,18 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
           415,
         );
       }
-      const body = await readBody(req);
+      const bytes = await readBody(req);
       const target = String(req.headers['x-amz-target'] ?? '');
       const routed = registry.resolve(target);
       if (!routed) throw new AwsServiceError('UnknownOperationException', `No embedded service handles X-Amz-Target '${quoted(target)}'`);
+      contentType = routed.route.contentType;
+      if (auth) {
+        const verified = verifierFor(routed.route.signingName).verify({ method: req.method, url: req.url ?? '/', rawHeaders: req.rawHeaders, payloadHash: sha256Hex(bytes) });
+        if (!verified.ok) throw jsonAuthError(verified.failure);
+      }
+      const body = bytes.toString('utf8');
       // A Map: an operation named `__proto__` must count like any other, not reach the prototype.
       counts.set(routed.operation, (counts.get(routed.operation) ?? 0) + 1);
-      contentType = routed.route.contentType;
       if (faults && (!faults.operations || faults.operations.includes(routed.operation)) && faults.next() < faults.rate) {
         const code = faults.code ?? 'ThrottlingException';
         throw new AwsServiceError(code, 'Rate exceeded', 400, code === 'TooManyRequestsException' ? { Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' } : {});

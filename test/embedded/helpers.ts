@@ -110,13 +110,18 @@ const execFileAsync = promisify(execFile);
  * Runs `aws <args> --endpoint-url <url> --output json` as a user following the docs would: dummy
  * credentials, no config files, no pager; returns the parsed JSON it prints.
  */
-export async function awsCli<T = unknown>(url: string, home: string, ...args: string[]): Promise<T> {
+export function awsCli<T = unknown>(url: string, home: string, ...args: string[]): Promise<T> {
+  return awsCliAs<T>({ accessKeyId: 'x', secretAccessKey: 'x' }, url, home, ...args);
+}
+
+/** `awsCli` with these credentials (an endpoint that verifies signatures wants its own key pair). */
+export async function awsCliAs<T = unknown>(key: { accessKeyId: string; secretAccessKey: string }, url: string, home: string, ...args: string[]): Promise<T> {
   const { stdout } = await execFileAsync(AWS_CLI, [...args, '--endpoint-url', url, '--output', 'json'], {
     env: {
       PATH: process.env.PATH,
       HOME: home,
-      AWS_ACCESS_KEY_ID: 'x',
-      AWS_SECRET_ACCESS_KEY: 'x',
+      AWS_ACCESS_KEY_ID: key.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
       AWS_REGION: 'us-east-1',
       AWS_PAGER: '',
       AWS_CONFIG_FILE: '/dev/null',

@@ -13,6 +13,7 @@ export function stepFunctionsRoute(opts: StepFunctionsOptions): ServiceRoute {
   const sfn = EmbeddedStepFunctions.open(opts);
   return {
     prefix: 'AWSStepFunctions.',
+    signingName: 'states',
     contentType: JSON_10,
     handler: stepFunctionsHandler(sfn),
     drain: () => sfn.drain(),
