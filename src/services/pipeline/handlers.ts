@@ -7,6 +7,8 @@
  */
 import { CodedError, ErrorCode } from '../../errors';
 import type { Clock } from '../clock/clock';
+import { windowProblem } from '../gaps/compute';
+import type { Dataset } from '../gaps/dataset';
 import type { GapCheck, GapsService } from '../gaps/gaps.service';
 import { MAX_RESULT_BYTES, RepairError, type RepairAction } from './repair';
 import type { TaskName } from './definition';
@@ -119,12 +121,22 @@ export function createHandlers(deps: HandlerDeps): Record<TaskName, PipelineHand
     }
   };
 
-  const requireDataset = (name: string): void => {
+  const requireDataset = (name: string): Dataset => {
     try {
-      gaps.require(name);
+      return gaps.require(name);
     } catch (err) {
       throw taskErrorOf(err);
     }
+  };
+
+  /**
+   * The dataset's window rules (instants in range, at most maxWindow), for every window a handler acts on:
+   * whoever calls it (a state machine that is not the pipeline's, a direct Lambda invoke), a repair never
+   * writes more than a check may judge.
+   */
+  const requireWindow = (dataset: Dataset, from: number, to: number, where: string): void => {
+    const problem = windowProblem(dataset, from, to);
+    if (problem) fail(`${where}: ${problem}`);
   };
 
   return {
@@ -148,7 +160,7 @@ export function createHandlers(deps: HandlerDeps): Record<TaskName, PipelineHand
       const input = object(raw, 'input');
       const dataset = text(input, 'dataset');
       const range = parseRange(input.range, 'input.range');
-      requireDataset(dataset);
+      requireWindow(requireDataset(dataset), Date.parse(range.start), Date.parse(range.end), 'input.range');
       const action = repairs.get(dataset);
       if (!action) throw new TaskError('RepairNotConfigured', `dataset '${dataset}' has no repair action (set repair: in its config entry)`);
       signal.throwIfAborted();
@@ -173,12 +185,18 @@ export function createHandlers(deps: HandlerDeps): Record<TaskName, PipelineHand
       const dataset = text(input, 'dataset');
       const from = instant(input, 'from');
       const to = instant(input, 'to');
+      const ds = requireDataset(dataset);
+      requireWindow(ds, from, to, 'input');
       // Exactly what was repaired when there was a repair; else the ranges given; else the whole window.
+      const where = Array.isArray(input.repaired) ? 'input.repaired' : 'input.ranges';
       const windows: RangeSpec[] = Array.isArray(input.repaired)
-        ? ranges(input.repaired.map((r: unknown) => object(r, 'input.repaired[]').range), 'input.repaired')
+        ? ranges(input.repaired.map((r: unknown) => object(r, 'input.repaired[]').range), where)
         : input.ranges !== undefined
-          ? ranges(input.ranges, 'input.ranges')
+          ? ranges(input.ranges, where)
           : [];
+      windows.forEach((w, i) => {
+        if (Date.parse(w.start) < from || Date.parse(w.end) > to) fail(`${where}[${i}]: [${w.start}, ${w.end}) is not inside the window [${new Date(from).toISOString()}, ${new Date(to).toISOString()})`);
+      });
       const remaining: RangeSpec[] = [];
       if (windows.length === 0) {
         signal.throwIfAborted();
@@ -210,13 +228,17 @@ export function createHandlers(deps: HandlerDeps): Record<TaskName, PipelineHand
       const input = object(raw, 'input');
       signal.throwIfAborted();
       const dataset = text(input, 'dataset');
-      requireDataset(dataset);
+      const from = instant(input, 'from');
+      const to = instant(input, 'to');
+      requireWindow(requireDataset(dataset), from, to, 'input');
       const runId = typeof input.runId === 'string' && input.runId !== '' ? input.runId : executionArn;
       if (!runId) fail('input.runId: expected the execution ARN ($$.Execution.Id)');
+      // Where the caller knows the execution (the embedded engine always does), the signal names that one.
+      if (executionArn !== undefined && runId !== executionArn) fail(`input.runId: expected this execution's ARN ${executionArn}, got '${runId.slice(0, 200)}'`);
       return {
         dataset,
-        from: new Date(instant(input, 'from')).toISOString(),
-        to: new Date(instant(input, 'to')).toISOString(),
+        from: new Date(from).toISOString(),
+        to: new Date(to).toISOString(),
         runId,
         at: new Date(clock.now()).toISOString(),
       };

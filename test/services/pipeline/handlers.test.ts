@@ -121,8 +121,14 @@ describe('pipeline handlers against the embedded Athena', () => {
   });
 
   it('Initiate returns the ready signal naming the run', async () => {
-    const out = await backends.handlers.initiate({ ...window, runId: 'arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:r1' }, live());
-    expect(out).toMatchObject({ dataset: 'stock_ticks', from: '2024-03-04T00:00:00.000Z', to: '2024-03-14T00:00:00.000Z', runId: 'arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:r1', at: expect.any(String) });
+    const { executionArn } = live();
+    const out = await backends.handlers.initiate({ ...window, runId: executionArn }, live());
+    expect(out).toMatchObject({ dataset: 'stock_ticks', from: '2024-03-04T00:00:00.000Z', to: '2024-03-14T00:00:00.000Z', runId: executionArn, at: expect.any(String) });
+    // On AWS (Lambda) the context has no execution: the runId the state machine passes ($$.Execution.Id) is taken.
+    const lambda = { signal: new AbortController().signal };
+    await expect(backends.handlers.initiate({ ...window, runId: 'arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:r1' }, lambda)).resolves.toMatchObject({
+      runId: 'arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:r1',
+    });
   });
 
   it('calls a configured module with the range and a live signal; its error name is kept, a bare Error is RepairFailed', async () => {
@@ -159,6 +165,31 @@ describe('pipeline handlers against the embedded Athena', () => {
     await expect(backends.handlers.repair({ dataset: 'stock_ticks', range: { ...range, group: 'MSFT' } }, live())).rejects.toMatchObject({ name: 'gapwatch.RepairFailed', message: /no symbol 'MSFT'/ });
     await expect(backends.handlers.repair({ dataset: 'unrepairable', range }, live())).rejects.toMatchObject({ name: 'gapwatch.RepairNotConfigured' });
     await expect(backends.handlers.validate({ ...window, ranges: Array(201).fill(range) }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /at most 200/ });
+  });
+
+  it('holds every window to the dataset\'s rules whoever calls: a repair longer than maxWindow writes nothing', async () => {
+    const count = async (): Promise<number> => {
+      const q = await backends.services.athena.run({ sql: "SELECT count(*) FROM market.ticks WHERE capture_datetime < TIMESTAMP '2000-01-01 00:00:00'" });
+      return Number((await backends.services.athena.page(q.id, null)).values[0]![0]);
+    };
+    // 59 days of 1990: over stock_ticks' maxWindow (744h), and the sample source would fabricate every hour of it.
+    const long = { group: 'AMZN', start: '1990-01-01T00:00:00Z', end: '1990-03-01T00:00:00Z' };
+    await expect(backends.handlers.repair({ dataset: 'stock_ticks', range: long }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /input.range: window of 1416h exceeds maxWindow of 744h/ });
+    await expect(backends.handlers.repair({ dataset: 'custom', range: { ...long, group: 'X' } }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /maxWindow/ });
+    expect(await count()).toBe(0);
+    const range = { group: 'AMZN', start: '2024-03-05T00:00:00Z', end: '2024-03-05T01:00:00Z' };
+    const wide = { dataset: 'stock_ticks', from: '2024-01-01T00:00:00Z', to: '2024-03-14T00:00:00Z' };
+    await expect(backends.handlers.validate({ ...wide, ranges: [range] }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /maxWindow/ });
+    await expect(backends.handlers.validate({ ...window, ranges: [{ ...range, start: '2024-03-01T00:00:00Z' }] }, live())).rejects.toMatchObject({
+      name: 'gapwatch.InvalidInput',
+      message: /input.ranges\[0\]: \[2024-03-01T00:00:00.000Z, 2024-03-05T01:00:00.000Z\) is not inside the window/,
+    });
+    await expect(backends.handlers.validate({ ...window, repaired: [{ range: { ...range, end: '2024-03-15T00:00:00Z' } }] }, live())).rejects.toMatchObject({
+      name: 'gapwatch.InvalidInput',
+      message: /input.repaired\[0\]: .* is not inside the window/,
+    });
+    await expect(backends.handlers.initiate({ ...wide, runId: live().executionArn }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /maxWindow/ });
+    await expect(backends.handlers.initiate({ ...window, runId: 'forged' }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /input.runId: expected this execution's ARN/ });
   });
 
   it('stops a repair whose signal has aborted', async () => {
