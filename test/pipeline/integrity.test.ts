@@ -1,7 +1,8 @@
 /**
- * The pipeline against a local process on the same machine (no API keys, so the embedded endpoint takes its
- * dummy credentials): whatever machines it creates on the embedded Step Functions, gapwatch's Task handlers
- * hold their input to the dataset's rules.
+ * The pipeline's integrity over GraphQL and against a local process on the same machine (no API keys, so
+ * the embedded endpoint takes its dummy credentials): whatever machines that process creates on the embedded
+ * Step Functions, gapwatch's Task handlers hold their input to the dataset's rules; what runs report is what
+ * they did.
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -66,5 +67,44 @@ describe('a local process and the embedded Step Functions', () => {
     });
     expect(initiate).toMatchObject({ status: 'FAILED', error: 'gapwatch.InvalidInput' });
     expect(initiate.cause).toMatch(/input.runId: expected this execution's ARN/);
+  });
+
+  it('reports what each of 8 concurrent repairs of one day inserted: together, what the table gained', async () => {
+    const day = { group: 'GOOG', start: '2024-03-09T00:00:00Z', end: '2024-03-10T00:00:00Z' };
+    const count = async (): Promise<number> => {
+      const { id } = await runQuery(athena, "SELECT count(*) FROM market.ticks WHERE symbol = 'GOOG' AND capture_datetime >= TIMESTAMP '2024-03-09 00:00:00' AND capture_datetime < TIMESTAMP '2024-03-10 00:00:00'");
+      return Number((await resultRows(athena, id))[1]![0]);
+    };
+    const before = await count();
+    // Eight runs of one range, each with its own window (so each is its own run), started at once.
+    const started = await Promise.all(
+      Array.from({ length: 8 }, (_, k) =>
+        t.gql(`mutation ($from: DateTime!, $ranges: [GapRangeInput!]) { startRepair(dataset: "stock_ticks", from: $from, to: "2024-03-10", ranges: $ranges) { id } }`, {
+          from: new Date(Date.parse('2024-03-09') - k * 3_600_000).toISOString(),
+          ranges: [day],
+        }),
+      ),
+    );
+    const ids: string[] = started.map((b) => {
+      expect(b.errors).toBeUndefined();
+      return b.data.startRepair.id;
+    });
+    expect(new Set(ids).size).toBe(8);
+    const runs: any[] = [];
+    for (const id of ids) {
+      for (let i = 0; ; i++) {
+        const run = (await t.gql(`query ($id: ID!) { run(id: $id) { status error cause output } }`, { id })).data.run;
+        if (run.status !== 'RUNNING') {
+          runs.push(run);
+          break;
+        }
+        if (i > 600) throw new Error(`run ${id} did not end`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const inserted = runs.map((r) => r.output.repaired[0].result.inserted as number);
+    const gained = (await count()) - before;
+    expect(gained).toBeGreaterThan(1000);
+    expect(inserted.reduce((a, b) => a + b, 0)).toBe(gained);
   });
 });

@@ -19,6 +19,8 @@ export interface ResultPage {
   raw: (string | null)[][];
   /** Athena's token for the following page; null on the last page. */
   nextToken: string | null;
+  /** The rows an INSERT INTO or CTAS wrote (Athena's UpdateCount); 0 for a query, null when Athena gave none. */
+  updateCount: number | null;
 }
 
 interface PendingPage {
@@ -162,7 +164,7 @@ export class ResultPages {
       throw backendError(err, 'GetQueryResults'); // a body whose inside is not JSON (protocol.ts)
     }
     const decoder = this.decoders.for(id, columns, hints);
-    return { columns: decoder.columns, values: decoder.decodeRows(rows), raw: rows, nextToken: out.NextToken ?? null };
+    return { columns: decoder.columns, values: decoder.decodeRows(rows), raw: rows, nextToken: out.NextToken ?? null, updateCount: out.UpdateCount ?? null };
   }
 
   /**

@@ -68,18 +68,19 @@ export function sampleTicksRepair(athena: AthenaService, database: string, table
       const absent = `FROM (VALUES ${values}) AS v(capture_datetime, volume)
         WHERE NOT EXISTS (SELECT 1 FROM ${target} t WHERE t.symbol = '${range.group}' AND t.capture_datetime = v.capture_datetime)`;
       const counted = await runQuery(athena, `SELECT count(*) AS n ${absent}`, database, signal);
-      const missing = Number((await firstValue(athena, counted)) ?? 0);
-      if (missing === 0) continue;
+      if (Number((await athena.page(counted, null)).values[0]?.[0] ?? 0) === 0) continue;
       const lastPrice = `COALESCE((SELECT max_by(price, capture_datetime) FROM ${target}
         WHERE symbol = '${range.group}' AND capture_datetime < ${timestampLiteral(chunk)}), 100)`;
-      await runQuery(
+      const insert = await runQuery(
         athena,
         `INSERT INTO ${target} (symbol, capture_datetime, price, volume)
          SELECT '${range.group}', v.capture_datetime, round(${lastPrice} * (1 + (v.volume % 21 - 10) / 10000.0), 2), v.volume ${absent}`,
         database,
         signal,
       );
-      inserted += missing;
+      // What this statement wrote, not what was absent before it: a concurrent repair of the same range may
+      // have written some of those ticks in between, and they are its to report.
+      inserted += (await athena.page(insert, null)).updateCount ?? 0;
     }
     return { inserted };
   };
@@ -98,9 +99,4 @@ async function runQuery(athena: AthenaService, sql: string, database: string, si
   }
   signal.throwIfAborted();
   return id;
-}
-
-async function firstValue(athena: AthenaService, id: string): Promise<unknown> {
-  const page = await athena.page(id, null);
-  return page.values[0]?.[0];
 }
