@@ -19,7 +19,7 @@
  * with escapes is decoded by `JSON.parse`.
  */
 
-import { compileFunction } from './codegen';
+import { shortAscii, SHORT_ASCII } from './short-ascii';
 import type { Cells } from './decoders/values';
 
 export interface ScannedResult {
@@ -73,24 +73,6 @@ function findKey(body: Bytes, key: string, from: number): number {
   }
   return -1;
 }
-
-/**
- * Most cells are short ASCII (numbers, dates, timestamps, symbols). `String.fromCharCode` with the bytes as
- * arguments is a V8 builtin, where `toString('utf8', …)` is a call into C++ per cell: about a third of the
- * scanner's time on a typical page. So cells of up to SHORT ASCII bytes take `shortAscii`, one
- * `String.fromCharCode` call with a fixed number of arguments per length (generated once, below). Where
- * code generation is switched off (codegen.ts) they take `latin1` on the same bytes: ASCII either way,
- * so the same strings.
- */
-const SHORT = 24;
-const shortAscii =
-  compileFunction<(bytes: Bytes, start: number, length: number) => string>(
-    ['b', 's', 'n'],
-    `switch (n) {
-    case 0: return '';
-${Array.from({ length: SHORT }, (_, k) => `    case ${k + 1}: return String.fromCharCode(${Array.from({ length: k + 1 }, (_, i) => `b[s + ${i}]`).join(', ')});`).join('\n')}
-  }`,
-  ) ?? ((bytes: Bytes, start: number, length: number): string => bytes.toString('latin1', start, start + length));
 
 class Scanner {
   pos = 0;
@@ -201,7 +183,7 @@ class Scanner {
     }
     this.pos = end + 1;
     if (!escaped) {
-      if (bits < 0x80 && end - start <= SHORT) return shortAscii(body, start, end - start);
+      if (bits < 0x80 && end - start <= SHORT_ASCII) return shortAscii(body, start, end - start);
       return body.toString('utf8', start, end);
     }
     try {
