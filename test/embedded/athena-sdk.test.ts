@@ -160,8 +160,10 @@ describe('failures and cancellation', () => {
     const { QueryExecutionId } = await h.client.send(new StartQueryExecutionCommand({ QueryString: 'SELECT range AS n FROM range(10000000000)' }));
     await waitForState(h.client, QueryExecutionId!, ['RUNNING']);
     // Wait until rows are being written, so the stop meets the fetch loop, not the start of the run.
-    const rowsFile = join(h.dataDir, 'athena', 'results', `${QueryExecutionId}.rows`);
-    while (!existsSync(rowsFile) || statSync(rowsFile).size === 0) await new Promise((r) => setTimeout(r, 5));
+    // (The index grows by a row at a time; the CSV starts with its header line before any row.)
+    const rowsFile = join(h.dataDir, 'athena', 'results', `${QueryExecutionId}.csv`);
+    const indexFile = join(h.dataDir, 'athena', 'results', `${QueryExecutionId}.idx`);
+    while (!existsSync(indexFile) || statSync(indexFile).size <= 8) await new Promise((r) => setTimeout(r, 5));
     await h.client.send(new StopQueryExecutionCommand({ QueryExecutionId }));
     const done = await waitForState(h.client, QueryExecutionId!);
     expect(done.Status!.State).toBe('CANCELLED');
@@ -170,6 +172,7 @@ describe('failures and cancellation', () => {
       'Query did not finish successfully. Final query state: CANCELLED',
     );
     expect(existsSync(rowsFile)).toBe(false);
+    expect(existsSync(indexFile)).toBe(false);
   });
 
   it('answers InvalidRequestException for an unknown execution id on every id-taking operation', async () => {

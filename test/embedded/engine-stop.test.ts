@@ -81,7 +81,7 @@ describe('AthenaEngine.stop', () => {
         expect({ query, before, after }).toStrictEqual({ query, before, after: FINAL.includes(before) ? before : 'CANCELLED' });
         if (after === 'CANCELLED') {
           expect(rec.result).toBeUndefined();
-          expect(existsSync(engine.store.resultPaths(rec.id).rows)).toBe(false);
+          expect(existsSync(engine.store.resultPaths(rec.id).csv)).toBe(false);
         }
         // A later stop changes nothing.
         engine.stop(rec.id);

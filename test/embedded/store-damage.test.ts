@@ -6,6 +6,7 @@
 import { AthenaServiceException, BatchGetQueryExecutionCommand, GetQueryExecutionCommand, GetQueryResultsCommand } from '@aws-sdk/client-athena';
 import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import pino from 'pino';
 import { startEmbedded } from '../../src/embedded/server';
 import { ExecutionStore, ResultWriter, type ExecutionRecord } from '../../src/embedded/athena/store';
@@ -24,7 +25,7 @@ describe('result size bound', () => {
       );
       expect(execution.Status!.AthenaError!.ErrorCategory).toBe(2);
       // Its partial files are gone and every earlier result still answers in full.
-      for (const ext of ['rows', 'idx', 'crc']) expect(existsSync(join(h.dataDir, 'athena', 'results', `${id}.${ext}`))).toBe(false);
+      for (const ext of ['csv', 'idx', 'crc']) expect(existsSync(join(h.dataDir, 'athena', 'results', `${id}.${ext}`))).toBe(false);
       for (const [i, e] of earlier.entries()) expect(await resultRows(h.client, e)).toHaveLength(1000 + i + 1);
     } finally {
       await h.stop();
@@ -39,7 +40,7 @@ describe('an execution interrupted while it wrote its result', () => {
     try {
       const store = new ExecutionStore(dir.path);
       const paths = store.resultPaths('cut');
-      writer = await ResultWriter.create(paths);
+      writer = await ResultWriter.create(paths, ['x']);
       await writer.append([['a'], ['b']]); // written, never finished: the process died here
       store.save({ id: 'cut', seq: 1, query: 'SELECT 1', workGroup: 'primary', outputLocation: 's3://x/cut.csv', fingerprint: 'cut', statementType: 'DML', state: 'RUNNING', submittedAt: 0, dataScannedInBytes: 0 });
       for (const file of Object.values(paths)) expect(existsSync(file)).toBe(true);
@@ -48,6 +49,75 @@ describe('an execution interrupted while it wrote its result', () => {
       for (const file of Object.values(paths)) expect(existsSync(file)).toBe(false);
     } finally {
       await writer?.abort(); // closes what the "dead" process left open
+      dir.remove();
+    }
+  });
+});
+
+describe('results stored by an older gapwatch (a JSON array per line in <id>.rows)', () => {
+  /** Writes a result as gapwatch did before results were Athena's CSV: `.rows`, an index from 0, CRC-32s. */
+  function writeLegacy(dir: string, id: string, rows: (string | null)[][], damage?: 'checksum'): void {
+    const lines = rows.map((r) => JSON.stringify(r) + '\n');
+    const results = join(dir, 'athena', 'results');
+    const offsets = new Float64Array(rows.length + 1);
+    lines.forEach((l, i) => (offsets[i + 1] = offsets[i]! + Buffer.byteLength(l)));
+    const sums = new Uint32Array(lines.map((l) => crc32(l)));
+    if (damage === 'checksum') sums[0] = sums[0]! ^ 1;
+    writeFileSync(join(results, `${id}.rows`), lines.join(''));
+    writeFileSync(join(results, `${id}.idx`), new Uint8Array(offsets.buffer));
+    writeFileSync(join(results, `${id}.crc`), new Uint8Array(sums.buffer));
+    const bytes = offsets[rows.length]! + offsets.byteLength + sums.byteLength;
+    const column = (name: string) => ({ CatalogName: 'hive', SchemaName: '', TableName: '', Name: name, Label: name, Type: 'varchar', Precision: 2147483647, Scale: 0, Nullable: 'UNKNOWN', CaseSensitive: true });
+    const record = {
+      id,
+      seq: id === 'old' ? 1 : 2,
+      query: 'SELECT …',
+      workGroup: 'primary',
+      outputLocation: `s3://gapwatch-embedded/results/${id}.csv`,
+      fingerprint: id,
+      statementType: 'DML',
+      state: 'SUCCEEDED',
+      submittedAt: 1,
+      completedAt: 2,
+      dataScannedInBytes: 0,
+      result: { columns: [column('a'), column('b')], rowCount: rows.length, header: true, updateCount: 0, bytes, checksums: 'crc32' },
+    };
+    writeFileSync(join(dir, 'athena', 'executions', `${id}.json`), JSON.stringify(record));
+  }
+
+  it('are rewritten as Athena’s CSV when the endpoint starts: same cells from GetQueryResults, and an S3 object', async () => {
+    const dir = tempDir();
+    try {
+      new ExecutionStore(dir.path); // makes the folders
+      const rows = [['x', null], ['', 'say "hi"'], ['two\nlines', '東']];
+      writeLegacy(dir.path, 'old', rows);
+      writeLegacy(dir.path, 'torn', rows, 'checksum');
+      const ep = await startEmbedded({ port: 0, dataDir: dir.path, logger: pino({ level: 'silent' }) });
+      const client = athenaClient(ep.url, 1);
+      try {
+        expect(await resultRows(client, 'old')).toStrictEqual([['a', 'b'], ['x', undefined], ['', 'say "hi"'], ['two\nlines', '東']]);
+        const results = join(dir.path, 'athena', 'results');
+        expect(readFileSync(join(results, 'old.csv'), 'utf8')).toBe('"a","b"\n"x",\n"","say ""hi"""\n"two\nlines","東"\n');
+        expect(existsSync(join(results, 'old.rows'))).toBe(false);
+        // One that cannot be read as it was written keeps its files, and says why instead of answering.
+        const err = await client.send(new GetQueryResultsCommand({ QueryExecutionId: 'torn' })).catch((e: unknown) => e);
+        expect((err as Error).name).toBe('InternalServerException');
+        expect((err as Error).message).toMatch(/^The result of query execution torn was stored by an older gapwatch and could not be rewritten: .*torn\.rows row 0 does not match its checksum/);
+        expect(existsSync(join(results, 'torn.rows'))).toBe(true);
+      } finally {
+        client.destroy();
+        await ep.close();
+      }
+      // Rewritten once: a second start finds CSV and leaves it be.
+      const again = await startEmbedded({ port: 0, dataDir: dir.path });
+      const client2 = athenaClient(again.url, 1);
+      try {
+        expect(await resultRows(client2, 'old')).toHaveLength(4);
+      } finally {
+        client2.destroy();
+        await again.close();
+      }
+    } finally {
       dir.remove();
     }
   });
@@ -65,11 +135,11 @@ describe('eviction and readers', () => {
     state: 'SUCCEEDED',
     submittedAt: 0,
     dataScannedInBytes: 0,
-    result: { columns: [{ Name: 'a', Label: 'a', Type: 'varchar' } as never], rowCount: 1, header: true, updateCount: 0, bytes, checksums: 'crc32' },
+    result: { columns: [{ Name: 'a', Label: 'a', Type: 'varchar' } as never], rowCount: 1, header: true, updateCount: 0, bytes, checksums: 'crc32', format: 'csv' },
   });
 
   async function storeResult(store: ExecutionStore, id: string, seq: number): Promise<void> {
-    const w = await ResultWriter.create(store.resultPaths(id));
+    const w = await ResultWriter.create(store.resultPaths(id), ['a']);
     await w.append([['v']]);
     store.save(record(id, seq, (await w.finish()).bytes));
   }
@@ -85,7 +155,7 @@ describe('eviction and readers', () => {
       expect(await store.readRows('a', 0, 1)).toStrictEqual([['v']]);
       release();
       expect(store.get('a')).toBeUndefined();
-      expect(existsSync(store.resultPaths('a').rows)).toBe(false);
+      expect(existsSync(store.resultPaths('a').csv)).toBe(false);
       expect(await store.readRows('b', 0, 1)).toStrictEqual([['v']]);
     } finally {
       dir.remove();
@@ -151,14 +221,14 @@ describe('damaged records and result files', () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) ids.push((await runQuery(h.client, 'SELECT range AS n, \'x\' AS s FROM range(50)')).id);
       const file = (id: string, ext: string): string => join(h.dataDir, 'athena', 'results', `${id}.${ext}`);
-      const paths = (id: string) => ({ rows: file(id, 'rows'), idx: file(id, 'idx'), crc: file(id, 'crc') });
+      const paths = (id: string) => ({ csv: file(id, 'csv'), idx: file(id, 'idx'), crc: file(id, 'crc') });
       truncateSync(paths(ids[0]).idx, 16);
-      truncateSync(paths(ids[1]).rows, 100);
-      // One digit changed: still valid JSON of the right shape, so only the checksum can tell.
-      const rows = readFileSync(paths(ids[2]).rows);
-      expect(rows.toString('utf8', 0, 10)).toBe('["0","x"]\n');
-      rows.write('7', 2);
-      writeFileSync(paths(ids[2]).rows, rows);
+      truncateSync(paths(ids[1]).csv, 100);
+      // One digit changed: still a valid CSV row of the right shape, so only the checksum can tell.
+      const rows = readFileSync(paths(ids[2]).csv);
+      expect(rows.toString('utf8', 0, 16)).toBe('"n","s"\n"0","x"\n');
+      rows.write('7', 9);
+      writeFileSync(paths(ids[2]).csv, rows);
       const idx = readFileSync(paths(ids[3]).idx);
       idx.writeDoubleLE(-5, 8 * 3);
       writeFileSync(paths(ids[3]).idx, idx);
@@ -166,8 +236,8 @@ describe('damaged records and result files', () => {
       const client = athenaClient(h.endpoint.url, 1);
       const expected = [
         `${ids[0]}.idx is 16 bytes, expected 408`,
-        `${ids[1]}.rows is 100 bytes, expected`,
-        `${ids[2]}.rows row 0 does not match its checksum`,
+        `${ids[1]}.csv is 100 bytes, expected`,
+        `${ids[2]}.csv row 0 does not match its checksum`,
         `${ids[3]}.idx entry 3 (-5) is not an offset into the rows file`,
         `${ids[4]}.crc is missing`,
       ];

@@ -112,6 +112,7 @@ export class AthenaEngine {
     const now = opts.now ?? Date.now;
     const store = new ExecutionStore(opts.dataDir, { ...DEFAULT_ENGINE_LIMITS, ...opts.limits }, opts.logger);
     store.load(now());
+    await store.upgrade();
     const instance = await openDuckDB(opts.dataDir, opts.tables, opts.logger);
     return new AthenaEngine(instance, store, opts.logger, opts);
   }
@@ -294,16 +295,19 @@ export class AthenaEngine {
       checkpoint();
       if (result.returnType !== ResultReturnType.QUERY_RESULT) {
         // INSERT / CTAS / DDL: no rows, the changed-row count goes to UpdateCount as in Athena.
-        return { state: 'SUCCEEDED', result: { columns: [], rowCount: 0, header: false, updateCount: Number(result.rowsChanged), bytes: 0 } };
+        return { state: 'SUCCEEDED', result: { columns: [], rowCount: 0, header: false, updateCount: Number(result.rowsChanged), bytes: 0, format: 'csv' } };
       }
       const maxBytes = Math.min(this.limits.maxResultBytesPerQuery, this.limits.maxResultBytes);
-      const writer = await ResultWriter.create(this.store.resultPaths(rec.id), maxBytes);
+      const names = athenaColumnNames(serialized, result.columnNames());
+      // Athena starts a DML result's file, as its GetQueryResults, with the column labels.
+      const header = rec.statementType === 'DML';
+      const writer = await ResultWriter.create(this.store.resultPaths(rec.id), header ? names : null, maxBytes);
       resultFiles.writer = writer;
-      const columns = await writeResultRows(result, athenaColumnNames(serialized, result.columnNames()), writer, checkpoint);
+      const columns = await writeResultRows(result, names, writer, checkpoint);
       const files = await writer.finish();
       return {
         state: 'SUCCEEDED',
-        result: { columns, rowCount: writer.rowCount, header: rec.statementType === 'DML', updateCount: 0, ...files },
+        result: { columns, rowCount: writer.rowCount, header, updateCount: 0, ...files },
       };
     } finally {
       run.conn = undefined;

@@ -4,28 +4,34 @@
  *
  * Layout under `<dataDir>/athena/`:
  * - `executions/<id>.json`  one record per execution (small; written on submit and on every state change)
- * - `results/<id>.rows`     one JSON array of rendered cells per line (`null` = SQL NULL)
- * - `results/<id>.idx`      byte offset of every line start plus the end, as little-endian float64
- * - `results/<id>.crc`      CRC-32 of every line, little-endian uint32, so a changed byte is detected
- *                           (results written before checksums existed have none: `checksums` absent)
+ * - `results/<id>.csv`      the result as Athena writes it to S3 (csv.ts): a header line of column labels
+ *                           when GetQueryResults has a header row, then a line per row, every value quoted,
+ *                           NULL an empty field. It is both what GetQueryResults reads its rows from and the
+ *                           object S3 serves, byte for byte, so the two cannot differ (result-objects.ts).
+ * - `results/<id>.idx`      byte offset of every row's line start plus the end, as little-endian float64
+ *                           (the first entry is after the header line)
+ * - `results/<id>.crc`      CRC-32 of every row's line, little-endian uint32, so a changed byte is detected
  * The index lets a page of any size be read with two small reads, so paging a 100,000-row result never
- * re-runs the query nor reads the whole file.
+ * re-runs the query nor reads the whole file. Results written by an older gapwatch (`<id>.rows`, a JSON
+ * array per line) are rewritten in this layout when the store opens (`upgrade`).
  *
  * Bound: the newest `maxExecutions` executions are kept, and the oldest finished results are dropped while
  * result files exceed `maxResultBytes`; a dropped execution is forgotten as a whole, like an Athena
  * execution past its 45-day history. One result may not exceed `maxResultBytesPerQuery`: the writer fails
  * that query as soon as it passes the bound, so one huge result can never push every other one out.
- * A result being read is never evicted (see `hold`).
+ * A result being read (GetQueryResults, or its object over S3) is never evicted (see `hold`).
  *
  * Damage (a record that is not a record, a result file shorter or longer than its record says, an index
- * that does not describe its rows file, a row that is not JSON) is detected, logged with the file's name,
- * and answered with `DamagedStore`, never with a crash, a wrong page or an empty one.
+ * that does not describe its rows file, a row that is not Athena's CSV) is detected, logged with the file's
+ * name, and answered with `DamagedStore`, never with a crash, a wrong page or an empty one.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { CsvFormatError, csvLine, scanCsvRows } from '../../services/athena/csv';
 import type { AthenaColumnInfo, Cell } from './render';
 import type { StatementType } from './sql';
 
@@ -49,6 +55,23 @@ export interface StoredResult {
   bytes: number;
   /** `crc32`: `<id>.crc` holds each line's CRC-32; absent for results written before it existed. */
   checksums?: 'crc32';
+  /**
+   * `csv`: the rows are `<id>.csv` in Athena's format. Absent: an older gapwatch's `<id>.rows` (a JSON
+   * array per line), rewritten as `csv` when the store opens.
+   */
+  format?: 'csv';
+  /** MD5 of `<id>.csv` in hex: the object's S3 ETag (absent when the result has no file). */
+  md5?: string;
+  /**
+   * A result without a header row (DDL and UTILITY statements) is served over S3 as Athena's `.txt`: each
+   * row's cells joined by tabs, a line each (textLine). Its size and MD5, kept so a listing needs no read.
+   */
+  text?: { bytes: number; md5: string };
+}
+
+/** A row as a line of the `.txt` object Athena writes for DDL and UTILITY statements (NULL as nothing). */
+export function textLine(cells: readonly Cell[]): string {
+  return cells.map((c) => c ?? '').join('\t') + '\n';
 }
 
 export interface ExecutionRecord {
@@ -131,16 +154,18 @@ function recordDamage(v: unknown, id: string): string | undefined {
 /** Bytes of a result's `.idx` and `.crc` files; the rest of `bytes` is its `.rows` file. */
 const indexBytes = (r: StoredResult): number => (r.rowCount + 1) * 8 + (r.checksums === 'crc32' ? r.rowCount * 4 : 0);
 
-type ResultPaths = { rows: string; idx: string; crc: string };
+export type ResultPaths = { csv: string; idx: string; crc: string };
 
 function removeResultFiles(paths: ResultPaths): void {
-  rmSync(paths.rows, { force: true });
+  rmSync(paths.csv, { force: true });
   rmSync(paths.idx, { force: true });
   rmSync(paths.crc, { force: true });
+  // An older gapwatch's rows file, if the result was never rewritten.
+  rmSync(paths.csv.replace(/\.csv$/, '.rows'), { force: true });
 }
 
 /**
- * Streams rendered rows of one result into its `.rows`/`.idx`/`.crc` files: each batch of rows is written
+ * Streams rendered rows of one result into its `.csv`/`.idx`/`.crc` files: each batch of rows is written
  * to all three as it comes, so writing a result holds one batch, not an index of every row. (It held the
  * offsets and checksums of all rows in two growing arrays until the end — ~36 MB of the renderer's heap for
  * 1M rows, and two synchronous writes of 12 and 24 MB on the endpoint's thread as the query finished,
@@ -148,26 +173,51 @@ function removeResultFiles(paths: ResultPaths): void {
  */
 export class ResultWriter {
   private rowsWritten = 0;
-  private bytes = 0;
+  private bytes: number;
   private constructor(
-    private readonly files: { rows: FileHandle; idx: FileHandle; crc: FileHandle },
+    private readonly files: { csv: FileHandle; idx: FileHandle; crc: FileHandle },
     private readonly paths: ResultPaths,
     private readonly maxBytes: number,
-  ) {}
+    private readonly md5: Hash,
+    headerBytes: number,
+    /** For a result served as text (no header): that text's MD5 and size so far. */
+    private readonly text: { md5: Hash; bytes: number } | null,
+  ) {
+    this.bytes = headerBytes;
+  }
 
-  /** `maxBytes` bounds the rows file and its index together, checked row by row before anything is written. */
-  static async create(paths: ResultPaths, maxBytes = Infinity): Promise<ResultWriter> {
-    const opened = await Promise.allSettled([open(paths.rows, 'w'), open(paths.idx, 'w'), open(paths.crc, 'w')]);
+  /**
+   * `header`: the column labels that start the file (Athena writes them when GetQueryResults has a header
+   * row), or null. `maxBytes` bounds the file and its index together, checked row by row before anything
+   * is written.
+   */
+  static async create(paths: ResultPaths, header: readonly string[] | null, maxBytes = Infinity): Promise<ResultWriter> {
+    const opened = await Promise.allSettled([open(paths.csv, 'w'), open(paths.idx, 'w'), open(paths.crc, 'w')]);
     const handles = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
     const failed = opened.find((o) => o.status === 'rejected');
     if (failed) {
       await Promise.all(handles.map((h) => h.close().catch(() => undefined)));
       throw failed.reason;
     }
-    const [rows, idx, crc] = handles as [FileHandle, FileHandle, FileHandle];
-    // The index starts with the first line's offset, 0.
-    await idx.write(new Uint8Array(8));
-    return new ResultWriter({ rows, idx, crc }, paths, maxBytes);
+    const [csv, idx, crc] = handles as [FileHandle, FileHandle, FileHandle];
+    const md5 = createHash('md5');
+    const head = header === null ? '' : csvLine(header);
+    const headBytes = Buffer.byteLength(head);
+    try {
+      if (headBytes + 8 > maxBytes) throw tooLarge(maxBytes, 0);
+      if (headBytes > 0) {
+        md5.update(head);
+        await csv.write(head);
+      }
+      // The index starts with the first row's offset: after the header line.
+      const first = new Float64Array([headBytes]);
+      await idx.write(new Uint8Array(first.buffer));
+    } catch (err) {
+      await Promise.all(handles.map((h) => h.close().catch(() => undefined)));
+      removeResultFiles(paths);
+      throw err;
+    }
+    return new ResultWriter({ csv, idx, crc }, paths, maxBytes, md5, headBytes, header === null ? { md5: createHash('md5'), bytes: 0 } : null);
   }
 
   async append(rows: readonly Cell[][]): Promise<void> {
@@ -176,29 +226,38 @@ export class ResultWriter {
     const sums = new Uint32Array(rows.length);
     let text = '';
     for (let i = 0; i < rows.length; i++) {
-      const line = JSON.stringify(rows[i]) + '\n';
+      const line = csvLine(rows[i]!);
       text += line;
       this.bytes += Buffer.byteLength(line);
       offsets[i] = this.bytes;
       sums[i] = crc32(line);
       const n = this.rowsWritten + i + 1;
-      if (this.bytes + (n + 1) * 8 + n * 4 > this.maxBytes) {
-        throw new ResultTooLarge(
-          `Query result exceeds the embedded endpoint's bound of ${this.maxBytes} bytes per result (limits.maxResultBytesPerQuery) after ${n} rows; select fewer rows or columns, or aggregate`,
-        );
-      }
+      if (this.bytes + (n + 1) * 8 + n * 4 > this.maxBytes) throw tooLarge(this.maxBytes, n);
     }
     this.rowsWritten += rows.length;
-    await Promise.all([this.files.rows.write(text), this.files.idx.write(new Uint8Array(offsets.buffer)), this.files.crc.write(new Uint8Array(sums.buffer))]);
+    this.md5.update(text);
+    if (this.text) {
+      let lines = '';
+      for (const row of rows) lines += textLine(row);
+      this.text.md5.update(lines);
+      this.text.bytes += Buffer.byteLength(lines);
+    }
+    await Promise.all([this.files.csv.write(text), this.files.idx.write(new Uint8Array(offsets.buffer)), this.files.crc.write(new Uint8Array(sums.buffer))]);
   }
 
   get rowCount(): number {
     return this.rowsWritten;
   }
 
-  async finish(): Promise<Pick<StoredResult, 'bytes' | 'checksums'>> {
+  async finish(): Promise<Pick<StoredResult, 'bytes' | 'checksums' | 'format' | 'md5' | 'text'>> {
     await this.close();
-    return { bytes: this.bytes + (this.rowsWritten + 1) * 8 + this.rowsWritten * 4, checksums: 'crc32' };
+    return {
+      bytes: this.bytes + (this.rowsWritten + 1) * 8 + this.rowsWritten * 4,
+      checksums: 'crc32',
+      format: 'csv',
+      md5: this.md5.digest('hex'),
+      ...(this.text ? { text: { bytes: this.text.bytes, md5: this.text.md5.digest('hex') } } : {}),
+    };
   }
 
   async abort(): Promise<void> {
@@ -207,17 +266,27 @@ export class ResultWriter {
   }
 
   private async close(): Promise<void> {
-    const closed = await Promise.allSettled([this.files.rows.close(), this.files.idx.close(), this.files.crc.close()]);
+    const closed = await Promise.allSettled([this.files.csv.close(), this.files.idx.close(), this.files.crc.close()]);
     const failed = closed.find((c) => c.status === 'rejected');
     if (failed) throw failed.reason;
   }
 }
 
+function tooLarge(maxBytes: number, rows: number): ResultTooLarge {
+  return new ResultTooLarge(
+    `Query result exceeds the embedded endpoint's bound of ${maxBytes} bytes per result (limits.maxResultBytesPerQuery) after ${rows} rows; select fewer rows or columns, or aggregate`,
+  );
+}
+
 export class ExecutionStore {
   private readonly records = new Map<string, ExecutionRecord>();
   private readonly byToken = new Map<string, string>();
+  /** Execution ids by OutputLocation (`s3://bucket/…/<id>.csv`): what the S3 API looks objects up by. */
+  private readonly byLocation = new Map<string, string>();
   /** Ids whose record file could not be used, with why; they answer DamagedStore instead of "not found". */
   private readonly damagedRecords = new Map<string, string>();
+  /** Results of an older gapwatch that `upgrade` could not rewrite, with why. */
+  private readonly notUpgraded = new Map<string, string>();
   /** Readers per execution id; eviction stops at these and runs again when the last one lets go. */
   private readonly readers = new Map<string, number>();
   private readonly execDir: string;
@@ -269,6 +338,7 @@ export class ExecutionStore {
       }
       this.records.set(rec.id, rec);
       if (rec.clientRequestToken) this.byToken.set(rec.clientRequestToken, rec.id);
+      this.byLocation.set(rec.outputLocation, rec.id);
       this.nextSeq = Math.max(this.nextSeq, rec.seq + 1);
     }
     for (const rec of interrupted) {
@@ -277,6 +347,82 @@ export class ExecutionStore {
       this.save(rec);
     }
     return [...this.records.values()];
+  }
+
+  /**
+   * Rewrites results an older gapwatch stored as JSON lines (`<id>.rows`) in Athena's CSV, so every result
+   * has one layout and its S3 object. Each row is checked as a read would (index, checksum, shape) and the
+   * new files replace the old ones only when complete; a result that cannot be rewritten keeps its files
+   * and its reads answer DamagedStore saying why.
+   */
+  async upgrade(): Promise<void> {
+    for (const rec of this.records.values()) {
+      const result = rec.result;
+      if (!result || result.format === 'csv') continue;
+      if (result.columns.length === 0) {
+        // INSERT, CTAS and DDL results without rows never had files.
+        result.format = 'csv';
+        this.save(rec);
+        continue;
+      }
+      try {
+        await this.rewriteLegacy(rec, result);
+        this.logger?.info({ executionId: rec.id }, 'rewrote an older result as CSV');
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        this.notUpgraded.set(rec.id, why);
+        this.logger?.error({ executionId: rec.id, err }, `could not rewrite an older result as CSV: ${why}`);
+      }
+    }
+  }
+
+  private async rewriteLegacy(rec: ExecutionRecord, result: StoredResult): Promise<void> {
+    const paths = this.resultPaths(rec.id);
+    const legacy = { rows: paths.csv.replace(/\.csv$/, '.rows'), idx: paths.idx, crc: paths.crc };
+    const temp: ResultPaths = { csv: `${paths.csv}.tmp`, idx: `${paths.idx}.tmp`, crc: `${paths.crc}.tmp` };
+    // A copy: a small file's Buffer is a view into a shared pool.
+    const whole = (file: string): ArrayBuffer => {
+      const b = readFileSync(file);
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+    };
+    const offsets = new Float64Array(whole(legacy.idx));
+    const sums = result.checksums === 'crc32' ? new Uint32Array(whole(legacy.crc)) : undefined;
+    if (offsets.length !== result.rowCount + 1) throw new Error(`${legacy.idx} has ${offsets.length} entries, expected ${result.rowCount + 1}`);
+    if (sums && sums.length !== result.rowCount) throw new Error(`${legacy.crc} has ${sums.length} entries, expected ${result.rowCount}`);
+    const writer = await ResultWriter.create(temp, result.header ? result.columns.map((c) => c.Label) : null);
+    const rows = await open(legacy.rows, 'r');
+    try {
+      const BATCH = 1000;
+      for (let from = 0; from < result.rowCount; from += BATCH) {
+        const to = Math.min(result.rowCount, from + BATCH);
+        const start = offsets[from]!;
+        const buf = Buffer.alloc(offsets[to]! - start);
+        const { bytesRead } = await rows.read(buf, 0, buf.length, start);
+        if (bytesRead !== buf.length) throw new Error(`${legacy.rows} ends before row ${to}`);
+        const batch: Cell[][] = [];
+        for (let i = from; i < to; i++) {
+          const line = buf.subarray(offsets[i]! - start, offsets[i + 1]! - start);
+          if (sums && crc32(line) !== sums[i]) throw new Error(`${legacy.rows} row ${i} does not match its checksum`);
+          const row: unknown = JSON.parse(line.toString('utf8'));
+          if (!Array.isArray(row) || row.length !== result.columns.length || !row.every((c) => c === null || typeof c === 'string')) {
+            throw new Error(`${legacy.rows} row ${i} is not a row of ${result.columns.length} cells`);
+          }
+          batch.push(row as Cell[]);
+        }
+        await writer.append(batch);
+      }
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    } finally {
+      await rows.close();
+    }
+    Object.assign(result, await writer.finish());
+    renameSync(temp.idx, paths.idx);
+    renameSync(temp.crc, paths.crc);
+    renameSync(temp.csv, paths.csv);
+    rmSync(legacy.rows, { force: true });
+    this.save(rec);
   }
 
   newSeq(): number {
@@ -297,6 +443,22 @@ export class ExecutionStore {
     return id === undefined ? undefined : this.records.get(id);
   }
 
+  /** The execution whose OutputLocation this is. */
+  byOutputLocation(location: string): ExecutionRecord | undefined {
+    const id = this.byLocation.get(location);
+    return id === undefined ? undefined : this.records.get(id);
+  }
+
+  /** Executions whose OutputLocation starts with `prefix`, in no particular order. */
+  withOutputLocationIn(prefix: string): ExecutionRecord[] {
+    const out: ExecutionRecord[] = [];
+    for (const [location, id] of this.byLocation) {
+      const rec = location.startsWith(prefix) ? this.records.get(id) : undefined;
+      if (rec) out.push(rec);
+    }
+    return out;
+  }
+
   /** All records, newest first. */
   list(): ExecutionRecord[] {
     return [...this.records.values()].sort((a, b) => b.seq - a.seq);
@@ -305,13 +467,14 @@ export class ExecutionStore {
   save(rec: ExecutionRecord): void {
     this.records.set(rec.id, rec);
     if (rec.clientRequestToken) this.byToken.set(rec.clientRequestToken, rec.id);
+    this.byLocation.set(rec.outputLocation, rec.id);
     const file = join(this.execDir, `${rec.id}.json`);
     writeFileSync(`${file}.tmp`, JSON.stringify(rec));
     renameSync(`${file}.tmp`, file);
   }
 
   resultPaths(id: string): ResultPaths {
-    return { rows: join(this.resultDir, `${id}.rows`), idx: join(this.resultDir, `${id}.idx`), crc: join(this.resultDir, `${id}.crc`) };
+    return { csv: join(this.resultDir, `${id}.csv`), idx: join(this.resultDir, `${id}.idx`), crc: join(this.resultDir, `${id}.crc`) };
   }
 
   /**
@@ -332,27 +495,32 @@ export class ExecutionStore {
     }
   }
 
+  private damagedFile(id: string, file: string, why: string): DamagedStore {
+    this.logger?.error({ file, executionId: id }, `damaged result file: ${why}`);
+    return new DamagedStore(`The result of query execution ${id} is damaged: ${file.slice(this.resultDir.length + 1)} ${why}`);
+  }
+
   private async readHeld(id: string, result: StoredResult, from: number, to: number): Promise<Cell[][]> {
     const paths = this.resultPaths(id);
-    const damaged = (file: string, why: string): DamagedStore => {
-      this.logger?.error({ file, executionId: id }, `damaged result file: ${why}`);
-      return new DamagedStore(`The result of query execution ${id} is damaged: ${file.slice(this.resultDir.length + 1)} ${why}`);
-    };
+    if (result.format !== 'csv') {
+      throw new DamagedStore(`The result of query execution ${id} was stored by an older gapwatch and could not be rewritten: ${this.notUpgraded.get(id) ?? 'see the log'}`);
+    }
+    const damaged = (file: string, why: string): DamagedStore => this.damagedFile(id, file, why);
     const idxBytes = (result.rowCount + 1) * 8;
     const crcBytes = result.checksums === 'crc32' ? result.rowCount * 4 : 0;
-    const rowsBytes = result.bytes - indexBytes(result);
-    const [idx, rows, crc] = await Promise.all([
+    const csvBytes = result.bytes - indexBytes(result);
+    const [idx, csv, crc] = await Promise.all([
       open(paths.idx, 'r').catch(() => undefined),
-      open(paths.rows, 'r').catch(() => undefined),
+      open(paths.csv, 'r').catch(() => undefined),
       result.checksums === 'crc32' ? open(paths.crc, 'r').catch(() => undefined) : undefined,
     ]);
     try {
       if (!idx) throw damaged(paths.idx, 'is missing');
-      if (!rows) throw damaged(paths.rows, 'is missing');
+      if (!csv) throw damaged(paths.csv, 'is missing');
       if (result.checksums === 'crc32' && !crc) throw damaged(paths.crc, 'is missing');
-      const [idxSize, rowsSize] = [(await idx.stat()).size, (await rows.stat()).size];
+      const [idxSize, csvSize] = [(await idx.stat()).size, (await csv.stat()).size];
       if (idxSize !== idxBytes) throw damaged(paths.idx, `is ${idxSize} bytes, expected ${idxBytes}`);
-      if (rowsSize !== rowsBytes) throw damaged(paths.rows, `is ${rowsSize} bytes, expected ${rowsBytes}`);
+      if (csvSize !== csvBytes) throw damaged(paths.csv, `is ${csvSize} bytes, expected ${csvBytes}`);
       const crcSize = crc ? (await crc.stat()).size : 0;
       if (crcSize !== crcBytes) throw damaged(paths.crc, `is ${crcSize} bytes, expected ${crcBytes}`);
       const offsets = new Float64Array(to - from + 1);
@@ -361,33 +529,31 @@ export class ExecutionStore {
       if (crc && sums) await crc.read(new Uint8Array(sums.buffer), 0, sums.byteLength, from * 4);
       for (let i = 0; i < offsets.length; i++) {
         const o = offsets[i];
-        if (!Number.isSafeInteger(o) || o < 0 || o > rowsBytes || (i > 0 && o <= offsets[i - 1])) {
+        if (!Number.isSafeInteger(o) || o < 0 || o > csvBytes || (i > 0 && o <= offsets[i - 1])) {
           throw damaged(paths.idx, `entry ${from + i} (${o}) is not an offset into the rows file`);
         }
       }
       const start = offsets[0];
       const buf = Buffer.alloc(offsets[to - from] - start);
-      await rows.read(buf, 0, buf.length, start);
+      await csv.read(buf, 0, buf.length, start);
+      const width = result.columns.length;
       const out: Cell[][] = [];
       for (let i = 0; i < to - from; i++) {
-        const line = buf.subarray(offsets[i] - start, offsets[i + 1] - start);
-        if (sums && crc32(line) !== sums[i]) throw damaged(paths.rows, `row ${from + i} does not match its checksum`);
-        let row: unknown;
+        const [s, e] = [offsets[i] - start, offsets[i + 1] - start];
+        if (sums && crc32(buf.subarray(s, e)) !== sums[i]) throw damaged(paths.csv, `row ${from + i} does not match its checksum`);
+        let stop;
         try {
-          if (line[line.length - 1] !== 0x0a) throw new Error('no line end');
-          row = JSON.parse(line.toString('utf8'));
-        } catch {
-          throw damaged(paths.rows, `row ${from + i} is not a JSON line`);
+          stop = scanCsvRows(buf, s, e, width, out, 1, true);
+        } catch (err) {
+          if (!(err instanceof CsvFormatError)) throw err;
+          throw damaged(paths.csv, `row ${from + i} is not a CSV row of ${width} cells (${err.message})`);
         }
-        if (!Array.isArray(row) || row.length !== result.columns.length || !row.every((c) => c === null || typeof c === 'string')) {
-          throw damaged(paths.rows, `row ${from + i} is not a row of ${result.columns.length} cells`);
-        }
-        out.push(row as Cell[]);
+        if (stop.rows !== 1 || stop.end !== e) throw damaged(paths.csv, `row ${from + i} is not a CSV row of ${width} cells`);
       }
       return out;
     } finally {
       await idx?.close();
-      await rows?.close();
+      await csv?.close();
       await crc?.close();
     }
   }
@@ -435,6 +601,7 @@ export class ExecutionStore {
   private forget(r: ExecutionRecord): void {
     this.records.delete(r.id);
     if (r.clientRequestToken && this.byToken.get(r.clientRequestToken) === r.id) this.byToken.delete(r.clientRequestToken);
+    if (this.byLocation.get(r.outputLocation) === r.id) this.byLocation.delete(r.outputLocation);
     rmSync(join(this.execDir, `${r.id}.json`), { force: true });
     removeResultFiles(this.resultPaths(r.id));
   }
