@@ -1,8 +1,10 @@
 /**
- * One loopback HTTP listener for every embedded AWS service, routed by `X-Amz-Target` prefix through a
- * small registry: Athena (`AmazonAthena.`) today, Step Functions (`AWSStepFunctions.`) can register
- * the same way. Services see only parsed JSON in and JSON out; this file owns the wire details
- * (headers, error bodies, request ids, fault injection, per-operation counters).
+ * One loopback HTTP listener for every embedded AWS service. AWS JSON requests (a POST to `/` with
+ * `X-Amz-Target`) are routed by target prefix through a small registry: Athena (`AmazonAthena.`), Step
+ * Functions (`AWSStepFunctions.`); those services see only parsed JSON in and JSON out. Every other request
+ * is S3's REST API (s3/handler.ts), which serves the Athena results under their OutputLocation. This file
+ * owns the wire details of both (headers, error bodies, request ids, the Host check, fault injection,
+ * per-operation counters).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -13,9 +15,12 @@ import { athenaHandler } from './athena/handler';
 import { AthenaEngine, type EngineLimits } from './athena/engine';
 import { mulberry32 } from '../services/random';
 import { AwsServiceError, quoted, ServiceRegistry, type ServiceRoute } from './protocol';
-import { sha256Hex, sigV4Verifier, type KeyPair, type SigV4Failure, type SigV4Verifier } from './sigv4';
+import { sha256Hex, sigV4Verifier, UNSIGNED_PAYLOAD, type KeyPair, type SigV4Failure, type SigV4Verifier } from './sigv4';
 import { checkTableLocations, type EmbeddedTable } from './tables';
 import { stepFunctionsRoute, type StepFunctionsOptions } from './stepfunctions';
+import { ResultObjects } from './athena/result-objects';
+import { S3_FAULTS, S3Error } from './s3/errors';
+import { isS3Request, resolveS3, sendS3Error, serveS3 } from './s3/handler';
 
 export type { EmbeddedTable } from './tables';
 export type { StepFunctionsOptions, TaskHandler } from './stepfunctions';
@@ -80,7 +85,11 @@ export class DataDirInUseError extends Error {
 
 export interface FaultSpec {
   rate: number;
-  code?: 'ThrottlingException' | 'TooManyRequestsException';
+  /**
+   * The error answered: Athena's or Step Functions' throttling for their operations (default
+   * ThrottlingException), or one of S3's (`S3_FAULTS`: AccessDenied, NoSuchKey, …) for S3 operations.
+   */
+  code?: 'ThrottlingException' | 'TooManyRequestsException' | keyof typeof S3_FAULTS;
   operations?: string[];
   seed?: number;
 }
@@ -120,12 +129,33 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
+/** A refused signature as S3 answers it: its own codes and statuses for each kind of refusal. */
+export function s3AuthError(failure: SigV4Failure): S3Error {
+  switch (failure.kind) {
+    case 'missing':
+      return new S3Error('AccessDenied', 'Access Denied', 403);
+    case 'incomplete':
+    case 'scope':
+      return new S3Error('AuthorizationHeaderMalformed', failure.message, 400);
+    case 'unknownKey':
+      return new S3Error('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', 403);
+    case 'skew':
+      return new S3Error('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', 403);
+    case 'expired':
+      return new S3Error('AccessDenied', 'Request has expired', 403);
+    default:
+      return new S3Error('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', 403);
+  }
+}
+
 /**
  * Host names the endpoint answers to. A browser page on another site can reach a loopback port through DNS
  * rebinding (its own name resolving to 127.0.0.1), but its requests then carry that name in `Host`; the
- * SDKs and the AWS CLI send the endpoint URL's host, which is one of these.
+ * SDKs and the AWS CLI send the endpoint URL's host, which is one of these. Names under `.localhost` are
+ * S3's virtual-hosted form (`<bucket>.localhost`): they are loopback by definition (RFC 6761), so no other
+ * site can hold one.
  */
-const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?$/i;
+const LOOPBACK_HOST = /^(?:127\.0\.0\.1|(?:[a-z0-9][a-z0-9.-]{0,62}\.)?localhost|\[::1\])(?::\d{1,5})?$/i;
 
 /**
  * The AWS JSON protocols' content types (1.0 and 1.1 differ only in the error body). A browser page can POST
@@ -186,24 +216,81 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
     return v;
   };
 
+  const s3Objects = new ResultObjects(engine.store);
   const counts = new Map<string, number>();
   let faults: (FaultSpec & { next: () => number }) | null = null;
 
+  const faulted = (operation: string): FaultSpec | undefined =>
+    faults && (!faults.operations || faults.operations.includes(operation)) && faults.next() < faults.rate ? faults : undefined;
+
+  /** The Host check and the browser refusal, the same for every protocol the endpoint speaks. */
+  const checkAccess = (req: IncomingMessage): void => {
+    const hostHeader = req.headers.host ?? '';
+    if (!LOOPBACK_HOST.test(hostHeader)) {
+      throw new AwsServiceError(
+        'AccessDeniedException',
+        `Host '${quoted(hostHeader)}' is not a loopback name; the embedded endpoint answers only 127.0.0.1, localhost and [::1]`,
+        403,
+      );
+    }
+    if (fromBrowser(req)) {
+      throw new AwsServiceError('AccessDeniedException', 'Requests from a browser are refused: the embedded endpoint serves AWS SDKs and the AWS CLI only', 403);
+    }
+  };
+
+  /** An S3 REST request (s3/handler.ts): Athena's result files, read-only, with S3's XML errors. */
+  const handleS3 = async (req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> => {
+    const head = req.method === 'HEAD';
+    // Nothing is read from a body (a GET has none, and anything else is refused): it is let through up to
+    // the JSON bodies' bound, and the connection closed past it.
+    let drained = 0;
+    req.on('data', (b: Buffer) => {
+      drained += b.length;
+      if (drained > MAX_BODY) req.destroy();
+    });
+    try {
+      try {
+        checkAccess(req);
+      } catch (err) {
+        throw new S3Error('AccessDenied', (err as Error).message, 403);
+      }
+      if (auth) {
+        // S3 signs its payload by the hash the client declares (or not at all, presigned); nothing here reads
+        // a body, so the declared hash is what the signature covers.
+        const declared = req.headers['x-amz-content-sha256'];
+        const payloadHash = typeof declared === 'string' ? declared : UNSIGNED_PAYLOAD;
+        const verified = verifierFor('s3').verify({ method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders, payloadHash });
+        if (!verified.ok) throw s3AuthError(verified.failure);
+      }
+      const call = resolveS3(req);
+      counts.set(call.operation, (counts.get(call.operation) ?? 0) + 1);
+      const fault = faulted(call.operation);
+      if (fault) {
+        const code = fault.code && fault.code in S3_FAULTS ? fault.code : 'SlowDown';
+        const { status, message } = S3_FAULTS[code]!;
+        throw new S3Error(code, message, status, call.key ? { Key: call.key } : { BucketName: call.bucket });
+      }
+      await serveS3(s3Objects, call, req, res, requestId);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof S3Error) {
+        sendS3Error(res, err, requestId, head);
+      } else {
+        logger?.error({ err, requestId }, 'embedded endpoint internal error');
+        sendS3Error(res, new S3Error('InternalError', `We encountered an internal error, request id ${requestId}`, 500), requestId, head);
+      }
+    }
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = randomUUID();
+    if (isS3Request(req)) return handleS3(req, res, requestId);
     let contentType: string | undefined;
     try {
-      const hostHeader = req.headers.host ?? '';
-      if (!LOOPBACK_HOST.test(hostHeader)) {
-        throw new AwsServiceError(
-          'AccessDeniedException',
-          `Host '${quoted(hostHeader)}' is not a loopback name; the embedded endpoint answers only 127.0.0.1, localhost and [::1]`,
-          403,
-        );
-      }
-      if (fromBrowser(req)) {
-        throw new AwsServiceError('AccessDeniedException', 'Requests from a browser are refused: the embedded endpoint serves AWS SDKs and the AWS CLI only', 403);
-      }
+      checkAccess(req);
       if (req.method !== 'POST') throw new AwsServiceError('UnknownOperationException', `${req.method} is not supported; AWS JSON services take POST /`, 404);
       const type = req.headers['content-type'] ?? '';
       if (!AWS_JSON.test(type)) {
@@ -225,8 +312,9 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
       const body = bytes.toString('utf8');
       // A Map: an operation named `__proto__` must count like any other, not reach the prototype.
       counts.set(routed.operation, (counts.get(routed.operation) ?? 0) + 1);
-      if (faults && (!faults.operations || faults.operations.includes(routed.operation)) && faults.next() < faults.rate) {
-        const code = faults.code ?? 'ThrottlingException';
+      const fault = faulted(routed.operation);
+      if (fault) {
+        const code = fault.code === 'TooManyRequestsException' ? fault.code : 'ThrottlingException';
         throw new AwsServiceError(code, 'Rate exceeded', 400, code === 'TooManyRequestsException' ? { Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED' } : {});
       }
       let input: unknown;

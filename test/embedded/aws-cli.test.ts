@@ -2,7 +2,8 @@
  * The AWS CLI v2 (Debian package `awscli`, /usr/bin/aws) against the endpoint: a person following the
  * docs uses exactly these commands. Skipped only when the binary is absent; .ci/run installs it.
  */
-import { awsCli, describeCli, startHarness, waitForState, type Harness } from './helpers';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { awsCli, awsCliOutput, describeCli, runQuery, startHarness, waitForState, type Harness } from './helpers';
 
 describeCli('AWS CLI against the embedded endpoint', () => {
   let h: Harness;
@@ -69,8 +70,39 @@ describeCli('AWS CLI against the embedded endpoint', () => {
 
   it('shows an unknown id as the InvalidRequestException Athena sends', async () => {
     const err = await aws('get-query-execution', '--query-execution-id', 'no-such-id').catch((e: { stderr: string }) => e);
-    expect((err as { stderr: string }).stderr.trim()).toBe(
+    expect(String((err as { stderr: Buffer }).stderr).trim()).toBe(
       'An error occurred (InvalidRequestException) when calling the GetQueryExecution operation: QueryExecution no-such-id was not found',
     );
+  });
+
+  describe('aws s3 (results where Athena writes them)', () => {
+    const s3 = (...args: string[]): Promise<Buffer> => awsCliOutput(h.endpoint.url, h.dataDir, 's3', ...args);
+
+    it('aws s3 cp s3://…/<id>.csv - prints the result file, and aws s3 ls lists it', async () => {
+      const { id } = await runQuery(h.client, "SELECT symbol, count(*) AS n, NULL AS nothing, '' AS blank FROM market.ticks GROUP BY 1 ORDER BY 1");
+      const [csv, listing] = await Promise.all([s3('cp', `s3://gapwatch-embedded/results/${id}.csv`, '-'), s3('ls', 's3://gapwatch-embedded/results/')]);
+      expect(csv.toString('utf8')).toBe('"symbol","n","nothing","blank"\n"AMZN","13267",,""\n"GOOG","11926",,""\n"WORK","13217",,""\n');
+      expect(listing.toString('utf8')).toMatch(new RegExp(`\\s${csv.length} ${id}\\.csv\\n`));
+      expect(listing.toString('utf8')).toContain(`${id}.csv.metadata`);
+    });
+
+    it('copies a result larger than its multipart threshold (ranged GETs) byte for byte', async () => {
+      const { id } = await runQuery(h.client, "SELECT range AS n, repeat('x', 100) AS pad FROM range(100000) ORDER BY n");
+      const sdk = new S3Client({ endpoint: h.endpoint.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, forcePathStyle: true });
+      try {
+        const whole = Buffer.from(await (await sdk.send(new GetObjectCommand({ Bucket: 'gapwatch-embedded', Key: `results/${id}.csv` }))).Body!.transformToByteArray());
+        expect(whole.length).toBeGreaterThan(8 * 1024 * 1024);
+        const copied = await s3('cp', `s3://gapwatch-embedded/results/${id}.csv`, '-');
+        expect(copied.equals(whole)).toBe(true);
+        expect((await h.endpoint.calls()).GetObject).toBeGreaterThan(2);
+      } finally {
+        sdk.destroy();
+      }
+    });
+
+    it('shows a missing key as S3’s 404', async () => {
+      const err = await s3('cp', 's3://gapwatch-embedded/results/nope.csv', '-').catch((e: { stderr: Buffer }) => e);
+      expect((err as { stderr: Buffer }).stderr.toString('utf8')).toContain('(404) when calling the HeadObject operation: Not Found');
+    });
   });
 });

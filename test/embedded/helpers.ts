@@ -116,17 +116,26 @@ export function awsCli<T = unknown>(url: string, home: string, ...args: string[]
 
 /** `awsCli` with these credentials (an endpoint that verifies signatures wants its own key pair). */
 export async function awsCliAs<T = unknown>(key: { accessKeyId: string; secretAccessKey: string }, url: string, home: string, ...args: string[]): Promise<T> {
-  const { stdout } = await execFileAsync(AWS_CLI, [...args, '--endpoint-url', url, '--output', 'json'], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: home,
-      AWS_ACCESS_KEY_ID: key.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-      AWS_REGION: 'us-east-1',
-      AWS_PAGER: '',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    },
-  });
+  const { stdout } = await execFileAsync(AWS_CLI, [...args, '--endpoint-url', url, '--output', 'json'], { env: cliEnv(key, home) });
   return JSON.parse(stdout) as T;
+}
+
+/** `awsCli` returning what the command prints as bytes (`aws s3 cp s3://… -` prints the object). */
+export async function awsCliOutput(url: string, home: string, ...args: string[]): Promise<Buffer> {
+  const env = cliEnv({ accessKeyId: 'x', secretAccessKey: 'x' }, home);
+  const { stdout } = await execFileAsync(AWS_CLI, [...args, '--endpoint-url', url], { env, encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 });
+  return stdout;
+}
+
+function cliEnv(key: { accessKeyId: string; secretAccessKey: string }, home: string): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: home,
+    AWS_ACCESS_KEY_ID: key.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+    AWS_REGION: 'us-east-1',
+    AWS_PAGER: '',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
 }

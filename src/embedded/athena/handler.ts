@@ -11,6 +11,12 @@ const invalid = (message: string): AwsServiceError =>
 
 const notFound = (id: string): AwsServiceError => invalid(`QueryExecution ${id} was not found`);
 
+/**
+ * An S3 location results can be written to and served from (result-objects.ts): `s3://`, a bucket name as
+ * S3 allows them, then any key prefix without control characters.
+ */
+const S3_LOCATION = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?:\/[^\u0000-\u001f\u007f]*)?$/;
+
 /** Stored data that is not what was written: the server's fault, so a 500 (the details are also logged). */
 const damaged = (message: string): AwsServiceError => new AwsServiceError('InternalServerException', message, 500);
 
@@ -91,12 +97,16 @@ export function athenaHandler(engine: AthenaEngine): ServiceHandler {
       if (params !== undefined && (!Array.isArray(params) || params.length < 1 || params.some((p) => typeof p !== 'string' || p.length < 1 || p.length > 1024))) {
         throw invalid('ExecutionParameters must be a non-empty list of strings of 1 to 1024 characters');
       }
+      const outputLocation = optionalString(resultConfiguration, 'OutputLocation', 1, 1024);
+      if (outputLocation !== undefined && !S3_LOCATION.test(outputLocation)) {
+        throw invalid(`OutputLocation '${outputLocation.slice(0, 200)}' is not an S3 location; expected s3://<bucket>/<prefix>/`);
+      }
       const outcome = engine.submit({
         query,
         database: optionalString(ctx, 'Database', 1, 255),
         catalog: optionalString(ctx, 'Catalog', 1, 256),
         workGroup: optionalString(input, 'WorkGroup', 1, 128) ?? 'primary',
-        outputLocation: optionalString(resultConfiguration, 'OutputLocation'),
+        outputLocation,
         executionParameters: params as string[] | undefined,
         clientRequestToken: optionalString(input, 'ClientRequestToken', 32, 128),
       });
