@@ -172,7 +172,7 @@ export async function connectBackends(
     // One poller per run across the fleet; every poll of this instance draws on one budget.
     watcher = new RunWatcher({ sfn: sfnClient, pubSub: events, leases: bus.leases, budget: new RateBudget(env.historyCallsPerSecond), logger: logger.child({ component: 'runs' }) });
     stateMachineArn ??= `arn:aws:states:${region}:000000000000:stateMachine:${STATE_MACHINE_NAME}`;
-    pipeline = new PipelineService(sfnClient, stateMachineArn, gaps, watcher, logger.child({ component: 'pipeline' }));
+    pipeline = new PipelineService(sfnClient, stateMachineArn, gaps, watcher, logger.child({ component: 'pipeline' }), clock);
     // Ready only when the state machine answers: a wrong GAPWATCH_STATE_MACHINE_ARN shows here, not at the first run.
     const [client, machine] = [sfnClient, stateMachineArn];
     probes.push({ name: 'stepfunctions', check: async () => void (await client.send(new DescribeStateMachineCommand({ stateMachineArn: machine }))) });

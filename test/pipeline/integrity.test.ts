@@ -8,11 +8,23 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { startTestApp, type TestApp } from '../support/app';
 import { STOCK_TICKS_YAML } from '../support/config';
+import { collect } from '../support/runs';
 import { runQuery, resultRows } from '../embedded/helpers';
 
 const DUMMY = { accessKeyId: 'x', secretAccessKey: 'x' };
+const PIPELINE = 'arn:aws:states:us-east-1:000000000000:stateMachine:gapwatch-pipeline';
+/** What a forger wants recorded: the whole sample window ready, stamped far in the future so nothing genuine outranks it. */
+const FORGED = { dataset: 'stock_ticks', from: '2024-03-04T00:00:00.000Z', to: '2024-03-14T00:00:00.000Z', runId: 'forged', at: '2099-01-01T00:00:00.000Z' };
+const LAST_READY = `{ dataset(name: "stock_ticks") { lastReadySignal { from to at source { kind runId } } } }`;
 const ROLE = 'arn:aws:iam::000000000000:role/r';
 const task = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:gapwatch-${name}`;
+
+/** The dataset's newest signal, if any, is none the forger made (other tests' genuine runs record theirs). */
+function expectNotForged(signal: { at: string; source: { runId: string | null } } | null, forgedRun: string): void {
+  if (signal === null) return;
+  expect(signal.at).not.toBe(FORGED.at);
+  expect([FORGED.runId, forgedRun]).not.toContain(signal.source.runId);
+}
 
 describe('a local process and the embedded Step Functions', () => {
   let t: TestApp;
@@ -32,13 +44,17 @@ describe('a local process and the embedded Step Functions', () => {
   /** Creates a machine of one state and runs it to its end. */
   async function runMachine(name: string, state: object): Promise<{ status?: string; error?: string; cause?: string; output?: string; executionArn: string }> {
     const { stateMachineArn } = await sfn.send(new CreateStateMachineCommand({ name, roleArn: ROLE, definition: JSON.stringify({ StartAt: 'S', States: { S: { ...state, End: true } } }) }));
-    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn }));
+    return runToEnd(stateMachineArn!);
+  }
+
+  async function runToEnd(stateMachineArn: string, input?: object): Promise<{ status?: string; error?: string; cause?: string; output?: string; executionArn: string }> {
+    const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, ...(input ? { input: JSON.stringify(input) } : {}) }));
     for (let i = 0; i < 300; i++) {
       const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
       if (d.status !== 'RUNNING') return { status: d.status, error: d.error, cause: d.cause, output: d.output, executionArn: executionArn! };
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`${name} did not end`);
+    throw new Error(`${executionArn} did not end`);
   }
 
   it("cannot make gapwatch's repair handler write a range longer than the dataset's maxWindow", async () => {
@@ -106,5 +122,54 @@ describe('a local process and the embedded Step Functions', () => {
     const gained = (await count()) - before;
     expect(gained).toBeGreaterThan(1000);
     expect(inserted.reduce((a, b) => a + b, 0)).toBe(gained);
+  });
+
+  it("takes no ready signal from another state machine's output, and reads and stops only the pipeline's runs", async () => {
+    const forged = await runMachine('forged-initiate-output', { Type: 'Pass', Result: { ready: FORGED } });
+    expect(forged).toMatchObject({ status: 'SUCCEEDED' });
+    expect(JSON.parse(forged.output!)).toStrictEqual({ ready: FORGED });
+    const arn = forged.executionArn;
+
+    // A reader reading it (as any client may) finds no such run, and the dataset no signal.
+    const read = await t.gql(`query ($id: ID!) { run(id: $id) { id status output } }`, { id: arn });
+    expect(read.errors?.map((e: any) => e.extensions.code)).toStrictEqual(['NOT_FOUND']);
+    expect(read.data.run).toBeNull();
+    const stopped = await t.gql(`mutation ($id: ID!) { stopRun(id: $id) { id } }`, { id: arn });
+    expect(stopped.errors?.map((e: any) => e.extensions.code)).toStrictEqual(['NOT_FOUND']);
+    const events = collect(t.ws(), `subscription ($id: ID!) { runEvents(runId: $id) { id type } }`, { id: arn });
+    await events.done;
+    expect(JSON.stringify([events.received, events.error()])).toContain('NOT_FOUND');
+    expect(events.received.flatMap((m: any) => (m.data ? [m.data] : []))).toStrictEqual([]);
+    const listed = await t.gql(`{ runs(first: 100) { edges { node { id } } } }`);
+    expect(listed.data.runs.edges.map((e: any) => e.node.id)).not.toContain(arn);
+
+    expectNotForged((await t.gql(LAST_READY)).data.dataset.lastReadySignal, arn);
+  });
+
+  it('takes no ready signal from the input of a pipeline run that never reached Initiate', async () => {
+    // A CHECK run that finds gaps ends SUCCEEDED with its input as its output: a `ready` there is the caller's.
+    const run = await runToEnd(PIPELINE, { dataset: 'stock_ticks', from: '2024-03-07T00:00:00Z', to: '2024-03-08T00:00:00Z', mode: 'CHECK', ready: FORGED });
+    expect(run.status).toBe('SUCCEEDED');
+    expect(JSON.parse(run.output!).ready).toStrictEqual(FORGED);
+    const read = await t.gql(`query ($id: ID!) { run(id: $id) { status currentState } }`, { id: run.executionArn });
+    expect(read.data.run).toStrictEqual({ status: 'SUCCEEDED', currentState: 'GapsFound' });
+    const subscribed = collect(t.ws(), `subscription ($id: ID!) { runEvents(runId: $id) { id type } }`, { id: run.executionArn });
+    await subscribed.done;
+    expect(subscribed.completed()).toBe(true);
+    expectNotForged((await t.gql(LAST_READY)).data.dataset.lastReadySignal, run.executionArn);
+  });
+
+  it("records a genuine run's signal from its Initiate step, naming the run, with its window, stamped now", async () => {
+    const before = Date.now();
+    const started = await t.gql(`mutation { startCheck(dataset: "stock_ticks", from: "2024-03-10", to: "2024-03-11") { id } }`);
+    const id = started.data.startCheck.id;
+    let signal: any = null;
+    for (let i = 0; i < 300 && signal?.source.runId !== id; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      signal = (await t.gql(LAST_READY)).data.dataset.lastReadySignal;
+    }
+    expect(signal).toMatchObject({ from: '2024-03-10T00:00:00.000Z', to: '2024-03-11T00:00:00.000Z', source: { kind: 'PIPELINE', runId: id } });
+    expect(Date.parse(signal.at)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(signal.at)).toBeLessThanOrEqual(Date.now());
   });
 });

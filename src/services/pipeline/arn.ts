@@ -14,3 +14,10 @@ export function isStateMachineArn(arn: string): boolean {
 export function executionArnOf(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
+
+/** Whether `executionArn` is an execution of the state machine `stateMachineArn` (and of no other). */
+export function isExecutionOf(stateMachineArn: string, executionArn: string): boolean {
+  const prefix = executionArnOf(stateMachineArn, '');
+  // Execution names hold no ':' (isExecutionArn), so the prefix names exactly one machine.
+  return isExecutionArn(executionArn) && executionArn.startsWith(prefix);
+}

@@ -9,10 +9,11 @@ import {
 } from '@aws-sdk/client-sfn';
 import { badInput, CodedError, ErrorCode } from '../../errors';
 import type { Logger } from '../../logger';
+import type { Clock } from '../clock/clock';
 import { TERMINAL_EVENT_TYPES, type RunWatcher } from '../events/run-watcher';
 import { streamRunEvents, type ReadyStream } from '../events/run-stream';
 import { checkWindow, type GapsService } from '../gaps/gaps.service';
-import { executionArnOf, isExecutionArn } from './arn';
+import { executionArnOf, isExecutionArn, isExecutionOf } from './arn';
 import { decodeCursor, encodeCursor, isRunsCursor } from './cursor';
 import { RunEventCache } from './event-stream';
 import { lastStateEntered, STATUS_EVENTS, toRunEvent, type RunEvent } from './history';
@@ -56,9 +57,13 @@ export interface StartRequest {
  * The pipeline as clients see it: runs started, listed, read and stopped through `@aws-sdk/client-sfn`
  * only, against the embedded Step Functions or real AWS alike. Knows nothing of GraphQL.
  *
- * Runs are named by their input (run-names.ts), so a repeated request finds the run already going. A
- * succeeded run's ready signal is recorded (ready-signals.ts) whenever this service sees it succeed — when
- * a client reads the run, and from the run watcher for every run it started.
+ * Runs are the executions of the configured state machine and no other: an execution of any other machine
+ * (one a process on the machine created on the embedded endpoint, say) is NOT_FOUND to every read and stop.
+ * Runs are named by their input (run-names.ts), so a repeated request finds the run already going.
+ *
+ * Reads change nothing. A run's ready signal is recorded (ready-signals.ts) from its history as the run
+ * watcher reads it, once per fleet on the instance that polls the run: every run this instance starts is
+ * watched to its end, and so is every run still going, or recently succeeded, when the service starts.
  */
 export class PipelineService {
   private readonly generations = new RunGenerations();
@@ -73,12 +78,15 @@ export class PipelineService {
     private readonly gaps: GapsService,
     private readonly watcher: RunWatcher | undefined,
     private readonly logger: Logger,
+    clock: Clock,
   ) {
-    this.readySignals = new ReadySignals(gaps, logger);
+    this.readySignals = new ReadySignals(gaps, clock, logger);
     this.runEvents = watcher && new RunEventCache(watcher);
-    // The polling instance alone sees this hook: each status change is read and announced once per fleet
-    // (describe also records a succeeded run's ready signal).
+    // The polling instance alone sees this hook: each ready signal is recorded, and each status change read
+    // and announced, once per fleet.
     watcher?.onPolled((arn, events) => {
+      if (!this.isRun(arn)) return;
+      void this.readySignals.fromHistory(arn, events, watcher.history(arn) ?? events);
       if (!events.some((e) => STATUS_EVENTS.has(e.type ?? ''))) return;
       this.describe(arn).then(
         (run) => {
@@ -100,7 +108,7 @@ export class PipelineService {
    * ending after the run's last. Read from Step Functions' history by the run watcher (one poller per run).
    */
   streamEvents(id: string, afterEventId = 0): ReadyStream<RunEvent> {
-    if (!isExecutionArn(id)) throw badInput('runId', `expected an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>), got '${id.slice(0, 200)}'`);
+    this.requireRun(id, 'runId');
     if (!Number.isSafeInteger(afterEventId) || afterEventId < 0) throw badInput('afterEventId', `expected an event id ≥ 0, got ${afterEventId}`);
     if (!this.watcher || !this.runEvents) throw new CodedError(ErrorCode.FORBIDDEN, 'this gapwatch does not watch runs');
     return this.runEvents.map(id, streamRunEvents(this.watcher, id, afterEventId));
@@ -173,7 +181,7 @@ export class PipelineService {
 
   /** A run by execution ARN; null when Step Functions does not know it. */
   async get(id: string): Promise<PipelineRun | null> {
-    if (!isExecutionArn(id)) throw badInput('id', `expected an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>), got '${id.slice(0, 200)}'`);
+    this.requireRun(id, 'id');
     return this.describe(id);
   }
 
@@ -184,7 +192,7 @@ export class PipelineService {
 
   /** Asks Step Functions to stop a run; it ends ABORTED and its running Task's handler sees its signal abort. */
   async stop(id: string, cause?: string): Promise<PipelineRun | null> {
-    if (!isExecutionArn(id)) throw badInput('id', `expected an execution ARN, got '${id.slice(0, 200)}'`);
+    this.requireRun(id, 'id');
     if (cause !== undefined && cause.length > 32_768) throw badInput('cause', 'at most 32768 characters');
     try {
       await this.sfn.send(new StopExecutionCommand({ executionArn: id, ...(cause !== undefined ? { cause } : {}) }));
@@ -286,14 +294,13 @@ export class PipelineService {
       if (sfnName(err) === 'InvalidArn') throw badInput('id', (err as Error).message);
       throw backendError(err, 'DescribeExecution');
     }
-    const run = toRun(out);
-    if (run.status === 'SUCCEEDED' && run.ready) await this.readySignals.record(run.ready);
-    return run;
+    return toRun(out);
   }
 
   /**
    * Picks up what happened while this instance was not watching: runs still going are watched to their end,
-   * and the newest succeeded ones have their ready signals recorded if the gaps service has nothing newer.
+   * and the newest succeeded ones have their histories read, so their ready signals are recorded if the
+   * gaps service has nothing newer.
    */
   async resume(): Promise<void> {
     for (const status of ['RUNNING', 'SUCCEEDED'] as const) {
@@ -301,17 +308,25 @@ export class PipelineService {
       try {
         page = await this.sfn.send(new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, statusFilter: status, maxResults: status === 'RUNNING' ? 100 : 20 }));
       } catch (err) {
-        this.logger.warn({ err, status }, 'could not list pipeline runs at start; their ready signals are recorded when they are read');
+        this.logger.warn({ err, status }, 'could not list pipeline runs at start; ready signals of runs that ended meanwhile are recorded at the next start');
         return;
       }
-      for (const e of page.executions ?? []) {
-        if (status === 'RUNNING') this.watch(e.executionArn!);
-        else await this.describe(e.executionArn!).catch((err: unknown) => this.logger.warn({ err, executionArn: e.executionArn }, 'could not read a finished run'));
-      }
+      for (const e of page.executions ?? []) this.watch(e.executionArn!);
     }
   }
 
-  /** Has the run watcher poll a run this instance started until it ends, so its ready signal is recorded unasked. */
+  /** A run of the configured state machine (any other execution is no run of this pipeline). */
+  private isRun(arn: string): boolean {
+    return isExecutionOf(this.stateMachineArn, arn);
+  }
+
+  /** An argument naming a run: malformed is BAD_USER_INPUT; an execution of another state machine NOT_FOUND. */
+  private requireRun(id: string, argument: string): void {
+    if (!isExecutionArn(id)) throw badInput(argument, `expected an execution ARN (arn:aws:states:<region>:<account>:execution:<machine>:<name>), got '${id.slice(0, 200)}'`);
+    if (!this.isRun(id)) throw new CodedError(ErrorCode.NOT_FOUND, `no pipeline run '${id.slice(0, 200)}': runs are executions of ${this.stateMachineArn}`, { argument });
+  }
+
+  /** Has the run watcher poll a run until it ends, so its ready signal is recorded unasked. */
   private watch(arn: string): void {
     // Closed: the service is shutting down, and a run read after the next start is recorded then.
     if (!this.watcher || this.closed) return;

@@ -1,5 +1,5 @@
 import type { DescribeExecutionOutput, ExecutionStatus } from '@aws-sdk/client-sfn';
-import { MODES, type PipelineInput, type PipelineMode, type RangeSpec, type ReadySignal, type RepairResult } from './types';
+import { MODES, type PipelineInput, type PipelineMode, type RangeSpec, type RepairResult } from './types';
 
 export type RunStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -23,8 +23,6 @@ export interface PipelineRun {
   output: unknown;
   /** The ranges Repair finished (from the output); empty before Repair ends or when it did not run. */
   repairedRanges: RangeSpec[];
-  /** Initiate's ready signal, when the run got that far. */
-  ready: ReadySignal | null;
 }
 
 const STATUSES: Readonly<Record<ExecutionStatus, RunStatus>> = {
@@ -59,7 +57,7 @@ export function toRun(d: DescribeExecutionOutput): PipelineRun {
   const output = parseJson(d.output);
   const input = parseJson(d.input);
   const pipelineInput = asPipelineInput(input);
-  const o = (typeof output === 'object' && output !== null ? output : {}) as { repaired?: RepairResult[]; ready?: ReadySignal };
+  const o = (typeof output === 'object' && output !== null ? output : {}) as { repaired?: RepairResult[] };
   return {
     id: d.executionArn!,
     name: d.name ?? d.executionArn!.split(':').at(-1)!,
@@ -75,6 +73,5 @@ export function toRun(d: DescribeExecutionOutput): PipelineRun {
     to: pipelineInput?.to ?? null,
     output,
     repairedRanges: Array.isArray(o.repaired) ? o.repaired.map((r) => r.range).filter(Boolean) : [],
-    ready: o.ready && typeof o.ready.runId === 'string' ? o.ready : null,
   };
 }
