@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import validate from 'asl-validator';
 import { definitionFor, embeddedTaskArns, rawDefinition, substitutionKey, TASKS } from '../../../src/services/pipeline/definition';
 
@@ -48,5 +50,14 @@ describe('the pipeline state machine (pipeline.asl.json)', () => {
     const mode = embedded.States.Mode;
     expect(mode.Choices.map((c: State) => c.Next)).toStrictEqual(['Check', 'Repair', 'Validate']);
     expect(embedded.States[mode.Default].Type).toBe('Fail');
+  });
+
+  it('has every state that does more than end the run in docs/pipeline.md\'s state table', () => {
+    const doc = readFileSync(path.resolve(__dirname, '../../../docs/pipeline.md'), 'utf8');
+    const rows = new Set([...doc.matchAll(/^\| `(\w+)` \((\w+)\) \|/gm)].map((m) => `${m[1]} (${m[2]})`));
+    const states = Object.entries(embedded.States as Record<string, State>)
+      .filter(([, s]) => s.Type !== 'Fail' && s.Type !== 'Succeed')
+      .map(([name, s]) => `${name} (${s.Type})`);
+    expect(states.filter((s) => !rows.has(s))).toStrictEqual([]);
   });
 });
