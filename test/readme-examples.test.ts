@@ -102,3 +102,28 @@ describe('the GraphQL examples newcomers are shown', () => {
   });
 });
 
+
+/**
+ * The README's API key example, pasted as it stands: the keys it sets start a gapwatch, and its curl line
+ * (run here as fetch, with the same headers and body) is answered with data.
+ */
+describe('the README’s API key example', () => {
+  const block = [...README.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).find((b) => b.includes('GAPWATCH_API_KEYS='));
+
+  it('starts with the keys it sets and answers its curl line', async () => {
+    expect(block).toBeDefined();
+    const keys = /GAPWATCH_API_KEYS='([^']*)'/.exec(block!)?.[1];
+    const curl = block!.split('\n').find((l) => l.startsWith('curl '));
+    expect(keys).toBeDefined();
+    expect(curl).toBeDefined();
+    const headers = Object.fromEntries([...curl!.matchAll(/-H '([^:']+): ([^']*)'/g)].map((m) => [m[1]!, m[2]!]));
+    const body = /-d '([^']*)'/.exec(curl!)?.[1];
+    const t = await startTestApp({ env: { GAPWATCH_API_KEYS: keys! } });
+    try {
+      const res = await fetch(`${t.url}/graphql`, { method: 'POST', headers, body });
+      expect(await res.json()).toStrictEqual({ data: { health: { status: 'OK' } } });
+    } finally {
+      await t.stop();
+    }
+  });
+});
