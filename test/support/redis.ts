@@ -24,16 +24,25 @@ export interface RedisServer {
  * A real redis-server (Debian's `redis-server`, installed by .ci/run) on a loopback port of its own, with
  * nothing saved to disk.
  */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(program = 'redis-server'): Promise<RedisServer> {
   const port = await freePort();
   let proc: ChildProcess | undefined;
   const start = async () => {
-    proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    proc = spawn(program, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`${program} did not start within 10 s: ${out || '(it printed nothing)'}`)), 10_000);
+      // Not installed: say so at once, with the remedy, instead of a bare timeout.
+      proc!.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(
+          err.code === 'ENOENT'
+            ? new Error(`${program} is not installed (or not on PATH): the Redis tests need it; apt-get install redis-server (README, Development)`)
+            : err,
+        );
+      });
       proc!.stdout!.on('data', (b: Buffer) => {
         out += b.toString();
         if (out.includes('Ready to accept connections')) {
@@ -43,7 +52,7 @@ export async function startRedis(): Promise<RedisServer> {
       });
       proc!.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`redis-server exited with ${code}: ${out}`));
+        reject(new Error(`${program} exited with ${code}: ${out}`));
       });
     });
   };
