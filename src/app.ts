@@ -115,13 +115,15 @@ export async function createApp(options: AppOptions): Promise<App> {
   const logger = options.logger ?? createLogger(env.logLevel);
   const clock = options.clock ?? realClock;
   const settings = loadSettings(env);
+  const access = new Access(env.access);
+  // Refused before anything is built or started: no sample written to the data dir, no endpoint opened.
+  access.checkListen(env.host);
   const metrics = new Metrics();
   const backends = await connectBackends(settings, logger, clock, { metrics });
   metrics.watchGaps(backends.services.gaps);
   metrics.watchCache(() => backends.services.athena.cacheStats());
   const scope: AppScope = { logger, services: backends.services, now: clock.now };
   const schema = await buildGapwatchSchema(scope.services);
-  const access = new Access(env.access);
   const { limits } = settings;
   boundSeries(schema, limits);
   const gate = new OperationGate(schema, limits, (name) => scope.services.gaps.dataset(name), clock.now);

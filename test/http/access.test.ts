@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -138,7 +138,7 @@ describe('start-up without keys', () => {
 });
 
 describe('the service process', () => {
-  it('exits 2 before listening on a network address with no keys, saying what to set', () => {
+  it('exits 2 before it builds or starts anything on a network address with no keys, saying what to set', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'gapwatch-access-'));
     try {
       const run = spawnSync(process.execPath, [path.resolve(__dirname, '../../dist/src/main.js')], {
@@ -150,6 +150,9 @@ describe('the service process', () => {
       expect(run.stderr).toBe(
         'gapwatch: configuration error: GAPWATCH_API_KEYS: no API keys configured and GAPWATCH_HOST is 0.0.0.0, not loopback; set GAPWATCH_API_KEYS (or GAPWATCH_API_KEYS_FILE), or GAPWATCH_ALLOW_ANONYMOUS=true to serve anyone who can connect\n',
       );
+      // Refused first: no sample built in the data dir, no embedded endpoint started (it would log that it listens).
+      expect(readdirSync(dataDir)).toStrictEqual([]);
+      expect(run.stdout).not.toContain('embedded AWS endpoint');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
