@@ -13,7 +13,7 @@ import type { EmbeddedEndpoint } from './embedded/server';
 import { realClock, type Clock } from './services/clock/clock';
 import type { GapScheduler } from './services/gaps/scheduler';
 import { createContext, type AppScope, type Context } from './context';
-import { CodedError, ErrorCode, limitExceeded } from './errors';
+import { CodedError, ErrorCode, limitExceeded, PortInUseError } from './errors';
 import { Access, type Principal } from './http/access';
 import { boundSeries, forApollo, OperationGate, screenSource, validationRules } from './http/limits';
 import { Metrics } from './http/metrics';
@@ -132,7 +132,10 @@ export async function createApp(options: AppOptions): Promise<App> {
 
   const httpServer = createServer();
   const wsServer = new WebSocketServer({
-    server: httpServer,
+    // Upgrades are handed over below rather than by attaching ws to the server (`server:`), which would also
+    // re-emit the server's own errors (its port in use) on the WebSocket server, where graphql-ws prints them
+    // as its internal failure; listen() says in one line which port is taken instead.
+    noServer: true,
     path: GRAPHQL_PATH,
     maxPayload: MAX_BODY_BYTES,
     // Apollo's CSRF prevention covers HTTP only: a page on any site may open a WebSocket to a local
@@ -147,6 +150,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       done(true);
     },
   });
+  httpServer.on('upgrade', (req, socket, head) => wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit('connection', ws, req)));
   // graphql-ws treats a message only a server may send (next, error, connection_ack) arriving from a client
   // as its own internal failure: it logs a stack to the console and closes with 4500. It is the client's
   // mistake, so it is answered as graphql-ws answers other bad messages (4400) before the library sees it.
@@ -432,9 +436,10 @@ export async function createApp(options: AppOptions): Promise<App> {
       return new Promise((resolve, reject) => {
         const warning = access.checkListen(host);
         if (warning) logger.warn({ host }, warning);
-        httpServer.once('error', reject);
+        const failed = (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, host, 'PORT') : err);
+        httpServer.once('error', failed);
         httpServer.listen(port, host, () => {
-          httpServer.off('error', reject);
+          httpServer.off('error', failed);
           const address = httpServer.address() as AddressInfo;
           const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           resolve({ url: `http://${shown}:${address.port}`, port: address.port });

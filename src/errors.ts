@@ -53,6 +53,25 @@ export class ConfigError extends Error {
 }
 
 /**
+ * A port gapwatch was told to listen on is held by another process (a second gapwatch, say). Each entry
+ * point prints the message as its one line: which port, and the variable that moves it.
+ */
+export class PortInUseError extends Error {
+  override name = 'PortInUseError';
+  constructor(
+    readonly port: number,
+    readonly host: string,
+    readonly variable: 'PORT' | 'GAPWATCH_EMBEDDED_PORT',
+  ) {
+    super(
+      variable === 'PORT'
+        ? `port ${port} on ${host} is in use (another gapwatch?): stop it, or set PORT to another port`
+        : `port ${port} on ${host} (the embedded AWS endpoint) is in use (another gapwatch, or npm run embedded?): stop it, or set GAPWATCH_EMBEDDED_PORT to another port (0 = any free port)`,
+    );
+  }
+}
+
+/**
  * An expected failure that reaches a client as a GraphQL error with a code from the registry above.
  * Anything thrown that is not a CodedError (or a GraphQL validation error) is masked as INTERNAL_SERVER_ERROR.
  */

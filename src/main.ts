@@ -2,7 +2,7 @@ import './heap';
 import { createApp } from './app';
 import { loadEnvConfig } from './config';
 import { DataDirInUseError } from './embedded/server';
-import { ConfigError } from './errors';
+import { ConfigError, PortInUseError } from './errors';
 import { createLogger } from './logger';
 
 /** Time after the drain for the backends to close before the process gives up waiting. */
@@ -48,6 +48,10 @@ main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`gapwatch: configuration error: ${err.message}\n`);
     process.exit(2);
+  }
+  if (err instanceof PortInUseError) {
+    process.stderr.write(`gapwatch: ${err.message}\n`);
+    process.exit(1);
   }
   if (err instanceof DataDirInUseError) {
     process.stderr.write(`gapwatch: ${err.message}: stop it, or set GAPWATCH_DATA_DIR to another directory\n`);

@@ -7,7 +7,7 @@
  * validated, as the app would, so a file this accepts is one the app accepts too.
  */
 import { loadEnvConfig, loadSettings, type Env } from '../config';
-import { ConfigError } from '../errors';
+import { ConfigError, PortInUseError } from '../errors';
 import { createLogger, type Logger } from '../logger';
 import { embeddedKeyPair } from './credentials';
 import { DataDirInUseError, startEmbedded, type EmbeddedEndpoint } from './server';
@@ -78,6 +78,7 @@ export function startupFailure(err: unknown): { exitCode: number; line: string }
       line: `gapwatch embedded: ${err.message}: use the endpoint that gapwatch serves (port GAPWATCH_EMBEDDED_PORT, 4566 by default), stop it, or set GAPWATCH_DATA_DIR to another directory\n`,
     };
   }
+  if (err instanceof PortInUseError) return { exitCode: 1, line: `gapwatch embedded: ${err.message}\n` };
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   return { exitCode: 1, line: `gapwatch embedded: failed to start: ${message}\n` };
 }

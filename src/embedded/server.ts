@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { athenaHandler } from './athena/handler';
 import { AthenaEngine, type EngineLimits } from './athena/engine';
 import { mulberry32 } from '../services/random';
+import { PortInUseError } from '../errors';
 import { AwsServiceError, quoted, ServiceRegistry, type ServiceRoute } from './protocol';
 import { sha256Hex, sigV4Verifier, UNSIGNED_PAYLOAD, type KeyPair, type SigV4Failure, type SigV4Verifier } from './sigv4';
 import { checkTableLocations, type EmbeddedTable } from './tables';
@@ -343,7 +344,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
   const server = createServer((req, res) => void handle(req, res));
   try {
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(opts.port, host, 'GAPWATCH_EMBEDDED_PORT') : err));
       server.listen(opts.port, host, () => resolve());
     });
   } catch (err) {

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import pino, { type Logger } from 'pino';
-import { ConfigError } from '../errors';
+import { ConfigError, PortInUseError } from '../errors';
 import { DataDirInUseError, type EmbeddedEndpoint, type EmbeddedOptions, type FaultSpec, type TaskHandler } from './server';
 
 /** What the worker gets: the options that can be copied, and the ARNs whose handlers stay here. */
@@ -145,6 +145,7 @@ export async function startEmbeddedWorker(opts: Omit<EmbeddedOptions, 'services'
           // The start-up errors each entry point explains in its own words, as they are in-process.
           if (m.name === 'DataDirInUseError') return reject(new DataDirInUseError(opts.dataDir));
           if (m.name === 'ConfigError') return reject(new ConfigError(m.message));
+          if (m.name === 'PortInUseError') return reject(new PortInUseError(opts.port, opts.host ?? '127.0.0.1', 'GAPWATCH_EMBEDDED_PORT'));
           return reject(Object.assign(new Error(m.message), { name: m.name }));
         case 'reply': {
           const waiting = replies.get(m.id);
