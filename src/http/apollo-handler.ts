@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type HTTPGraphQLResponse } from '@apollo/server';
+import { getOperationAST, parse } from 'graphql';
 import type { Context } from '../context';
 import { ErrorCode } from '../errors';
 
@@ -48,12 +49,44 @@ export async function handleGraphQL(
       });
     }
   }
-  screen(req.method === 'POST' ? (body as { query?: unknown } | undefined)?.query : url.searchParams.get('query'));
+  const params = req.method === 'POST' ? ((body ?? {}) as { query?: unknown; operationName?: unknown }) : { query: url.searchParams.get('query'), operationName: url.searchParams.get('operationName') };
+  screen(params.query);
+  if (asksSubscription(params.query, params.operationName)) {
+    return sendJson(res, 400, {
+      errors: [
+        {
+          message: `subscriptions need a WebSocket: connect with the graphql-ws protocol (graphql-transport-ws) to ${webSocketUrl(req, url.pathname)}; HTTP runs queries and mutations`,
+          extensions: { code: ErrorCode.BAD_REQUEST },
+        },
+      ],
+    });
+  }
   const response = await server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
     context,
   });
   await writeResponse(res, response);
+}
+
+/**
+ * Whether the operation a request would run is a subscription, which streams and so runs over graphql-ws
+ * only (Apollo would answer it 200 with INTERNAL_SERVER_ERROR, or 405 over GET). Only a document that says
+ * `subscription` at all is parsed again here; one that does not parse is Apollo's to answer.
+ */
+function asksSubscription(query: unknown, operationName: unknown): boolean {
+  if (typeof query !== 'string' || !/\bsubscription\b/.test(query)) return false;
+  try {
+    return getOperationAST(parse(query), typeof operationName === 'string' ? operationName : undefined)?.operation === 'subscription';
+  } catch {
+    return false;
+  }
+}
+
+/** Where this server takes graphql-ws, as the client reached it (behind a TLS proxy, wss). */
+function webSocketUrl(req: IncomingMessage, pathname: string): string {
+  const host = /^[A-Za-z0-9.\-:[\]]{1,255}$/.test(req.headers.host ?? '') ? req.headers.host : 'localhost';
+  const scheme = req.headers['x-forwarded-proto'] === 'https' ? 'wss' : 'ws';
+  return `${scheme}://${host}${pathname}`;
 }
 
 async function writeResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
