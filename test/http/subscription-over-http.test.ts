@@ -35,6 +35,6 @@ describe('a subscription sent over HTTP', () => {
   it('GET: the same answer', async () => {
     const res = await fetch(`${t.url}/graphql?query=${encodeURIComponent('subscription { heartbeat { seq } }')}`, { headers: { 'apollo-require-preflight': 'true' } });
     expect(res.status).toBe(400);
-    expect((await res.json()).errors[0].message).toMatch(/^subscriptions need a WebSocket: connect with the graphql-ws protocol/);
+    expect(((await res.json()) as any).errors[0].message).toMatch(/^subscriptions need a WebSocket: connect with the graphql-ws protocol/);
   });
 });
