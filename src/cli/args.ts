@@ -5,8 +5,11 @@ import { CliError, messageOf } from './errors';
 
 export const USAGE = `Usage: gapwatch check --dataset NAME [window] [options]
        gapwatch credentials [--json]
+       gapwatch reset-sample
 
 check: checks one window of a dataset for gaps and exits 0 (OK), 1 (gaps found) or 2 (error).
+reset-sample: puts the embedded sample table market.ticks in GAPWATCH_DATA_DIR back as first generated,
+  planted defects and all (after a repair run fixed them); run it while no gapwatch uses the data dir.
 
 Window (default: the dataset's checkWindow, ending at the last settled bucket boundary):
   --from ISO --to ISO   judge [from, to), e.g. --from 2024-03-04T00:00:00Z --to 2024-03-05T00:00:00Z
@@ -46,7 +49,8 @@ export interface CheckArgs {
 export type Command =
   | { readonly command: 'help' }
   | { readonly command: 'check'; readonly args: CheckArgs }
-  | { readonly command: 'credentials'; readonly json: boolean };
+  | { readonly command: 'credentials'; readonly json: boolean }
+  | { readonly command: 'reset-sample' };
 
 const OPTIONS = {
   dataset: { type: 'string' },
@@ -123,12 +127,19 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values.help) return { command: 'help' };
   const [command, ...rest] = positionals;
   if (command === undefined) throw new CliError('missing command: expected `gapwatch check --dataset NAME`', true);
-  if (command !== 'check' && command !== 'credentials') throw new CliError(`unknown command '${command}': expected check or credentials`, true);
+  if (command !== 'check' && command !== 'credentials' && command !== 'reset-sample') {
+    throw new CliError(`unknown command '${command}': expected check, credentials or reset-sample`, true);
+  }
   if (rest.length > 0) throw new CliError(`unexpected argument '${rest[0]}'`, true);
   if (command === 'credentials') {
     const other = Object.keys(values).find((k) => k !== 'json');
     if (other !== undefined) throw new CliError(`credentials takes no --${other}: only --json`, true);
     return { command: 'credentials', json: values.json === true };
+  }
+  if (command === 'reset-sample') {
+    const given = Object.keys(values);
+    if (given.length > 0) throw new CliError(`reset-sample takes no options, got --${given[0]}`, true);
+    return { command: 'reset-sample' };
   }
   if (values.dataset === undefined || values.dataset.trim() === '') throw new CliError('missing --dataset NAME: which dataset to check', true);
   return {

@@ -4,7 +4,7 @@ import { connectBackends, type Backends } from '../backends';
 import { loadEnvConfig, loadSettings, type Env, type Settings } from '../config';
 import { CodedError, ConfigError } from '../errors';
 import type { Logger } from '../logger';
-import { DataDirInUseError } from '../embedded/server';
+import { DataDirInUseError, resetEmbeddedSample } from '../embedded/server';
 import { realClock } from '../services/clock/clock';
 import { windowProblem } from '../services/gaps/compute';
 import type { CheckArgs } from './args';
@@ -89,4 +89,18 @@ export async function checkLocal(args: CheckArgs, env: Env, now: number): Promis
   } finally {
     await backends.close();
   }
+}
+
+/** `gapwatch reset-sample`: the embedded sample back as first generated; says what it did. */
+export async function resetSampleLocal(env: Env): Promise<string> {
+  const settings = settingsFrom(env);
+  const { backend, dataDir } = settings.env;
+  if (backend !== 'embedded') throw new CliError(`reset-sample rebuilds the embedded backend's sample table; GAPWATCH_BACKEND is ${backend}`);
+  try {
+    await resetEmbeddedSample(dataDir);
+  } catch (err) {
+    if (err instanceof DataDirInUseError) throw new CliError(`${err.message}: stop it first, then run gapwatch reset-sample again`);
+    throw new CliError(`cannot reset the sample in ${dataDir}: ${oneLine(err)}`);
+  }
+  return `market.ticks in ${dataDir} is the sample as first generated again, planted defects and all (check and run history are kept)`;
 }

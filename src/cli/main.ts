@@ -40,6 +40,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
       io.stdout.write(credentials(io.env, command.json));
       return ExitCode.OK;
     }
+    if (command.command === 'reset-sample') {
+      const { resetSampleLocal } = await import('./local.js');
+      io.stdout.write(`gapwatch: ${await resetSampleLocal(io.env)}\n`);
+      return ExitCode.OK;
+    }
     const report = await check(command.args, io);
     io.stdout.write(command.args.json ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report));
     return report.status === 'OK' ? ExitCode.OK : ExitCode.GAPS;

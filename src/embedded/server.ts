@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { athenaHandler } from './athena/handler';
 import { AthenaEngine, type EngineLimits } from './athena/engine';
+import { resetSample } from './athena/duckdb';
 import { mulberry32 } from '../services/random';
 import { PortInUseError } from '../errors';
 import { AwsServiceError, quoted, ServiceRegistry, type ServiceRoute } from './protocol';
@@ -185,6 +186,22 @@ function send(res: ServerResponse, status: number, requestId: string, body: unkn
   res.end(text);
 }
 
+/** DuckDB's words for a data dir another process holds: `IO Error: Could not set lock on file "…": Conflicting lock is held in … (PID …)`. */
+function inUse(err: unknown, dataDir: string): unknown {
+  return err instanceof Error && /Could not set lock on file/.test(err.message) ? new DataDirInUseError(dataDir) : err;
+}
+
+/**
+ * `gapwatch reset-sample`: the sample table `market.ticks` in the data dir as first generated. Only while
+ * no gapwatch uses the data dir (DataDirInUseError otherwise); check and run history are left as they are.
+ */
+export async function resetEmbeddedSample(dataDir: string): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  await resetSample(dataDir).catch((err: unknown) => {
+    throw inUse(err, dataDir);
+  });
+}
+
 export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndpoint> {
   const host = opts.host ?? '127.0.0.1';
   const logger = opts.logger;
@@ -193,8 +210,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
   mkdirSync(opts.dataDir, { recursive: true });
 
   const engine = await AthenaEngine.open({ dataDir: opts.dataDir, tables, logger, limits: opts.limits }).catch((err: unknown) => {
-    // DuckDB's words for it: `IO Error: Could not set lock on file "…": Conflicting lock is held in … (PID …)`.
-    throw err instanceof Error && /Could not set lock on file/.test(err.message) ? new DataDirInUseError(opts.dataDir) : err;
+    throw inUse(err, opts.dataDir);
   });
   const registry = new ServiceRegistry();
   registry.register({ prefix: 'AmazonAthena.', signingName: 'athena', handler: athenaHandler(engine), close: () => engine.close() });

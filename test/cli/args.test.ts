@@ -43,7 +43,7 @@ describe('gapwatch command line', () => {
 
   it('names what is wrong with the arguments', () => {
     expect(failure([])).toStrictEqual({ message: 'missing command: expected `gapwatch check --dataset NAME`', showUsage: true });
-    expect(failure(['chek'])).toStrictEqual({ message: "unknown command 'chek': expected check or credentials", showUsage: true });
+    expect(failure(['chek'])).toStrictEqual({ message: "unknown command 'chek': expected check, credentials or reset-sample", showUsage: true });
     expect(failure(['check'])).toStrictEqual({ message: 'missing --dataset NAME: which dataset to check', showUsage: true });
     expect(failure(['check', '--dataset', 'd', 'extra'])).toStrictEqual({ message: "unexpected argument 'extra'", showUsage: true });
     expect(failure(['check', '--dataset', 'd', '--bogus'])).toStrictEqual({ message: "unknown option '--bogus'", showUsage: true });

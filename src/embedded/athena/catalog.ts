@@ -36,6 +36,15 @@ export async function ensureSampleTable(conn: DuckDBConnection): Promise<boolean
   return true;
 }
 
+/**
+ * Puts `market.ticks` back as first generated, planted defects and all: a repair run writes the missing
+ * ticks into the table for good, and the sample walk-through (README) wants its defects back.
+ */
+export async function resetSampleTable(conn: DuckDBConnection): Promise<void> {
+  await conn.run('DROP TABLE IF EXISTS market.ticks');
+  await ensureSampleTable(conn);
+}
+
 /** (Re)creates a view per configured table; locations were checked by checkTableLocations. */
 export async function createTableViews(conn: DuckDBConnection, tables: readonly EmbeddedTable[]): Promise<void> {
   for (const t of tables) {

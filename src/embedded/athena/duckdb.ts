@@ -18,7 +18,7 @@ import {
 } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import type { EmbeddedTable } from '../tables';
-import { createTableViews, ensureSampleTable } from './catalog';
+import { createTableViews, ensureSampleTable, resetSampleTable } from './catalog';
 import { columnInfo, intervalKindOf, renderCell, type AthenaColumnInfo, type Cell, type IntervalKind } from './render';
 import type { ResultWriter } from './store';
 
@@ -68,6 +68,21 @@ export async function openDuckDB(dataDir: string, tables: readonly EmbeddedTable
     throw err;
   }
   return instance;
+}
+
+/** Rebuilds the sample table in the data dir's catalog file (created if there is none yet). */
+export async function resetSample(dataDir: string): Promise<void> {
+  const instance = await DuckDBInstance.create(join(dataDir, CATALOG_FILE), { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
+  try {
+    const conn = await instance.connect();
+    try {
+      await resetSampleTable(conn);
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
 }
 
 const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
