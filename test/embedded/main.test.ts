@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../../src/errors';
+import { ConfigError, PortInUseError } from '../../src/errors';
 import { helpText, startEmbeddedFromEnv, startupFailure } from '../../src/embedded/main';
 import { ListStateMachinesCommand } from '@aws-sdk/client-sfn';
 import { athenaClient, resultRows, runQuery, tempDir } from './helpers';
@@ -69,10 +69,14 @@ describe('npm run embedded (src/embedded/main.ts)', () => {
       exitCode: 2,
       line: "gapwatch embedded: configuration error: GAPWATCH_EMBEDDED_PORT: expected a port number from 0 to 65535, got 'x'\n",
     });
-    const inUse = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:4566'), { code: 'EADDRINUSE' });
-    expect(startupFailure(inUse)).toStrictEqual({
+    expect(startupFailure(new PortInUseError(4566, '127.0.0.1', 'GAPWATCH_EMBEDDED_PORT'))).toStrictEqual({
       exitCode: 1,
-      line: 'gapwatch embedded: failed to start: Error: listen EADDRINUSE: address already in use 127.0.0.1:4566\n',
+      line: 'gapwatch embedded: port 4566 on 127.0.0.1 (the embedded AWS endpoint) is in use (another gapwatch, or npm run embedded?): stop it, or set GAPWATCH_EMBEDDED_PORT to another port (0 = any free port)\n',
+    });
+    const unforeseen = Object.assign(new Error('listen EACCES: permission denied 127.0.0.1:80'), { code: 'EACCES' });
+    expect(startupFailure(unforeseen)).toStrictEqual({
+      exitCode: 1,
+      line: 'gapwatch embedded: failed to start: Error: listen EACCES: permission denied 127.0.0.1:80\n',
     });
   });
 });

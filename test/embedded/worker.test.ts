@@ -6,6 +6,7 @@ import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn
 import { ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
 import { type EmbeddedEndpoint, type TaskHandler } from '../../src/embedded/server';
 import { startEmbeddedWorker } from '../../src/embedded/worker-host';
+import { PortInUseError } from '../../src/errors';
 import { startTestApp } from '../support/app';
 import { athenaClient, tempDir } from './helpers';
 import { MACHINE, MACHINE_ARN, sfnClient, TEST_DEFINITION, testHandlers, waitForEnd, waitForEvent, type Observed } from './stepfunctions/helpers';
@@ -120,7 +121,7 @@ describe('the embedded endpoint on a worker thread of the service', () => {
     const second = await startEmbeddedWorker({ port, dataDir: dir.path });
     const other = tempDir('gapwatch-worker-');
     try {
-      await expect(startEmbeddedWorker({ port, dataDir: other.path })).rejects.toThrow(/EADDRINUSE/);
+      await expect(startEmbeddedWorker({ port, dataDir: other.path })).rejects.toThrow(new PortInUseError(port, '127.0.0.1', 'GAPWATCH_EMBEDDED_PORT'));
     } finally {
       await second.close();
       other.remove();
