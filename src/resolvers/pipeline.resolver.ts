@@ -44,7 +44,7 @@ export class PipelineResolver {
     return served(this.pipelineService).start({ dataset, from: from.getTime(), to: to.getTime(), mode: repair ? 'FULL' : 'CHECK' });
   }
 
-  @Mutation(() => PipelineRun, { description: 'Starts a run that repairs the given ranges (mode REPAIR), or, with ranges omitted, what a check of the window finds (FULL); then validates and initiates.' })
+  @Mutation(() => PipelineRun, { description: 'Starts a run that repairs the given ranges (mode REPAIR), or, with ranges omitted, what a check of the window finds (FULL); then validates them, and initiates (declares the window ready) only when the whole window is complete: else the run ends SUCCEEDED with output.notReady.reason saying why.' })
   startRepair(@Args() { dataset, from, to, ranges }: StartRepairArgs): Promise<Run> {
     return served(this.pipelineService).start({
       dataset,

@@ -172,4 +172,48 @@ describe('a local process and the embedded Step Functions', () => {
     expect(Date.parse(signal.at)).toBeGreaterThanOrEqual(before - 1000);
     expect(Date.parse(signal.at)).toBeLessThanOrEqual(Date.now());
   });
+
+  /** Polls a run until it has ended. */
+  async function ended(id: string, fields = 'status error cause currentState output'): Promise<any> {
+    for (let i = 0; i < 600; i++) {
+      const run = (await t.gql(`query ($id: ID!) { run(id: $id) { ${fields} } }`, { id })).data.run;
+      if (run.status !== 'RUNNING') return run;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`run ${id} did not end`);
+  }
+
+  it('declares no window ready after repairing one range of a window that has other gaps, and the run says why', async () => {
+    const window = { from: '2024-03-04T00:00:00Z', to: '2024-03-14T00:00:00Z' };
+    const started = await t.gql(`mutation ($from: DateTime!, $to: DateTime!, $ranges: [GapRangeInput!]) { startRepair(dataset: "stock_ticks", from: $from, to: $to, ranges: $ranges) { id } }`, {
+      ...window,
+      // A clean hour: nothing to repair there, and Validate finds it complete.
+      ranges: [{ group: 'AMZN', start: '2024-03-04T10:00:00Z', end: '2024-03-04T11:00:00Z' }],
+    });
+    const id = started.data.startRepair.id;
+    const run = await ended(id);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', currentState: 'NotReady' });
+    expect(run.output.ready).toBeUndefined();
+    expect(run.output.validation.status).toBe('NOT_READY');
+    expect(run.output.notReady.reason).toMatch(
+      /^the re-checked ranges are complete, but the window \[2024-03-04T00:00:00.000Z, 2024-03-14T00:00:00.000Z\) is not, so it is not declared ready: \d+ other range\(s\) have gaps: /,
+    );
+    const gaps = await t.gql(`{ gaps(dataset: "stock_ticks", from: "2024-03-04", to: "2024-03-14") { status } }`);
+    expect(gaps.data.gaps.status).toBe('GAPS');
+    const signal = (await t.gql(LAST_READY)).data.dataset.lastReadySignal;
+    expect(signal?.source.runId).not.toBe(id);
+  });
+
+  it('declares the window ready after a REPAIR run that leaves all of it complete', async () => {
+    // 2024-03-05's one gap is AMZN 13:00-14:00 (the sample's planted defects).
+    const started = await t.gql(`mutation { startRepair(dataset: "stock_ticks", from: "2024-03-05", to: "2024-03-06", ranges: [{ group: "AMZN", start: "2024-03-05T13:00:00Z", end: "2024-03-05T14:00:00Z" }]) { id } }`);
+    const id = started.data.startRepair.id;
+    expect(await ended(id)).toMatchObject({ status: 'SUCCEEDED', currentState: 'Initiate', output: { validation: { status: 'OK' }, ready: { runId: id } } });
+    let signal: any;
+    for (let i = 0; i < 100 && signal?.source.runId !== id; i++) {
+      signal = (await t.gql(LAST_READY)).data.dataset.lastReadySignal;
+      if (signal?.source.runId !== id) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(signal).toMatchObject({ from: '2024-03-05T00:00:00.000Z', to: '2024-03-06T00:00:00.000Z', source: { kind: 'PIPELINE', runId: id } });
+  });
 });

@@ -198,9 +198,13 @@ export function createHandlers(deps: HandlerDeps): Record<TaskName, PipelineHand
         if (Date.parse(w.start) < from || Date.parse(w.end) > to) fail(`${where}[${i}]: [${w.start}, ${w.end}) is not inside the window [${new Date(from).toISOString()}, ${new Date(to).toISOString()})`);
       });
       const remaining: RangeSpec[] = [];
+      const window = `[${new Date(from).toISOString()}, ${new Date(to).toISOString()})`;
+      // The ready signal covers the whole window, so Initiate follows only a check of all of it in this run.
+      let whole: GapCheck | undefined;
       if (windows.length === 0) {
         signal.throwIfAborted();
-        remaining.push(...gapRanges(await check(dataset, from, to)));
+        whole = await check(dataset, from, to);
+        remaining.push(...gapRanges(whole));
       } else {
         // One check per distinct window, judging only the groups repaired in it.
         const byWindow = new Map<string, { start: number; end: number; groups: string[] }>();
@@ -214,13 +218,27 @@ export function createHandlers(deps: HandlerDeps): Record<TaskName, PipelineHand
           signal.throwIfAborted();
           remaining.push(...gapRanges(await check(dataset, w.start, w.end, w.groups)));
         }
+        // What was repaired is complete. A FULL run's Check judged the whole window and found exactly these
+        // ranges (all of them: more fails the run); any other run's ranges are someone's choice, so the rest
+        // of the window is judged now.
+        if (remaining.length === 0 && input.mode !== 'FULL') {
+          signal.throwIfAborted();
+          whole = await check(dataset, from, to);
+        }
       }
-      const status = remaining.length === 0 ? 'OK' : 'GAPS';
+      if (remaining.length > 0) {
+        return { status: 'GAPS', windows, remaining: remaining.slice(0, MAX_RANGES), summary: `${remaining.length} range(s) still have gaps: ${describeRanges(remaining)}` };
+      }
+      if (whole === undefined || whole.status === 'OK') return { status: 'OK', windows, remaining: [], summary: 'no gaps remain' };
+      const elsewhere = gapRanges(whole);
       return {
-        status,
+        status: 'NOT_READY',
         windows,
-        remaining: remaining.slice(0, MAX_RANGES),
-        summary: status === 'OK' ? 'no gaps remain' : `${remaining.length} range(s) still have gaps: ${describeRanges(remaining)}`,
+        remaining: elsewhere.slice(0, MAX_RANGES),
+        summary:
+          elsewhere.length > 0
+            ? `the re-checked ranges are complete, but the window ${window} is not, so it is not declared ready: ${elsewhere.length} other range(s) have gaps: ${describeRanges(elsewhere)}`
+            : `the window ${window} checks ${whole.status}, not OK, so it is not declared ready`,
       };
     },
 

@@ -46,14 +46,19 @@ export interface RepairResult {
   result: unknown;
 }
 
-/** Validate's output (state `$.validation`). */
+/**
+ * Validate's output (state `$.validation`). `OK`: the whole window is complete, judged in this run (Initiate
+ * follows). `GAPS`: what the run repaired (or was to validate) still has gaps (the run fails). `NOT_READY`:
+ * that is complete, but the window as a whole is not (gaps elsewhere, or buckets still settling): the run
+ * succeeds without a ready signal.
+ */
 export interface ValidationResult {
-  status: 'OK' | 'GAPS';
+  status: 'OK' | 'GAPS' | 'NOT_READY';
   /** The windows re-checked. */
   windows: RangeSpec[];
-  /** Ranges that still have gaps. */
+  /** Ranges that still have gaps (NOT_READY: those elsewhere in the window). */
   remaining: RangeSpec[];
-  /** One line naming what remains, used as the run's error cause. */
+  /** One line saying what remains: the run's error cause (GAPS), or why nothing was declared ready (NOT_READY). */
   summary: string;
 }
 
