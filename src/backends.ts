@@ -25,6 +25,7 @@ import { createHandlers, type PipelineHandler } from './services/pipeline/handle
 import { isStateMachineArn } from './services/pipeline/arn';
 import { PipelineService } from './services/pipeline/pipeline.service';
 import { resolveRepairActions } from './services/pipeline/repair';
+import { sampleTicksRepair } from './embedded-backend/sample-repair';
 
 export interface Backends {
   services: Services;
@@ -150,7 +151,13 @@ export async function connectBackends(
   const gaps = new GapsService(athena, queries, settings.datasets, clock, gapsLogger, checkStore);
   let repairs;
   try {
-    repairs = resolveRepairActions(settings.datasets, { athena, defaultDatabase: settings.athena.database, baseDir: path.dirname(env.configFile) });
+    repairs = resolveRepairActions(settings.datasets, {
+      athena,
+      defaultDatabase: settings.athena.database,
+      baseDir: path.dirname(env.configFile),
+      // Made-up ticks only ever go into the embedded sample: on AWS `repair: sample` is refused.
+      builtIns: embedded ? { sample: sampleTicksRepair } : {},
+    });
   } catch (err) {
     // A configuration error after the embedded endpoint started: leave nothing running behind it.
     athenaClient.destroy();

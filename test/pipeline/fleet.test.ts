@@ -4,7 +4,7 @@ import path from 'node:path';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startBuiltService, type BuiltService } from '../support/built-service';
-import { STOCK_TICKS_YAML, ticksDatasetYaml } from '../support/config';
+import { STOCK_TICKS_YAML, ticksDatasetYaml, WITHOUT_SAMPLE_REPAIR } from '../support/config';
 import { collect, GATED_REPAIR_MODULE, until } from '../support/runs';
 import { freePort, startRedis, type RedisServer } from '../support/redis';
 
@@ -40,6 +40,9 @@ describe('two gapwatch processes on one redis-server', () => {
     const config = path.join(dir, 'gapwatch.config.yaml');
     writeFileSync(path.join(dir, 'gated-repair.js'), GATED_REPAIR_MODULE(dir));
     writeFileSync(config, STOCK_TICKS_YAML + ticksDatasetYaml('gated', { repair: './gated-repair.js' }));
+    // The aws-mode instances: the same datasets, without the embedded backend's sample repair (refused there).
+    const awsConfig = path.join(dir, 'aws.config.yaml');
+    writeFileSync(awsConfig, WITHOUT_SAMPLE_REPAIR(STOCK_TICKS_YAML) + ticksDatasetYaml('gated', { repair: './gated-repair.js' }));
     redis = await startRedis();
     const endpointPort = await freePort();
     const common = { GAPWATCH_CONFIG: config, GAPWATCH_LOG_LEVEL: 'info', PORT: '0' };
@@ -48,6 +51,7 @@ describe('two gapwatch processes on one redis-server', () => {
     const instance = (name: string) =>
       startBuiltService({
         ...common,
+        GAPWATCH_CONFIG: awsConfig,
         GAPWATCH_DATA_DIR: path.join(dir, name),
         GAPWATCH_BACKEND: 'aws',
         AWS_REGION: 'us-east-1',

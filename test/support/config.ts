@@ -1,6 +1,7 @@
 /**
  * The gapwatch config the end-to-end tests run against: the embedded sample table `market.ticks`,
- * watched hourly for AMZN, GOOG and WORK (60 ticks expected per hour, under 80% is a gap).
+ * watched hourly for AMZN, GOOG and WORK (60 ticks expected per hour, under 80% is a gap), repaired by the
+ * embedded backend's built-in sample repair (`repair: sample`, refused on the aws backend).
  */
 
 /** The `stock_ticks` dataset, as one `datasets:` list entry. */
@@ -14,8 +15,12 @@ const STOCK_TICKS_DATASET_YAML = `  - name: stock_ticks
     expectedPerBucket: 60
     minRatio: 0.8
     settle: 15m
+    repair: sample
     schedule: 1h
 `;
+
+/** STOCK_TICKS_YAML's dataset without its repair, as an aws-mode gapwatch must be configured. */
+export const WITHOUT_SAMPLE_REPAIR = (yaml: string): string => yaml.replace('    repair: sample\n', '');
 
 /**
  * A whole config file: the `market` database and the `stock_ticks` dataset, last, so a test can append

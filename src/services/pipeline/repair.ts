@@ -14,7 +14,6 @@ import path from 'node:path';
 import { ConfigError } from '../../errors';
 import type { AthenaService } from '../athena/athena.service';
 import type { Dataset } from '../gaps/dataset';
-import { sampleTicksRepair } from './sample-repair';
 import type { RangeSpec } from './types';
 
 export type RepairAction = (range: RangeSpec, options: { signal: AbortSignal }) => unknown;
@@ -27,30 +26,41 @@ export class RepairError extends Error {
   override name = 'gapwatch.RepairFailed';
 }
 
-/** `repair: sample` or the dataset is the embedded sample table itself. */
-const SAMPLE = 'sample';
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/;
 
-function isSampleTicks(dataset: Dataset, defaultDatabase: string): boolean {
-  return dataset.shape === 'long' && (dataset.database ?? defaultDatabase) === 'market' && dataset.table === 'ticks';
-}
+/**
+ * A repair a backend brings with it, named by a bare word in `repair:`. Only the embedded backend has one
+ * (`sample`, which writes made-up ticks into its sample table: src/embedded-backend/sample-repair.ts); the
+ * word is reserved on every backend, so on AWS it is refused at start rather than read as a module path.
+ */
+export type BuiltInRepair = (dataset: Dataset, where: string, context: { athena: AthenaService; database: string }) => RepairAction;
+
+/** The built-in names, and what each would do, for the refusal on a backend that lacks it. */
+const BUILT_IN_NAMES: Readonly<Record<string, string>> = {
+  sample: "the embedded backend's sample repair (it writes made-up ticks)",
+};
 
 /**
  * Resolves each dataset's `repair:` at start-up, so a wrong module path or export is a ConfigError then,
- * not a failed run later. `baseDir` is the config file's folder (module paths are relative to it).
+ * not a failed run later. `baseDir` is the config file's folder (module paths are relative to it);
+ * `builtIns` are the backend's own repairs (none on AWS). A dataset without `repair:` has no action: its
+ * Repair step fails with gapwatch.RepairNotConfigured, whatever its table.
  */
 export function resolveRepairActions(
   datasets: readonly Dataset[],
-  options: { athena: AthenaService; defaultDatabase: string; baseDir: string },
+  options: { athena: AthenaService; defaultDatabase: string; baseDir: string; builtIns?: Readonly<Record<string, BuiltInRepair>> },
 ): Map<string, RepairAction> {
   const actions = new Map<string, RepairAction>();
   datasets.forEach((dataset, i) => {
     const where = `datasets[${i}] (${dataset.name}).repair`;
-    const spec = dataset.repair ?? (isSampleTicks(dataset, options.defaultDatabase) ? SAMPLE : undefined);
+    const spec = dataset.repair;
     if (spec === undefined) return;
-    if (spec === SAMPLE) {
-      if (dataset.shape !== 'long') throw new ConfigError(`${where}: the sample repair writes ticks to a table; this dataset is wide`);
-      actions.set(dataset.name, sampleTicksRepair(options.athena, dataset.database ?? options.defaultDatabase, dataset.table!));
+    if (Object.hasOwn(BUILT_IN_NAMES, spec)) {
+      const builtIn = options.builtIns?.[spec];
+      if (!builtIn) {
+        throw new ConfigError(`${where}: '${spec}' is ${BUILT_IN_NAMES[spec]} and never runs against a real lake (GAPWATCH_BACKEND=aws): name a module or a Lambda function that repairs this dataset`);
+      }
+      actions.set(dataset.name, builtIn(dataset, where, { athena: options.athena, database: dataset.database ?? options.defaultDatabase }));
     } else if (spec.startsWith('arn:')) {
       if (!LAMBDA_ARN.test(spec)) throw new ConfigError(`${where}: expected a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>), got '${spec}'`);
       actions.set(dataset.name, lambdaRepair(spec));

@@ -28,6 +28,8 @@ const CONFIG =
   STOCK_TICKS_YAML +
   ticksDatasetYaml('custom', { repair: './custom-repair.js' }) +
   ticksDatasetYaml('unrepairable').replace('table: ticks', 'table: other') +
+  // The sample's own table, but no `repair:`: the sample repair is opt-in, never a default.
+  ticksDatasetYaml('ticks_without_repair') +
   ticksDatasetYaml('by_lambda', { repair: REPAIR_LAMBDA });
 
 /**
@@ -170,6 +172,7 @@ describe('pipeline handlers against the embedded Athena', () => {
     await expect(backends.handlers.repair({ dataset: 'stock_ticks', range: { ...range, end: range.start } }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput' });
     await expect(backends.handlers.repair({ dataset: 'stock_ticks', range: { ...range, group: 'MSFT' } }, live())).rejects.toMatchObject({ name: 'gapwatch.RepairFailed', message: /no symbol 'MSFT'/ });
     await expect(backends.handlers.repair({ dataset: 'unrepairable', range }, live())).rejects.toMatchObject({ name: 'gapwatch.RepairNotConfigured' });
+    await expect(backends.handlers.repair({ dataset: 'ticks_without_repair', range }, live())).rejects.toMatchObject({ name: 'gapwatch.RepairNotConfigured' });
     await expect(backends.handlers.validate({ ...window, ranges: Array(201).fill(range) }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /at most 200/ });
   });
 
@@ -217,13 +220,14 @@ describe('pipeline configuration', () => {
     ['./nowhere.js', /repair: no module at/],
     ['arn:aws:lambda:us-east-1:12:function:x', /expected a Lambda function ARN/],
   ])('refuses %s at start-up', async (repair, message) => {
-    await expect(open(dir, `${STOCK_TICKS_YAML}    repair: "${repair}"\n`)).rejects.toThrow(ConfigError);
-    await expect(open(dir, `${STOCK_TICKS_YAML}    repair: "${repair}"\n`)).rejects.toThrow(message);
+    const config = STOCK_TICKS_YAML.replace('repair: sample', `repair: "${repair}"`);
+    await expect(open(dir, config)).rejects.toThrow(ConfigError);
+    await expect(open(dir, config)).rejects.toThrow(message);
   });
 
   it('refuses a module that exports no function', async () => {
     writeFileSync(path.join(dir, 'r.js'), 'exports.value = 1;');
-    await expect(open(dir, `${STOCK_TICKS_YAML}    repair: ./r.js\n`)).rejects.toThrow(/exports no function/);
+    await expect(open(dir, STOCK_TICKS_YAML.replace('repair: sample', 'repair: ./r.js'))).rejects.toThrow(/exports no function/);
   });
 
   it('refuses to serve the pipeline on AWS without GAPWATCH_STATE_MACHINE_ARN, or with a malformed one', async () => {

@@ -1,15 +1,19 @@
 /**
- * The built-in repair of the embedded sample `market.ticks`: it regenerates the ticks a range lacks from a
- * deterministic source (seeded per symbol and hour, the same presence rule as the sample itself: each minute
- * with probability 0.93, topped up to at least 48) and writes them through Athena SQL, as a repair of a
- * real lake would. Idempotent: the INSERT adds only ticks whose (symbol, minute) is absent, so a second
+ * `repair: sample`, the embedded backend's built-in repair of its sample `market.ticks`: it regenerates the
+ * ticks a range lacks from a deterministic source (seeded per symbol and hour, the same presence rule as
+ * the sample itself: each minute with probability 0.93, topped up to at least 48) and writes them through
+ * Athena SQL, as a repair of a real lake would. Idempotent: the INSERT adds only ticks whose (symbol, minute) is absent, so a second
  * repair of the same range changes nothing.
+ *
+ * The ticks it writes are made up. It belongs to the embedded wiring alone: a dataset opts in with
+ * `repair: sample`, and on the aws backend that is a configuration error (services/pipeline/repair.ts).
  */
-import { SAMPLE_HEALTHY_MIN_TICKS, SAMPLE_SYMBOLS } from '../../embedded/athena/sample';
-import { mulberry32 } from '../random';
-import type { AthenaService } from '../athena/athena.service';
-import type { RangeSpec } from './types';
-import { RepairError, type RepairAction } from './repair';
+import { SAMPLE_HEALTHY_MIN_TICKS, SAMPLE_SYMBOLS } from '../embedded/athena/sample';
+import { ConfigError } from '../errors';
+import type { AthenaService } from '../services/athena/athena.service';
+import { RepairError, type BuiltInRepair } from '../services/pipeline/repair';
+import { mulberry32 } from '../services/random';
+import type { RangeSpec } from '../services/pipeline/types';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
@@ -50,7 +54,9 @@ function timestampLiteral(ms: number): string {
  * the symbol's last tick before the range (100 when it has none), so repaired rows look like their
  * neighbours.
  */
-export function sampleTicksRepair(athena: AthenaService, database: string, table: string): RepairAction {
+export const sampleTicksRepair: BuiltInRepair = (dataset, where, { athena, database }) => {
+  if (dataset.shape !== 'long') throw new ConfigError(`${where}: the sample repair writes ticks to a table; this dataset is wide`);
+  const table = dataset.table!;
   return async (range: RangeSpec, { signal }) => {
     if (!SAMPLE_SYMBOLS.includes(range.group)) {
       throw new RepairError(`the sample source has no symbol '${range.group}' (it has ${SAMPLE_SYMBOLS.join(', ')})`);
@@ -84,7 +90,7 @@ export function sampleTicksRepair(athena: AthenaService, database: string, table
     }
     return { inserted };
   };
-}
+};
 
 /** Runs one statement; an abort stops the Athena query, so a stopped run leaves nothing running. */
 async function runQuery(athena: AthenaService, sql: string, database: string, signal: AbortSignal): Promise<string> {
