@@ -15,7 +15,7 @@ import type { GapScheduler } from './services/gaps/scheduler';
 import { createContext, type AppScope, type Context } from './context';
 import { CodedError, ErrorCode, limitExceeded, PortInUseError } from './errors';
 import { Access, type Principal } from './http/access';
-import { boundSeries, forApollo, OperationGate, screenSource, validationRules } from './http/limits';
+import { boundEventDetails, boundSeries, forApollo, OperationGate, screenSource, validationRules } from './http/limits';
 import { Metrics } from './http/metrics';
 import { operationRecorder } from './http/operations';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';
@@ -126,6 +126,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const schema = await buildGapwatchSchema(scope.services);
   const { limits } = settings;
   boundSeries(schema, limits);
+  boundEventDetails(schema, limits);
   const gate = new OperationGate(schema, limits, (name) => scope.services.gaps.dataset(name), clock.now);
   const rules = validationRules(limits, env.access.introspection);
   const record = operationRecorder(logger, metrics);

@@ -18,6 +18,7 @@ import {
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { CodedError, ConfigError, ErrorCode, limitExceeded } from '../errors';
 import { windowProblem } from '../services/gaps/compute';
+import { eventsCalls, listCalls } from '../services/pipeline/pipeline.service';
 import type { Dataset } from '../services/gaps/dataset';
 import type { Principal } from './access';
 
@@ -47,6 +48,8 @@ export interface Limits {
   maxSubscriptionsPerConnection: number;
   /** Bytes waiting to be sent on one WebSocket before the subscription feeding it is ended (a client that stopped reading). */
   maxSocketBufferBytes: number;
+  /** Bytes of run event details (`RunEvent.detail`) one query response carries; past them, details are truncated. */
+  maxEventDetailBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
@@ -60,14 +63,19 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   rateLimitPerMinute: 1_200,
   maxSubscriptionsPerConnection: 20,
   maxSocketBufferBytes: 4 * 1024 * 1024,
+  maxEventDetailBytes: 4 * 1024 * 1024,
 };
 
+/** One Step Functions call, in cost: a run described, a page of its history read, a listing page. */
+const SFN_CALL = 10;
+
 /**
- * What one field costs on top of its selections. A check runs an Athena query and judges every bucket; a
- * started query is billed by bytes scanned; health asks every backend; stopping a query calls Athena; a
- * pipeline run is at least a check.
+ * What one field costs on top of its selections, as a number or from the field's arguments. A check runs an
+ * Athena query and judges every bucket; a started query is billed by bytes scanned; health asks every
+ * backend; stopping a query calls Athena; a pipeline run is at least a check; reading runs costs the Step
+ * Functions calls the resolver makes for those arguments (pipeline.service.ts says how many).
  */
-const FIELD_COSTS: Readonly<Record<string, number>> = {
+const FIELD_COSTS: Readonly<Record<string, number | ((args: Record<string, unknown>) => number)>> = {
   'Query.gaps': 2_000,
   'Mutation.runQuery': 2_000,
   'Mutation.runSql': 2_000,
@@ -78,8 +86,10 @@ const FIELD_COSTS: Readonly<Record<string, number>> = {
   'Mutation.startRepair': 2_000,
   'Mutation.startValidation': 2_000,
   'Mutation.stopRun': 100,
-  'PipelineRun.events': 10,
-  'PipelineRun.currentState': 10,
+  'Query.run': SFN_CALL,
+  'Query.runs': (args) => SFN_CALL * listCalls(typeof args.first === 'number' ? args.first : 1, typeof args.dataset === 'string'),
+  'PipelineRun.events': (args) => SFN_CALL * eventsCalls(typeof args.first === 'number' ? args.first : 1, typeof args.after === 'string' ? args.after : undefined),
+  'PipelineRun.currentState': SFN_CALL,
 };
 
 /** List arguments that multiply what a field's selections cost, capped where the resolver caps them. */
@@ -206,6 +216,46 @@ export function boundSeries(schema: GraphQLSchema, limits: Limits): void {
 }
 
 /**
+ * The bytes of run event details one query response carries. A run's history holds up to 25,000 events,
+ * each with up to 256 KiB of state data, so `run { events(first: 1000) { edges { node { detail } } } }`
+ * could be hundreds of MB in one response. Past `maxEventDetailBytes` in a response, each further detail
+ * keeps its small members (name, error, resource…) and loses its large ones (input, output, parameters,
+ * cause…), each marked as AWS marks what it truncates, `<member>Details: { truncated: true }`, with the
+ * limit named. Subscriptions carry one event a message and are left whole.
+ */
+export function boundEventDetails(schema: GraphQLSchema, limits: Limits): void {
+  const type = schema.getType('RunEvent');
+  const field = isObjectType(type) ? type.getFields().detail : undefined;
+  if (!field) return;
+  const resolve = field.resolve ?? defaultFieldResolver;
+  const used = new WeakMap<object, { bytes: number }>();
+  field.resolve = async (source, args, context, info) => {
+    const detail = (await resolve(source, args, context, info)) as Record<string, unknown> | null | undefined;
+    if (!detail || info.operation.operation === 'subscription' || typeof context !== 'object' || context === null) return detail;
+    let budget = used.get(context);
+    if (!budget) used.set(context, (budget = { bytes: 0 }));
+    const size = Buffer.byteLength(JSON.stringify(detail));
+    if (budget.bytes + size <= limits.maxEventDetailBytes) {
+      budget.bytes += size;
+      return detail;
+    }
+    const dropped = new Set(Object.keys(detail).filter((key) => typeof detail[key] === 'string' && (detail[key] as string).length > TRUNCATED_MEMBER_CHARS));
+    const kept: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(detail)) {
+      if (!dropped.has(key) && !(key.endsWith('Details') && dropped.has(key.slice(0, -'Details'.length)))) kept[key] = value;
+    }
+    for (const key of dropped) {
+      kept[`${key}Details`] = { truncated: true, limit: 'maxEventDetailBytes', value: limits.maxEventDetailBytes, bytes: Buffer.byteLength(detail[key] as string) };
+    }
+    budget.bytes += Buffer.byteLength(JSON.stringify(kept));
+    return kept;
+  };
+}
+
+/** A detail member longer than this is dropped from a truncated detail. */
+const TRUNCATED_MEMBER_CHARS = 256;
+
+/**
  * Per-key token bucket: `rateLimitPerMinute` operations, refilled continuously. Keys are few (configured),
  * so the map stays small.
  */
@@ -254,7 +304,9 @@ export class OperationGate {
     this.rate.take(principal.id);
     const estimator: ComplexityEstimator = ({ type, field, node, args, childComplexity }) => {
       const coordinate = `${type.name}.${field.name}`;
-      const own = coordinate === 'Query.gaps' ? FIELD_COSTS[coordinate]! + gapsCost(args, node, document, this.limits, this.dataset) : (FIELD_COSTS[coordinate] ?? 1);
+      const listed = FIELD_COSTS[coordinate] ?? 1;
+      const base = typeof listed === 'function' ? listed(args) : listed;
+      const own = coordinate === 'Query.gaps' ? base + gapsCost(args, node, document, this.limits, this.dataset) : base;
       let times = 1;
       for (const { arg, cap } of MULTIPLIERS) {
         const v = args[arg];

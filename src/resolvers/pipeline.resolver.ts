@@ -21,7 +21,7 @@ function connection<T>(page: Page<T>) {
       hasNextPage: page.hasNextPage,
       hasPreviousPage: false,
       startCursor: page.items[0]?.cursor ?? null,
-      endCursor: page.items.at(-1)?.cursor ?? null,
+      endCursor: page.items.at(-1)?.cursor ?? page.endCursor ?? null,
     },
   };
 }

@@ -16,7 +16,10 @@ export function decodeCursor<T>(cursor: string, argument: string, valid: (v: unk
   return value;
 }
 
-/** A runs cursor: the ListExecutions token of the page the last item was on, and its index there. */
+/**
+ * A runs cursor: the ListExecutions token of the page the last item looked at was on, and its index there
+ * (-1: the page's start, for a cursor past the end of the page before).
+ */
 export type RunsCursor = { t: string | null; i: number };
 export const isRunsCursor = (v: unknown): v is RunsCursor =>
-  typeof v === 'object' && v !== null && (typeof (v as RunsCursor).t === 'string' || (v as RunsCursor).t === null) && Number.isInteger((v as RunsCursor).i) && (v as RunsCursor).i >= 0;
+  typeof v === 'object' && v !== null && (typeof (v as RunsCursor).t === 'string' || (v as RunsCursor).t === null) && Number.isInteger((v as RunsCursor).i) && (v as RunsCursor).i >= -1;

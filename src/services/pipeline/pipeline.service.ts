@@ -14,7 +14,7 @@ import { TERMINAL_EVENT_TYPES, type RunWatcher } from '../events/run-watcher';
 import { streamRunEvents, type ReadyStream } from '../events/run-stream';
 import { checkWindow, type GapsService } from '../gaps/gaps.service';
 import { executionArnOf, isExecutionArn, isExecutionOf } from './arn';
-import { decodeCursor, encodeCursor, isRunsCursor } from './cursor';
+import { decodeCursor, encodeCursor, isRunsCursor, type RunsCursor } from './cursor';
 import { RunEventCache } from './event-stream';
 import { lastStateEntered, STATUS_EVENTS, toRunEvent, type RunEvent } from './history';
 import { ReadySignals } from './ready-signals';
@@ -25,6 +25,11 @@ import { MAX_RANGES, type PipelineInput, type PipelineMode, type RangeSpec } fro
 export interface Page<T> {
   items: { node: T; cursor: string }[];
   hasNextPage: boolean;
+  /**
+   * Where the next page starts when this one has none of its items to say it (a page with no items that
+   * has a next page: the scan went as far as one request may): a cursor past everything looked at.
+   */
+  endCursor?: string;
 }
 
 export const MAX_RUNS_PAGE = 100;
@@ -32,6 +37,23 @@ export const MAX_EVENTS_PAGE = 1000;
 /** ListExecutions pages scanned for one `runs` page with a dataset filter; the cursor resumes past them. */
 const MAX_SCAN_PAGES = 10;
 const LIST_PAGE = 100;
+/** Events per GetExecutionHistory call when reading a run's history. */
+const HISTORY_PAGE = 1000;
+
+/**
+ * The most Step Functions calls `list` makes for one page: one ListExecutions (a dataset's runs: up to
+ * MAX_SCAN_PAGES), and a DescribeExecution per run shown, plus one to tell whether a dataset's next page
+ * has a run. The cost limit charges this (http/limits.ts).
+ */
+export function listCalls(first: number, dataset: boolean): number {
+  return (dataset ? MAX_SCAN_PAGES : 1) + Math.min(Math.max(first, 1), MAX_RUNS_PAGE) + (dataset ? 1 : 0);
+}
+
+/** The most GetExecutionHistory calls `events` makes: the history is read from its start to `after + first`. */
+export function eventsCalls(first: number, after: string | undefined): number {
+  const afterId = Number(after ?? 0);
+  return Math.ceil(((Number.isSafeInteger(afterId) && afterId > 0 ? afterId : 0) + Math.min(Math.max(first, 1), MAX_EVENTS_PAGE)) / HISTORY_PAGE);
+}
 
 function sfnName(err: unknown): string | undefined {
   return (err as { name?: string } | undefined)?.name;
@@ -207,16 +229,22 @@ export class PipelineService {
 
   /**
    * Runs of the state machine, newest first, optionally of one dataset and status. The cursor is the
-   * ListExecutions position, so paging is stable while new runs start.
+   * ListExecutions position, so paging is stable while new runs start. A run is described only to be shown
+   * (with a dataset, one more: whether the next page has one of its runs), never the whole listing.
    */
   async list(options: { dataset?: string; status?: RunStatus; first: number; after?: string }): Promise<Page<PipelineRun>> {
     const { dataset, status, first } = options;
     if (!Number.isInteger(first) || first < 1 || first > MAX_RUNS_PAGE) throw badInput('first', `expected 1 to ${MAX_RUNS_PAGE}, got ${first}`);
     if (dataset !== undefined) this.gaps.require(dataset);
-    let { t: token, i: skip } = options.after ? decodeCursor(options.after, 'after', isRunsCursor) : { t: null as string | null, i: -1 };
+    let position: RunsCursor = options.after ? decodeCursor(options.after, 'after', isRunsCursor) : { t: null, i: -1 };
+    // Names start with the dataset's slug (run-names.ts); the run's input says whose it is.
     const prefix = dataset === undefined ? undefined : `${slug(dataset)}-`;
+    const wanted = dataset === undefined ? first : first + 1;
+    let describes = wanted;
     const items: { node: PipelineRun; cursor: string }[] = [];
+    const past = (): Page<PipelineRun> => ({ items, hasNextPage: true, ...(items.length === 0 ? { endCursor: encodeCursor(position) } : {}) });
     for (let scanned = 0; scanned < MAX_SCAN_PAGES; scanned++) {
+      const token = position.t;
       let page;
       try {
         page = await this.sfn.send(
@@ -227,23 +255,34 @@ export class PipelineService {
         throw backendError(err, 'ListExecutions');
       }
       const executions = page.executions ?? [];
-      const candidates = executions.map((e, i) => ({ e, i })).filter(({ e, i }) => i > skip && (prefix === undefined || e.name?.startsWith(prefix)));
-      const runs = await this.getMany(candidates.map(({ e }) => e.executionArn!));
-      for (let k = 0; k < candidates.length; k++) {
-        const run = runs[k];
-        if (run instanceof Error) throw run;
-        if (!run || (dataset !== undefined && run.dataset !== dataset)) continue;
-        if (items.length === first) return { items, hasNextPage: true };
-        items.push({ node: run, cursor: encodeCursor({ t: token, i: candidates[k]!.i }) });
+      const candidates = executions.map((e, i) => ({ e, i })).filter(({ e, i }) => i > position.i && (prefix === undefined || e.name?.startsWith(prefix)));
+      for (let k = 0; k < candidates.length; ) {
+        // Every execution of the machine is a run: another one means another page, without describing it.
+        if (items.length === first && prefix === undefined) return { items, hasNextPage: true };
+        if (describes === 0) return past();
+        const batch = candidates.slice(k, k + Math.min(describes, wanted - items.length));
+        describes -= batch.length;
+        k += batch.length;
+        const runs = await this.getMany(batch.map(({ e }) => e.executionArn!));
+        for (let j = 0; j < batch.length; j++) {
+          const run = runs[j];
+          if (run instanceof Error) throw run;
+          if (!run || (dataset !== undefined && run.dataset !== dataset)) {
+            position = { t: token, i: batch[j]!.i };
+            continue;
+          }
+          if (items.length === first) return { items, hasNextPage: true };
+          position = { t: token, i: batch[j]!.i };
+          items.push({ node: run, cursor: encodeCursor(position) });
+        }
       }
       if (!page.nextToken) return { items, hasNextPage: false };
-      // Resuming at the next page: a cursor for "after the end of this page".
-      token = page.nextToken;
-      skip = -1;
+      // On to the next page, from its start.
+      position = { t: page.nextToken, i: -1 };
       if (items.length === first) return { items, hasNextPage: true };
     }
-    // Scanned as far as one request may; an empty edge list with a cursor lets the client go on.
-    return { items, hasNextPage: true };
+    // Scanned as far as one request may: the client goes on from here.
+    return past();
   }
 
   /** The run's history as events with AWS's ids 1..n; `after` is an event id (as a cursor string). */
@@ -257,7 +296,7 @@ export class PipelineService {
     do {
       let page;
       try {
-        page = await this.sfn.send(new GetExecutionHistoryCommand({ executionArn: id, maxResults: 1000, includeExecutionData: true, ...(nextToken ? { nextToken } : {}) }));
+        page = await this.sfn.send(new GetExecutionHistoryCommand({ executionArn: id, maxResults: HISTORY_PAGE, includeExecutionData: true, ...(nextToken ? { nextToken } : {}) }));
       } catch (err) {
         if (sfnName(err) === 'ExecutionDoesNotExist') return { items: [], hasNextPage: false };
         throw backendError(err, 'GetExecutionHistory');
