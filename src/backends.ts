@@ -59,6 +59,8 @@ export interface BackendOptions {
   metrics?: Metrics;
   /** Serve the pipeline (Step Functions client, run watcher; aws mode then needs GAPWATCH_STATE_MACHINE_ARN). Default true. */
   pipeline?: boolean;
+  /** How often to look for pipeline runs started elsewhere, to watch them to their end (PipelineService.resume). Default 60 s. */
+  discoverRunsMs?: number;
 }
 
 /** Step Functions throttles StartExecution and the read APIs per account; the adaptive strategy absorbs it as for Athena. */
@@ -184,7 +186,7 @@ export async function connectBackends(
     const [client, machine] = [sfnClient, stateMachineArn];
     probes.push({ name: 'stepfunctions', check: async () => void (await client.send(new DescribeStateMachineCommand({ stateMachineArn: machine }))) });
     pipeline.onRunUpdated((run) => events.publish(Topic.RUN_UPDATED, run));
-    pipeline.resume().catch((err: unknown) => logger.warn({ err }, 'could not resume watching pipeline runs'));
+    pipeline.resume(options.discoverRunsMs).catch((err: unknown) => logger.warn({ err }, 'could not resume watching pipeline runs'));
   }
   const services: Services = {
     health: new HealthService(env.backend, probes, clock.now, (probe, err) => logger.warn({ err, probe }, 'readiness probe failed')),

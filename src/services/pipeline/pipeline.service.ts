@@ -37,6 +37,8 @@ export const MAX_EVENTS_PAGE = 1000;
 /** ListExecutions pages scanned for one `runs` page with a dataset filter; the cursor resumes past them. */
 const MAX_SCAN_PAGES = 10;
 const LIST_PAGE = 100;
+/** How often the service looks for runs going that it does not watch (started elsewhere). */
+const DISCOVER_MS = 60_000;
 /** Events per GetExecutionHistory call when reading a run's history. */
 const HISTORY_PAGE = 1000;
 
@@ -85,11 +87,16 @@ export interface StartRequest {
  *
  * Reads change nothing. A run's ready signal is recorded (ready-signals.ts) from its history as the run
  * watcher reads it, once per fleet on the instance that polls the run: every run this instance starts is
- * watched to its end, and so is every run still going, or recently succeeded, when the service starts.
+ * watched to its end, and so is every run still going, or recently succeeded, when the service starts, and
+ * every run going that it finds once a minute (resume).
  */
 export class PipelineService {
   private readonly generations = new RunGenerations();
   private closed = false;
+  /** Runs this service has the watcher poll to their end (each once). */
+  private readonly watching = new Set<string>();
+  /** The timer that looks for runs going that nobody here watches (resume). */
+  private discovering: NodeJS.Timeout | undefined;
   private readonly readySignals: ReadySignals;
   private readonly updateListeners = new Set<(run: PipelineRun) => void>();
   private readonly runEvents: RunEventCache | undefined;
@@ -139,6 +146,7 @@ export class PipelineService {
   /** Stops watching runs (the watcher itself is closed by whoever made it). */
   close(): void {
     this.closed = true;
+    clearInterval(this.discovering);
   }
 
   /** Checks a start request as the resolvers' arguments: dataset, window, ranges inside it. */
@@ -339,19 +347,30 @@ export class PipelineService {
   /**
    * Picks up what happened while this instance was not watching: runs still going are watched to their end,
    * and the newest succeeded ones have their histories read, so their ready signals are recorded if the
-   * gaps service has nothing newer.
+   * gaps service has nothing newer. Then, every `discoverMs`, the runs going that nobody here watches yet
+   * are watched too: runs started elsewhere (the console, the AWS CLI, a schedule on AWS) are recorded
+   * without anyone reading them.
    */
-  async resume(): Promise<void> {
+  async resume(discoverMs = DISCOVER_MS): Promise<void> {
     for (const status of ['RUNNING', 'SUCCEEDED'] as const) {
-      let page;
-      try {
-        page = await this.sfn.send(new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, statusFilter: status, maxResults: status === 'RUNNING' ? 100 : 20 }));
-      } catch (err) {
-        this.logger.warn({ err, status }, 'could not list pipeline runs at start; ready signals of runs that ended meanwhile are recorded at the next start');
-        return;
-      }
-      for (const e of page.executions ?? []) this.watch(e.executionArn!);
+      if (!(await this.watchListed(status, status === 'RUNNING' ? 100 : 20))) break;
     }
+    if (this.closed || this.discovering) return;
+    this.discovering = setInterval(() => void this.watchListed('RUNNING', 100), discoverMs);
+    this.discovering.unref();
+  }
+
+  /** Watches the newest `count` runs of a status; false when Step Functions could not list them. */
+  private async watchListed(status: 'RUNNING' | 'SUCCEEDED', count: number): Promise<boolean> {
+    let page;
+    try {
+      page = await this.sfn.send(new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, statusFilter: status, maxResults: count }));
+    } catch (err) {
+      this.logger.warn({ err, status }, 'could not list pipeline runs to watch them; trying again in a minute');
+      return false;
+    }
+    for (const e of page.executions ?? []) this.watch(e.executionArn!);
+    return true;
   }
 
   /** A run of the configured state machine (any other execution is no run of this pipeline). */
@@ -367,10 +386,15 @@ export class PipelineService {
 
   /** Has the run watcher poll a run until it ends, so its ready signal is recorded unasked. */
   private watch(arn: string): void {
-    // Closed: the service is shutting down, and a run read after the next start is recorded then.
-    if (!this.watcher || this.closed) return;
+    // Closed: the service is shutting down, and the next start picks the run up.
+    if (!this.watcher || this.closed || this.watching.has(arn)) return;
+    this.watching.add(arn);
     let handle: ReturnType<RunWatcher['watch']> | undefined = undefined;
-    const release = () => setImmediate(() => handle?.release());
+    const release = () =>
+      setImmediate(() => {
+        this.watching.delete(arn);
+        handle?.release();
+      });
     handle = this.watcher.watch(arn, {
       event: (e) => {
         if (TERMINAL_EVENT_TYPES.has(e.type ?? '')) release();
