@@ -15,7 +15,8 @@ import type { GapScheduler } from './services/gaps/scheduler';
 import { createContext, type AppScope, type Context } from './context';
 import { CodedError, ErrorCode, limitExceeded, PortInUseError } from './errors';
 import { Access, type Principal } from './http/access';
-import { boundEventDetails, boundSeries, forApollo, OperationGate, screenSource, validationRules } from './http/limits';
+import { boundEventDetails, boundSeries, forApollo, OperationGate, retryAfterSeconds, screenSource, validationRules } from './http/limits';
+import { RESULTS_PREFIX, resultsStatus, serveResults } from './http/results';
 import { Metrics } from './http/metrics';
 import { operationRecorder } from './http/operations';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';
@@ -346,6 +347,26 @@ export async function createApp(options: AppOptions): Promise<App> {
     refuse(res, err.code === ErrorCode.UNAUTHENTICATED ? 401 : 403, err, err.code === ErrorCode.UNAUTHENTICATED ? { 'www-authenticate': 'Bearer' } : {});
   }
 
+  /** GET /results/<id> (http/results.ts): the key as for GraphQL, one line in the log, errors before any row coded. */
+  async function streamResults(req: IncomingMessage, res: ServerResponse, pathname: string, requestId: string): Promise<void> {
+    const principal = access.fromHeaders(req.headers);
+    const started = performance.now();
+    const line = { requestId, keyId: principal.id, path: pathname.slice(0, 200), transport: 'http' };
+    try {
+      const { rows, format } = await serveResults(req, res, pathname, principal, {
+        athena: scope.services.athena,
+        queries: scope.services.queries,
+        gate,
+        logger,
+      });
+      logger.info({ ...line, rows, format, durationMs: performance.now() - started, outcome: res.destroyed && !res.writableFinished ? 'CLIENT_GONE' : 'ok' }, 'results stream');
+    } catch (err) {
+      if (!(err instanceof CodedError) || err.code === ErrorCode.UNAUTHENTICATED || err.code === ErrorCode.FORBIDDEN) throw err;
+      logger.info({ ...line, durationMs: performance.now() - started, outcome: err.code }, 'results stream');
+      refuse(res, resultsStatus(err), err, err.extensions.limit === 'rateLimitPerMinute' ? { 'retry-after': retryAfterSeconds(err) } : {});
+    }
+  }
+
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     if (!access.admitHttp(req, res, (status, err) => refuseCaller(res, requestId, err))) return;
@@ -371,6 +392,7 @@ export async function createApp(options: AppOptions): Promise<App> {
       const principal = access.fromHeaders(req.headers);
       return handleGraphQL(apollo, req, res, async () => createContext(scope, requestId, principal), (query) => screenSource(query, limits));
     }
+    if (pathname.startsWith(RESULTS_PREFIX)) return streamResults(req, res, pathname, requestId);
     if (env.access.explorer && pathname.startsWith(EXPLORER_PREFIX) && serveExplorerAsset(req, res, pathname)) return;
     if (pathname === '/' && req.method === 'GET' && env.access.explorer) {
       res.writeHead(302, { location: GRAPHQL_PATH });

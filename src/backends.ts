@@ -1,4 +1,5 @@
 import { AthenaClient, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from './config';
 import { embeddedKeyPair } from './embedded/credentials';
 import type { EmbeddedEndpoint } from './embedded/server';
@@ -93,6 +94,8 @@ export async function connectBackends(
   const taskArns = embeddedTaskArns(region);
   let embedded: EmbeddedEndpoint | undefined;
   let athenaClient: AthenaClient;
+  // Large results are read from the files Athena writes to S3 (services/athena/result-file.ts).
+  let s3Client: S3Client;
   // The embedded endpoint's key pair, which the service's own clients sign with (embedded/credentials.ts).
   const keyPair = env.backend === 'embedded' ? embeddedKeyPair(env.dataDir) : undefined;
   if (env.backend === 'embedded') {
@@ -132,12 +135,16 @@ export async function connectBackends(
       region,
       credentials: keyPair!,
     });
+    s3Client = new S3Client({ endpoint: embedded.url, region, credentials: keyPair!, forcePathStyle: true });
   } else {
     athenaClient = new AthenaClient({ ...ATHENA_CLIENT, ...protocol });
+    // A results bucket in another region answers with a redirect the client then follows.
+    s3Client = new S3Client({ followRegionRedirects: true });
   }
 
   options.metrics?.instrument(athenaClient, 'athena');
-  const athena = new AthenaService(athenaClient, settings.athena, clock);
+  options.metrics?.instrument(s3Client, 's3');
+  const athena = new AthenaService(athenaClient, settings.athena, clock, Math.random, { client: s3Client, logger: logger.child({ component: 'athena' }) });
   const probes: Probe[] = [
     {
       name: 'athena',
@@ -163,6 +170,7 @@ export async function connectBackends(
   } catch (err) {
     // A configuration error after the embedded endpoint started: leave nothing running behind it.
     athenaClient.destroy();
+    s3Client.destroy();
     await embedded?.close();
     throw err;
   }
@@ -227,6 +235,7 @@ export async function connectBackends(
       await checkStore.flush();
       athena.close();
       athenaClient.destroy();
+      s3Client.destroy();
     },
   };
 }

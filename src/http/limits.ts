@@ -301,7 +301,7 @@ export class OperationGate {
     if (operation.operation === 'mutation' && principal.role !== 'operator') {
       throw new CodedError(ErrorCode.FORBIDDEN, `key '${principal.id}' has role ${principal.role}; mutations need role operator`);
     }
-    this.rate.take(principal.id);
+    this.admit(principal);
     const estimator: ComplexityEstimator = ({ type, field, node, args, childComplexity }) => {
       const coordinate = `${type.name}.${field.name}`;
       const listed = FIELD_COSTS[coordinate] ?? 1;
@@ -327,6 +327,16 @@ export class OperationGate {
       throw limitExceeded('maxCost', this.limits.maxCost, `this operation costs ${cost}`);
     }
   }
+
+  /** The caller's rate, for a request that is not a GraphQL operation but counts as one (GET /results). */
+  admit(principal: Principal): void {
+    this.rate.take(principal.id);
+  }
+}
+
+/** Seconds until the rate limit lets a caller's next operation through: the bucket refills one every 60 / limit seconds. */
+export function retryAfterSeconds(err: CodedError): string {
+  return String(Math.max(1, Math.ceil(60 / Number(err.extensions.value))));
 }
 
 /**
@@ -336,8 +346,7 @@ export class OperationGate {
  */
 export function forApollo(err: CodedError): GraphQLError {
   if (err.extensions.limit === 'rateLimitPerMinute') {
-    // The bucket refills one operation every 60 / limit seconds: that is when a retry can succeed.
-    const retryAfter = String(Math.max(1, Math.ceil(60 / Number(err.extensions.value))));
+    const retryAfter = retryAfterSeconds(err);
     return new GraphQLError(err.message, { originalError: err, extensions: { ...err.extensions, http: { status: 429, headers: new HeaderMap([['retry-after', retryAfter]]) } } });
   }
   const status = err.code === ErrorCode.FORBIDDEN ? 403 : 400;

@@ -112,7 +112,7 @@ export class ColumnTypeHint {
 }
 
 @ObjectType({ description: 'An Athena query execution: any id, including ones gapwatch did not start.' })
-export class QueryExecution implements Omit<Execution, 'errorType' | 'outputLocation'> {
+export class QueryExecution implements Omit<Execution, 'errorType' | 'outputLocation' | 'resultEncryption'> {
   @Field(() => ID)
   id!: string;
 

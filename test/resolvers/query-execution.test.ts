@@ -1,12 +1,14 @@
-import { PageTokenRejected } from '../../src/services/athena/result-pages';
+import { nextRef, PageTokenRejected } from '../../src/services/athena/result-pages';
 import { startTestApp, type TestApp } from '../support/app';
 
 const SLOW_QUERY = 'SELECT count(*) FROM range(100000000) a, range(1000000) b WHERE a.range + b.range = -1';
 
+// These tests are about paging with GetQueryResults (the S3 path: result-file.test.ts).
 const CONFIG = `
 athena:
   database: market
   waitTimeout: 60s
+  resultsFromS3: false
 namedQueries:
   - name: ticks_per_symbol
     description: Ticks per symbol over the sample data
@@ -117,7 +119,7 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     // by the one decoder built for the result (its columns are the same object on every page).
     expect((await calls('GetQueryResults')) - before).toBe(3);
     const first = await t.app.services.athena.page(id, null);
-    const second = await t.app.services.athena.page(id, first.nextToken);
+    const second = await t.app.services.athena.page(id, nextRef(first));
     expect(second.columns).toBe(first.columns);
   });
 
@@ -260,6 +262,11 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
       cursorOf(id, null, -1),
       cursorOf(twin, null, 0), // a cursor of another execution
       cursorOf(null, 0),
+      cursorOf(id, null, 0, -1), // not a page number
+      cursorOf(id, null, 0, 'one'),
+      cursorOf(id, 'x', 0, 0), // page 0 has no token
+      cursorOf(id, twinToken, 0, 1), // the twin's token for page 1
+      cursorOf(id, null, 5, 9), // a page past the last
     ];
     for (const after of forged) {
       const body = await read(id, after);
@@ -280,11 +287,11 @@ describe('typed rows over GraphQL, through the real SDK and the embedded endpoin
     // Below the API: an empty token is a token, not page 1, and a page at a token Athena did not issue (the
     // embedded endpoint's tokens are readable, so one can be made that it accepts) is served but never cached.
     const athena = t.app.services.athena;
-    await expect(athena.page(id, '')).rejects.toBeInstanceOf(PageTokenRejected);
+    await expect(athena.page(id, { page: 1, token: '' })).rejects.toBeInstanceOf(PageTokenRejected);
     const made = Buffer.from(JSON.stringify({ id, offset: 7 })).toString('base64url');
     const before = await calls('GetQueryResults');
-    expect((await athena.page(id, made)).values[0]).toStrictEqual([6, '6']);
-    expect((await athena.page(id, made)).values[0]).toStrictEqual([6, '6']);
+    expect((await athena.page(id, { page: 1, token: made })).values[0]).toStrictEqual([6, '6']);
+    expect((await athena.page(id, { page: 1, token: made })).values[0]).toStrictEqual([6, '6']);
     expect((await calls('GetQueryResults')) - before).toBe(2);
     expect((await athena.page(id, null)).values[0]).toStrictEqual([0, '0']);
   });

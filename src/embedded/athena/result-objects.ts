@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { ObjectSource, OpenedObject, S3ObjectInfo } from '../s3/handler';
+import { parseS3Uri } from '../../services/athena/s3-location';
 import { DEFAULT_OUTPUT_LOCATION } from './engine';
 import { engineQueryId, resultMetadata } from './metadata';
 import { textLine, type ExecutionRecord, type ExecutionStore, type StoredResult } from './store';
@@ -26,12 +27,6 @@ import { textLine, type ExecutionRecord, type ExecutionStore, type StoredResult 
 const METADATA = '.metadata';
 /** Rows read from the store at a time when a `.txt` object is streamed. */
 const TEXT_BATCH = 1000;
-
-/** `s3://bucket/key` → its bucket and key; undefined for anything else. */
-export function parseS3Uri(uri: string): { bucket: string; key: string } | undefined {
-  const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/s.exec(uri);
-  return m ? { bucket: m[1]!, key: m[2] ?? '' } : undefined;
-}
 
 const DEFAULT_BUCKET = parseS3Uri(DEFAULT_OUTPUT_LOCATION)!.bucket;
 

@@ -11,11 +11,14 @@ import {
   StopQueryExecutionCommand,
   type QueryExecution,
 } from '@aws-sdk/client-athena';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from 'pino';
 import { badInput, CodedError, ErrorCode } from '../../errors';
 import { realClock, type Clock } from '../clock/clock';
 import { Backoff, waitUntilEnded } from './polling';
 import { ByteBoundedLru } from './result-cache';
-import { ResultPages, type ResultPage } from './result-pages';
+import { ResultFiles } from './result-file';
+import { ResultPages, type PageRef, type ResultPage } from './result-pages';
 import { backendError, isRefused, isTokenConflict, isUnknownId, notFound } from './sdk-errors';
 import type { AthenaSettings } from './settings';
 
@@ -37,6 +40,8 @@ export interface Execution {
   engineExecutionTimeMs: number | null;
   totalExecutionTimeMs: number | null;
   outputLocation: string | null;
+  /** How Athena encrypted the result (`SSE_S3`, `SSE_KMS`, `CSE_KMS`); null when it says nothing. */
+  resultEncryption: string | null;
 }
 
 const BATCH_GET_MAX = 50;
@@ -70,6 +75,7 @@ function toExecution(q: QueryExecution): Execution {
     engineExecutionTimeMs: stats.EngineExecutionTimeInMillis ?? null,
     totalExecutionTimeMs: stats.TotalExecutionTimeInMillis ?? null,
     outputLocation: q.ResultConfiguration?.OutputLocation ?? null,
+    resultEncryption: q.ResultConfiguration?.EncryptionConfiguration?.EncryptionOption ?? null,
   };
 }
 
@@ -88,13 +94,21 @@ export class AthenaService {
   private readonly closing = new AbortController();
   private readonly call = { abortSignal: this.closing.signal };
 
+  private readonly files: ResultFiles;
+
+  /**
+   * `s3`: the client results are read from S3 with (result-file.ts), unless `settings.resultsFromS3` is
+   * false; without one, every result is read with GetQueryResults.
+   */
   constructor(
     private readonly client: AthenaClient,
     readonly settings: AthenaSettings,
     private readonly clock: Clock = realClock,
     private readonly random: () => number = Math.random,
+    s3?: { client: S3Client; logger?: Logger },
   ) {
-    this.results = new ResultPages(client, settings.resultCacheBytes, (id) => this.get(id), this.call);
+    this.files = new ResultFiles(s3?.client, { enabled: settings.resultsFromS3, logger: s3?.logger, call: this.call });
+    this.results = new ResultPages(client, settings.resultCacheBytes, (id) => this.get(id), this.call, this.files);
   }
 
   /** Starts a query and returns its id at once; the query runs on in Athena. */
@@ -218,6 +232,7 @@ export class AthenaService {
   /** Ends every Athena call in flight and refuses new ones: the app is stopping. */
   close(): void {
     this.closing.abort(new Error('gapwatch is stopping'));
+    this.files.close();
   }
 
   /** The shared results-page cache's lookups and size, for /metrics. */
@@ -226,16 +241,21 @@ export class AthenaService {
   }
 
   /**
-   * One page of a SUCCEEDED query's results, decoded; `token` null is the first page. Shared by every
-   * request (result-pages.ts), since such results never change.
+   * One page of a SUCCEEDED query's results, decoded; null is the first page. Shared by every request
+   * (result-pages.ts), since such results never change.
    */
-  page(id: string, token: string | null, hints?: Readonly<Record<string, string>>): Promise<ResultPage> {
-    return this.results.page(id, token, hints);
+  page(id: string, ref: PageRef | null, hints?: Readonly<Record<string, string>>): Promise<ResultPage> {
+    return this.results.page(id, ref, hints);
   }
 
-  /** Starts fetching the page at `token` and the `depth - 1` after it, without waiting (result-pages.ts). */
-  prefetch(id: string, token: string, hints?: Readonly<Record<string, string>>, depth = 1): void {
-    this.results.prefetch(id, token, hints, depth);
+  /** Starts fetching the page at `ref` and the `depth - 1` after it, without waiting (result-pages.ts). */
+  prefetch(id: string, ref: PageRef, hints?: Readonly<Record<string, string>>, depth = 1): void {
+    this.results.prefetch(id, ref, hints, depth);
+  }
+
+  /** Every page of a result for a reader that wants them all, uncached, read as the consumer pulls (result-pages.ts). */
+  stream(id: string, hints?: Readonly<Record<string, string>>): AsyncGenerator<ResultPage> {
+    return this.results.stream(id, hints);
   }
 
   /** Every page in order, the next one on its way while the consumer works on this one. */

@@ -1,24 +1,32 @@
 import { badInput } from '../../errors';
 import type { AthenaService } from './athena.service';
-import { PAGE_SIZE, PageTokenRejected, type ResultPage } from './result-pages';
+import { FIRST_PAGE, nextRef, PAGE_SIZE, PageTokenRejected, type PageRef, type ResultPage } from './result-pages';
 import type { DecodedColumn, TypedValue } from './decode';
 
 /**
- * Relay-style paging over Athena results. A cursor names a row by its execution, the Athena page it sits
- * on (that page's NextToken-chain token, null for the first) and its index there, so asking for 100 rows
- * after any cursor fetches at most the pages those rows sit on, never the whole result.
+ * Relay-style paging over Athena results. A cursor names a row by its execution, the page it sits on (its
+ * number, and the GetQueryResults token that reaches it when the page came from GetQueryResults) and its
+ * index there, so asking for 100 rows after any cursor fetches at most the pages those rows sit on, never
+ * the whole result: from the result's file in S3 by page number, or from GetQueryResults by token
+ * (result-pages.ts). The pages are the same either way, so a cursor works on both.
  *
  * A cursor is the client's to send back, so nothing in it is trusted: it must name the execution it is
  * used on, its token is only ever passed to Athena (which refuses one it did not issue for that
- * execution), and its index must be a row of that page. Page 1 is the page fetched without a token, and
- * whether a page starts with the header row depends on that alone (result-pages.ts), never on a token's
- * text.
+ * execution), its page must be a page number and its index a row of that page. Page 0 is the page fetched
+ * without a token, and whether a page starts with the header row depends on that alone, never on a token's
+ * text. A cursor of an older gapwatch (no page number) is taken when its token is one this service was
+ * issued.
  */
 export interface RowCursor {
   execution: string;
   token: string | null;
   index: number;
+  /** Undefined for an older gapwatch's cursor. */
+  page: number | undefined;
 }
+
+/** The most pages a cursor may name: a billion rows. */
+const MAX_PAGE = 1_000_000;
 
 /** Athena's longest NextToken. */
 const MAX_TOKEN = 1024;
@@ -26,7 +34,7 @@ const MAX_TOKEN = 1024;
 const MAX_CURSOR = 2048;
 
 export function encodeCursor(c: RowCursor): string {
-  return Buffer.from(JSON.stringify([c.execution, c.token, c.index])).toString('base64url');
+  return Buffer.from(JSON.stringify([c.execution, c.token, c.index, c.page])).toString('base64url');
 }
 
 /** The cursor `text` names, checked against the execution it is used on; BAD_USER_INPUT on `after` otherwise. */
@@ -38,8 +46,8 @@ export function decodeCursor(text: string, execution: string): RowCursor {
   } catch {
     parts = undefined;
   }
-  if (!Array.isArray(parts) || parts.length !== 3) throw refuse(`'${text.slice(0, 100)}' is not a cursor from this API`);
-  const [id, token, index] = parts as unknown[];
+  if (!Array.isArray(parts) || (parts.length !== 3 && parts.length !== 4)) throw refuse(`'${text.slice(0, 100)}' is not a cursor from this API`);
+  const [id, token, index, page] = parts as unknown[];
   if (id !== execution) throw refuse(`the cursor belongs to another query execution`);
   if (token !== null && (typeof token !== 'string' || token.length < 1 || token.length > MAX_TOKEN)) {
     throw refuse(`the cursor's page token is not one Athena issued`);
@@ -47,7 +55,11 @@ export function decodeCursor(text: string, execution: string): RowCursor {
   if (!Number.isInteger(index) || (index as number) < 0 || (index as number) >= PAGE_SIZE) {
     throw refuse(`the cursor's row index ${JSON.stringify(index)} is outside a page (0 to ${PAGE_SIZE - 1})`);
   }
-  return { execution, token, index: index as number };
+  if (parts.length === 4 && (!Number.isInteger(page) || (page as number) < 0 || (page as number) > MAX_PAGE)) {
+    throw refuse(`the cursor's page ${JSON.stringify(page)} is not a page number (0 to ${MAX_PAGE})`);
+  }
+  if (page === 0 && token !== null) throw refuse(`the cursor's page 0 has a token`);
+  return { execution, token, index: index as number, page: parts.length === 4 ? (page as number) : undefined };
 }
 
 /**
@@ -58,7 +70,6 @@ export class RowRef {
   constructor(
     private readonly execution: string,
     private readonly page: ResultPage,
-    private readonly token: string | null,
     private readonly index: number,
   ) {}
 
@@ -77,7 +88,7 @@ export class RowRef {
   }
 
   cursor(): string {
-    return encodeCursor({ execution: this.execution, token: this.token, index: this.index });
+    return encodeCursor({ execution: this.execution, token: this.page.token, index: this.index, page: this.page.page });
   }
 }
 
@@ -102,11 +113,10 @@ export async function rowsPage(
 ): Promise<RowsPage> {
   if (!Number.isInteger(first) || first < 0 || first > MAX_FIRST) throw badInput('first', `expected 0 to ${MAX_FIRST}, got ${first}`);
   const start = after ? decodeCursor(after, id) : undefined;
-  let token = start?.token ?? null;
   let index = start ? start.index + 1 : 0;
   let page: ResultPage;
   try {
-    page = await athena.page(id, token, hints);
+    page = await athena.page(id, start ? ({ page: start.page, token: start.token } satisfies PageRef) : FIRST_PAGE, hints);
   } catch (err) {
     if (err instanceof PageTokenRejected) throw badInput('after', `Athena refused the cursor's page token (${err.message}); pass a cursor from this execution's rows`);
     throw err;
@@ -116,25 +126,24 @@ export async function rowsPage(
   }
   const rows: RowRef[] = [];
   for (;;) {
-    while (index < page.values.length && rows.length < first) rows.push(new RowRef(id, page, token, index++));
-    if (rows.length === first || !page.nextToken) break;
-    token = page.nextToken;
+    while (index < page.values.length && rows.length < first) rows.push(new RowRef(id, page, index++));
+    if (rows.length === first || page.last) break;
     index = 0;
-    page = await athena.page(id, token, hints);
+    page = await athena.page(id, nextRef(page), hints);
   }
-  if (page.nextToken && page.values.length - index < first) {
+  if (!page.last && page.values.length - index < first) {
     // The client will most likely ask for as many rows again, which this page cannot fill: have the next
-    // pages on their way meanwhile. (Page 1 holds 999 rows, Athena counting the header in MaxResults, so
+    // pages on their way meanwhile. (Page 0 holds 999 rows, Athena counting the header in MaxResults, so
     // pages of `first: 1000` never end on a page boundary.) Two pages, because the page asked for next is
     // already the one after this: with one, the reader's next request waits for a fetch it only just began.
-    athena.prefetch(id, page.nextToken, hints, PREFETCH_PAGES);
+    athena.prefetch(id, nextRef(page), hints, PREFETCH_PAGES);
   }
   return {
     columns: page.columns,
     rows,
-    // Athena's NextToken means more rows may follow; rarely the page it leads to is empty, and Relay
+    // More pages may follow a page that is not the last; rarely the page it leads to is empty, and Relay
     // allows a last request that returns no edges.
-    hasNextPage: index < page.values.length || page.nextToken !== null,
+    hasNextPage: index < page.values.length || !page.last,
     hasPreviousPage: start !== undefined,
   };
 }

@@ -4,6 +4,7 @@ import type { AthenaService, Execution } from './athena.service';
 import type { DecodedColumn } from './decode';
 import { parameterProblem } from './parameters';
 import { rowsPage, type RowsPage } from './paging';
+import type { ResultPage } from './result-pages';
 import type { NamedQuery } from './settings';
 import { AthenaTypeError } from './types';
 
@@ -106,6 +107,16 @@ export class QueriesService {
   private namedQueryOf(e: Execution): NamedQuery | undefined {
     for (const q of this.named.values()) if (q.sql === e.sql) return q;
     return undefined;
+  }
+
+  /**
+   * Every row of a result, a page at a time (GET /results), decoded as `rows` decodes them (a named
+   * query's configured `types` included). Refused as `rows` refuses a result that cannot be read.
+   */
+  async stream(e: Execution): Promise<AsyncGenerator<ResultPage>> {
+    const problem = this.resultsError(e);
+    if (problem) throw problem;
+    return this.athena.stream(e.id, this.namedQueryOf(e)?.types);
   }
 
   /**

@@ -1,32 +1,61 @@
 /**
- * Reading a SUCCEEDED execution's results: one GetQueryResults page at a time, decoded, shared by every
- * request through a byte-bounded cache (results of SUCCEEDED queries never change), and fetched ahead of a
- * reader (prefetch) so Athena's latency overlaps the reader's work.
+ * Reading a SUCCEEDED execution's results a page at a time, decoded, shared by every request through a
+ * byte-bounded cache (results of SUCCEEDED queries never change), and fetched ahead of a reader (prefetch)
+ * so the wait for the next pages overlaps the reader's work. Page 0 comes from GetQueryResults (it carries
+ * the column types); a result past it is read from the file Athena wrote to S3 where it can be
+ * (result-file.ts), else with GetQueryResults too. The pages are the same either way, so a cursor is too.
  */
-import { GetQueryResultsCommand, type AthenaClient } from '@aws-sdk/client-athena';
+import { GetQueryResultsCommand, type AthenaClient, type ColumnInfo } from '@aws-sdk/client-athena';
 import { CodedError, ErrorCode } from '../../errors';
 import type { Execution } from './athena.service';
 import type { DecodedColumn, TypedValue } from './decode';
+import type { Cells } from './decoders/values';
 import { DecoderCache } from './decoder-cache';
 import { columnsOf, dataRows } from './pages';
 import { ByteBoundedLru } from './result-cache';
+import { ResultFileUnreadable, unreadable, type ResultFile, type ResultFiles } from './result-file';
+import { parseS3Uri } from './s3-location';
 import { backendError, isRefused } from './sdk-errors';
 
-/** One GetQueryResults page, decoded. Positional values and the raw text side by side. */
+/** One page of a result, decoded. Positional values and the raw text side by side. */
 export interface ResultPage {
   columns: readonly DecodedColumn[];
+  /** The ColumnInfo as Athena sent it with page 0, which every page of the result is decoded by. */
+  columnInfo: readonly ColumnInfo[];
   values: TypedValue[][];
   raw: (string | null)[][];
-  /** Athena's token for the following page; null on the last page. */
+  /** Which page: 0 is the first (GetQueryResults' page without a token). */
+  page: number;
+  /** The GetQueryResults token this page was fetched with; null for page 0 and for a page read from S3. */
+  token: string | null;
+  /** Athena's token for the following page when this page came from GetQueryResults; else null. */
   nextToken: string | null;
+  /** No page follows. */
+  last: boolean;
   /** The rows an INSERT INTO or CTAS wrote (Athena's UpdateCount); 0 for a query, null when Athena gave none. */
   updateCount: number | null;
 }
 
+/**
+ * A page to read: its number, and the GetQueryResults token that reaches it if one is known (page 0 needs
+ * none). `page` is undefined for a cursor of an older gapwatch, which named its page by token alone.
+ */
+export interface PageRef {
+  page: number | undefined;
+  token: string | null;
+}
+
+export const FIRST_PAGE: PageRef = { page: 0, token: null };
+
+/** The page after this one. */
+export function nextRef(page: ResultPage): PageRef {
+  return { page: page.page + 1, token: page.nextToken };
+}
+
 interface PendingPage {
   page: Promise<ResultPage>;
-  /** The page's NextToken (null on the last page), known as soon as Athena has answered. */
-  next: Promise<string | null>;
+  /** The page after it (its token if GetQueryResults gave one), null when none follows; known early. */
+  next: Promise<PageRef | null>;
 }
 
 /** Athena's largest page; pages are always fetched at this size so their tokens are stable cache keys. */
@@ -45,8 +74,12 @@ export class ResultPages {
   private readonly pages: ByteBoundedLru<ResultPage>;
   private readonly inflight = new Map<string, PendingPage>();
   private readonly decoders = new DecoderCache();
-  /** NextTokens Athena has issued, by execution: the pages the cache may keep (see `pending`). */
-  private readonly issued = new ByteBoundedLru<true>(4 * 1024 * 1024);
+  /**
+   * NextTokens Athena has issued, by execution, with the page each reaches: the pages the cache may keep
+   * (see `pending`), and the tokens a page read from S3 lacks when a result falls back to GetQueryResults.
+   */
+  private readonly issued = new ByteBoundedLru<number>(4 * 1024 * 1024);
+  private readonly tokens = new ByteBoundedLru<string>(4 * 1024 * 1024);
 
   /** `get`: the execution as Athena reports it, to tell why GetQueryResults refused (see `fetchPage`). */
   constructor(
@@ -55,6 +88,8 @@ export class ResultPages {
     private readonly get: (id: string) => Promise<Execution>,
     /** The owning service's call options: its abort signal ends a fetch when the app stops. */
     private readonly call: { abortSignal?: AbortSignal } = {},
+    /** The result files in S3, read where they can be; absent: GetQueryResults only. */
+    private readonly files?: ResultFiles,
   ) {
     // A quarter of the bound for pages read once: a client paging through a large result holds at most
     // that, and pages that clients come back to (page 1 of a popular result) stay in the rest.
@@ -67,23 +102,35 @@ export class ResultPages {
   }
 
   /**
-   * One page of a SUCCEEDED query's results, decoded; `token` null is the first page. Cached by execution,
-   * token and hints, since such results never change.
+   * One page of a SUCCEEDED query's results, decoded; null is page 0. Cached by execution, page and hints,
+   * since such results never change.
    */
-  page(id: string, token: string | null, hints?: Readonly<Record<string, string>>): Promise<ResultPage> {
-    return this.pending(id, token, hints).page;
+  async page(id: string, ref: PageRef | null, hints?: Readonly<Record<string, string>>): Promise<ResultPage> {
+    return this.pending(id, this.known(id, ref ?? FIRST_PAGE), hints).page;
+  }
+
+  /** A reference with its page number: an older cursor's token is known only if Athena issued it here. */
+  private known(id: string, ref: PageRef): { page: number; token: string | null } {
+    if (ref.page !== undefined) return { page: ref.page, token: ref.token };
+    if (ref.token === null) return { page: 0, token: null };
+    const page = this.issued.get(issuedKey(id, ref.token));
+    if (page === undefined) throw new PageTokenRejected('the cursor is from an older gapwatch; page again from the start');
+    return { page, token: ref.token };
   }
 
   /**
-   * Starts fetching pages likely to be asked for next, without waiting for them, so Athena's latency
-   * overlaps the client's handling of the rows it already has: the page at `token` and, as soon as Athena
-   * has answered for each (before it is read), the one after it, `depth` pages in all. Pages come one
-   * after another (each NextToken is in the page before), so only a chain running ahead of the reader keeps
-   * it from waiting. Pages already cached or on their way cost nothing. A failure is left for the real
-   * request.
+   * Starts fetching pages likely to be asked for next, without waiting for them, so the wait for them
+   * overlaps the client's handling of the rows it already has: the page at `ref` and, as soon as each is
+   * known to be there, the one after it, `depth` pages in all. Pages already cached or on their way cost
+   * nothing. A failure is left for the real request.
    */
-  prefetch(id: string, token: string, hints?: Readonly<Record<string, string>>, depth = 1): void {
-    const pending = this.pending(id, token, hints);
+  prefetch(id: string, ref: PageRef, hints?: Readonly<Record<string, string>>, depth = 1): void {
+    let pending: PendingPage;
+    try {
+      pending = this.pending(id, this.known(id, ref), hints);
+    } catch {
+      return;
+    }
     pending.page.catch(() => {});
     if (depth > 1) {
       void pending.next.then((next) => {
@@ -93,41 +140,122 @@ export class ResultPages {
   }
 
   /**
-   * The page, and its NextToken as soon as Athena has answered. A page on its way is never fetched twice.
+   * The page, and its NextToken as soon as it is known. A page on its way is never fetched twice.
    *
-   * The cache is shared by every client, and a token may come from a client's cursor, so what it holds
-   * must not depend on anything a client chose: the key is the exact token (null, page 1, apart from
-   * every string, '' included), and a page is kept only when it is page 1 or was reached by a token
-   * Athena itself issued (a page's NextToken). A page at any other token is served to its asker, once.
+   * The cache is shared by every client, and a reference comes from a client's cursor, so what it holds
+   * must not depend on anything a client chose: the key is the page's number, and a page is kept only when
+   * its content follows from that number alone — page 0, a page read from the result's file, or one
+   * reached by a token Athena itself issued for that page (a page's NextToken). A page at any other token
+   * is served to its asker, once.
    */
-  private pending(id: string, token: string | null, hints?: Readonly<Record<string, string>>): PendingPage {
-    const key = JSON.stringify([id, token, hints ?? null]);
+  private pending(id: string, ref: { page: number; token: string | null }, hints?: Readonly<Record<string, string>>): PendingPage {
+    const key = JSON.stringify([id, ref.page, hints ?? null]);
     const cached = this.pages.get(key);
-    if (cached) return { page: Promise.resolve(cached), next: Promise.resolve(cached.nextToken) };
-    let pending = this.inflight.get(key);
+    if (cached) return { page: Promise.resolve(cached), next: Promise.resolve(cached.last ? null : nextRef(cached)) };
+    // A token Athena did not issue for this page here may reach another one: its fetch is its own.
+    const trusted = ref.token === null || this.issued.get(issuedKey(id, ref.token)) === ref.page;
+    const flight = trusted ? key : JSON.stringify([id, ref.page, hints ?? null, ref.token]);
+    let pending = this.inflight.get(flight);
     if (!pending) {
-      let announce!: (next: string | null) => void;
-      const next = new Promise<string | null>((resolve) => (announce = resolve));
-      const page = this.fetchPage(id, token, hints, announce).then(
-        (page) => {
-          this.inflight.delete(key);
-          if (token === null || this.issued.get(issuedKey(id, token))) this.pages.set(key, page, pageBytes(page.raw, page.values));
+      let announce!: (next: PageRef | null) => void;
+      const next = new Promise<PageRef | null>((resolve) => (announce = resolve));
+      const page = this.fetch(id, ref, hints, announce).then(
+        ({ page, keep }) => {
+          this.inflight.delete(flight);
+          if (keep) this.pages.set(key, page, pageBytes(page.raw, page.values));
           return page;
         },
         (err: unknown) => {
-          this.inflight.delete(key);
+          this.inflight.delete(flight);
           announce(null);
           throw err;
         },
       );
       pending = { page, next };
-      this.inflight.set(key, pending);
+      this.inflight.set(flight, pending);
     }
     return pending;
   }
 
+  /**
+   * A page from the result's file where it can be read, else from GetQueryResults. `announce` gets the
+   * next page as soon as it is known to be there (null: none follows), so a prefetch chain can ask for it
+   * before this page is decoded. `keep`: the page's content follows from its number (see `pending`).
+   */
+  private async fetch(
+    id: string,
+    ref: { page: number; token: string | null },
+    hints: Readonly<Record<string, string>> | undefined,
+    announce: (next: PageRef | null) => void,
+  ): Promise<{ page: ResultPage; keep: boolean }> {
+    if (ref.page > 0) {
+      const file = await this.fileOf(id, hints);
+      if (file) {
+        try {
+          const got = await file.cells(ref.page);
+          announce(got.last ? null : { page: ref.page + 1, token: this.tokens.get(tokenKey(id, ref.page + 1)) ?? null });
+          const first = await this.page(id, FIRST_PAGE, hints);
+          const decoder = this.decoders.for(id, [...first.columnInfo], hints);
+          const page: ResultPage = {
+            columns: decoder.columns,
+            columnInfo: first.columnInfo,
+            values: decoder.decodeRows(got.cells),
+            raw: got.cells,
+            page: ref.page,
+            token: null,
+            nextToken: this.tokens.get(tokenKey(id, ref.page + 1)) ?? null,
+            last: got.last,
+            updateCount: first.updateCount,
+          };
+          return { page, keep: true };
+        } catch (err) {
+          this.files!.fallback(id, unreadable(err, 'the result file'));
+        }
+      }
+    }
+    const token = ref.page === 0 ? null : (ref.token ?? (await this.tokenFor(id, ref.page, hints)));
+    const page = await this.fetchPage(id, ref.page, token, hints, (next) => announce(next === null ? null : { page: ref.page + 1, token: next }));
+    const keep = token === null || this.issued.get(issuedKey(id, token)) === ref.page;
+    return { page, keep };
+  }
+
+  /**
+   * The result's file, or null to read it with GetQueryResults: files off, not a DML result in a `.csv`
+   * (DDL results are small, and `.txt`), one page only, or a client-side encrypted result.
+   */
+  private async fileOf(id: string, hints: Readonly<Record<string, string>> | undefined): Promise<ResultFile | null> {
+    if (!this.files?.enabled) return null;
+    const [execution, first] = await Promise.all([this.get(id), this.page(id, FIRST_PAGE, hints)]);
+    return this.files.file(id, () => {
+      const location = execution.outputLocation ? parseS3Uri(execution.outputLocation) : undefined;
+      if (first.last || !location || !location.key.endsWith('.csv') || execution.statementType !== 'DML') return null;
+      if (execution.resultEncryption === 'CSE_KMS') {
+        this.files!.fallback(id, new ResultFileUnreadable('the result is client-side encrypted (CSE_KMS); the service does not decrypt it', true));
+        return null;
+      }
+      return { id, bucket: location.bucket, key: location.key, labels: first.columnInfo.map((c) => c.Label ?? c.Name ?? ''), firstPageRows: first.values.length };
+    });
+  }
+
+  /**
+   * The GetQueryResults token of `page`: issued for it earlier, or by reading pages from the nearest one
+   * whose token is known. Needed only when a result read from its file falls back part way.
+   */
+  private async tokenFor(id: string, page: number, hints: Readonly<Record<string, string>> | undefined): Promise<string> {
+    let at = page;
+    while (at > 0 && this.tokens.get(tokenKey(id, at)) === undefined) at--;
+    let token = at === 0 ? null : this.tokens.get(tokenKey(id, at))!;
+    for (; at < page; at++) {
+      const got = await this.fetchPage(id, at, token, hints, () => undefined);
+      if (got.nextToken === null) throw new PageTokenRejected(`page ${page} is past the result's last, page ${at}`);
+      token = got.nextToken;
+    }
+    return token!;
+  }
+
   private async fetchPage(
     id: string,
+    number: number,
     token: string | null,
     hints: Readonly<Record<string, string>> | undefined,
     announce: (next: string | null) => void,
@@ -151,11 +279,17 @@ export class ResultPages {
     }
     // The rows are read below, on first use (protocol.ts); the token is known now. Whoever waits on it
     // (a prefetch chain) starts the next call, and that request goes out before this page is read.
-    if (out.NextToken) this.issued.set(issuedKey(id, out.NextToken), true, 128 + out.NextToken.length * 2);
+    if (out.NextToken) {
+      // A token is trusted with a page number only when it was reached from a page that was itself.
+      if (token === null || this.issued.get(issuedKey(id, token)) === number) {
+        this.issued.set(issuedKey(id, out.NextToken), number + 1, 128 + out.NextToken.length * 2);
+        this.tokens.set(tokenKey(id, number + 1), out.NextToken, 128 + out.NextToken.length * 2);
+      }
+    }
     announce(out.NextToken ?? null);
     await new Promise((resolve) => setImmediate(resolve));
     let columns;
-    let rows;
+    let rows: Cells[];
     try {
       columns = columnsOf(out);
       // Only the page asked for without a token can hold the header row.
@@ -164,22 +298,84 @@ export class ResultPages {
       throw backendError(err, 'GetQueryResults'); // a body whose inside is not JSON (protocol.ts)
     }
     const decoder = this.decoders.for(id, columns, hints);
-    return { columns: decoder.columns, values: decoder.decodeRows(rows), raw: rows, nextToken: out.NextToken ?? null, updateCount: out.UpdateCount ?? null };
+    const page: ResultPage = {
+      columns: decoder.columns,
+      columnInfo: columns,
+      values: decoder.decodeRows(rows),
+      raw: rows,
+      page: number,
+      token,
+      nextToken: out.NextToken ?? null,
+      last: !out.NextToken,
+      updateCount: out.UpdateCount ?? null,
+    };
+    return page;
   }
 
   /**
-   * Every page in order. Fetching page N+1 starts before page N is handed over, so the network wait
+   * Every page of a result in order, for a reader that wants them all (GET /results): decoded as `page`
+   * decodes them but not kept in the cache (a whole result would only push out what other clients read).
+   * Past page 0 they come through one GET of the result's file where it can be read; else, or from the
+   * page where reading the file fails, from GetQueryResults with the next page always on its way. The
+   * consumer pulls: nothing is read further ahead than the page after the one it is on.
+   */
+  async *stream(id: string, hints?: Readonly<Record<string, string>>): AsyncGenerator<ResultPage> {
+    const first = await this.page(id, FIRST_PAGE, hints);
+    yield first;
+    if (first.last) return;
+    let from = 1;
+    const file = await this.fileOf(id, hints);
+    if (file) {
+      const decoder = this.decoders.for(id, [...first.columnInfo], hints);
+      try {
+        for await (const got of file.pages(1)) {
+          yield {
+            ...first,
+            values: decoder.decodeRows(got.cells),
+            raw: got.cells,
+            page: from,
+            token: null,
+            nextToken: null,
+            last: got.last,
+          };
+          if (got.last) return;
+          from++;
+        }
+        return;
+      } catch (err) {
+        this.files!.fallback(id, unreadable(err, 'the result file'));
+      }
+    }
+    const fetch = (page: number, token: string | null) => this.fetchPage(id, page, token, hints, () => undefined);
+    let next = fetch(from, await this.tokenFor(id, from, hints));
+    for (;;) {
+      const page = await next;
+      if (!page.last) {
+        next = fetch(page.page + 1, page.nextToken);
+        next.catch(() => {});
+      }
+      yield page;
+      if (page.last) return;
+    }
+  }
+
+  /**
+   * Every page in order. Fetching page N+1 starts before page N is handed over, so the wait for it
    * overlaps the consumer's work on page N.
    */
   async *allPages(id: string, hints?: Readonly<Record<string, string>>): AsyncGenerator<ResultPage> {
-    let page = await this.page(id, null, hints);
+    let page = await this.page(id, FIRST_PAGE, hints);
     for (;;) {
-      if (page.nextToken) this.prefetch(id, page.nextToken, hints);
+      if (!page.last) this.prefetch(id, nextRef(page), hints);
       yield page;
-      if (!page.nextToken) return;
-      page = await this.page(id, page.nextToken, hints);
+      if (page.last) return;
+      page = await this.page(id, nextRef(page), hints);
     }
   }
+}
+
+function tokenKey(id: string, page: number): string {
+  return `${id}\u0000#${page}`;
 }
 
 function issuedKey(id: string, token: string): string {

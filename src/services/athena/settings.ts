@@ -14,6 +14,11 @@ export interface AthenaSettings {
   waitTimeoutMs: number;
   /** Bytes of decoded result pages kept in memory across requests (results of SUCCEEDED queries never change). */
   resultCacheBytes: number;
+  /**
+   * Read a result past its first page from the file Athena wrote to S3 (result-file.ts) rather than with
+   * GetQueryResults. False: GetQueryResults only (a service that may not read the results bucket).
+   */
+  resultsFromS3: boolean;
 }
 
 export const ATHENA_DEFAULTS: AthenaSettings = {
@@ -21,6 +26,7 @@ export const ATHENA_DEFAULTS: AthenaSettings = {
   workgroup: 'primary',
   waitTimeoutMs: 5 * 60_000,
   resultCacheBytes: 64 * 1024 * 1024,
+  resultsFromS3: true,
 };
 
 export interface NamedQuery {
@@ -45,7 +51,7 @@ function optionalString(section: Record<string, unknown>, where: string, key: st
 export function parseAthenaSettings(raw: unknown): AthenaSettings {
   if (raw === undefined || raw === null) return { ...ATHENA_DEFAULTS };
   if (!isRecord(raw)) throw new ConfigError(`athena: expected a mapping, got ${JSON.stringify(raw)}`);
-  const known = new Set(['database', 'workgroup', 'outputLocation', 'waitTimeout', 'resultCacheMiB']);
+  const known = new Set(['database', 'workgroup', 'outputLocation', 'waitTimeout', 'resultCacheMiB', 'resultsFromS3']);
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) throw new ConfigError(`athena.${key}: unknown key; expected one of ${[...known].join(', ')}`);
   }
@@ -68,12 +74,15 @@ export function parseAthenaSettings(raw: unknown): AthenaSettings {
     }
     resultCacheBytes = mib * 1024 * 1024;
   }
+  const resultsFromS3 = raw.resultsFromS3 ?? ATHENA_DEFAULTS.resultsFromS3;
+  if (typeof resultsFromS3 !== 'boolean') throw new ConfigError(`athena.resultsFromS3: expected true or false, got ${JSON.stringify(resultsFromS3)}`);
   return {
     database: optionalString(raw, 'athena', 'database') ?? ATHENA_DEFAULTS.database,
     workgroup: optionalString(raw, 'athena', 'workgroup') ?? ATHENA_DEFAULTS.workgroup,
     ...(outputLocation ? { outputLocation } : {}),
     waitTimeoutMs,
     resultCacheBytes,
+    resultsFromS3,
   };
 }
 

@@ -13,6 +13,7 @@ import { createDecoder } from '../../../src/services/athena/decode';
 import { columnsOf, dataRows, pageCells } from '../../../src/services/athena/pages';
 import { cellsOf } from '../../../src/services/athena/result-json';
 import { ErrorCode } from '../../../src/errors';
+import { FIRST_PAGE } from '../../../src/services/athena/result-pages';
 import { AthenaService } from '../../../src/services/athena/athena.service';
 import { AthenaProtocol } from '../../../src/services/athena/protocol';
 import { ATHENA_DEFAULTS } from '../../../src/services/athena/settings';
@@ -144,25 +145,25 @@ describe('AthenaProtocol', () => {
   });
 
   it('lets a prefetch chain ask for the next page before this one is read', async () => {
-    // Page p1 answers with a NextToken but rows that cannot be read; p2 is fine. The chain learns p2's
-    // token from p1's bytes and asks for p2 even though p1 itself then fails.
+    // Page 0 answers with a NextToken but rows that cannot be read; page 1 (p1) is fine. The chain learns
+    // p1 from page 0's bytes and asks for it even though page 0 itself then fails.
     const page = (token: string | null, rows: string) =>
       `{"UpdateCount":0,"ResultSet":{"Rows":${rows},"ResultSetMetadata":{"ColumnInfo":[{"Name":"n","Label":"n","Type":"integer"}]}}${token ? `,"NextToken":"${token}"` : ''}}`;
     endpoint.reply('GetQueryResults', (request) =>
-      request['NextToken'] === 'p1'
-        ? { status: 200, body: page('p2', '[{"Data":[{"VarCharValue":"1"}]},]') }
+      request['NextToken'] === undefined
+        ? { status: 200, body: page('p1', '[{"Data":[{"VarCharValue":"1"}]},]') }
         : { status: 200, body: page(null, '[{"Data":[{"VarCharValue":"2"}]}]') },
     );
     const athena = new AthenaService(ours, ATHENA_DEFAULTS);
     const from = endpoint.requests.length;
-    athena.prefetch('q', 'p1', undefined, 2);
-    await expect(athena.page('q', 'p1')).rejects.toMatchObject({ extensions: { code: ErrorCode.BACKEND_UNAVAILABLE } });
+    athena.prefetch('q', FIRST_PAGE, undefined, 2);
+    await expect(athena.page('q', FIRST_PAGE)).rejects.toMatchObject({ extensions: { code: ErrorCode.BACKEND_UNAVAILABLE } });
     const asked = () => endpoint.requests.slice(from).map((r) => r.body['NextToken']);
     for (let i = 0; i < 100 && asked().length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(asked()).toStrictEqual(['p1', 'p2']);
-    // p2 came from the chain: reading it asks Athena nothing more.
-    expect((await athena.page('q', 'p2')).values).toStrictEqual([[2]]);
-    expect(asked()).toStrictEqual(['p1', 'p2']);
+    expect(asked()).toStrictEqual([undefined, 'p1']);
+    // p1 came from the chain: reading it asks Athena nothing more.
+    expect((await athena.page('q', { page: 1, token: 'p1' })).values).toStrictEqual([[2]]);
+    expect(asked()).toStrictEqual([undefined, 'p1']);
   });
 
   it('leaves every other operation to the SDK', async () => {
