@@ -60,7 +60,7 @@ export class RunEvent {
   @Field(() => Int, { nullable: true })
   previousId!: number | null;
 
-  @Field({ description: 'Step Functions\' event type, e.g. TaskStateEntered, MapIterationStarted, TaskFailed, ExecutionSucceeded.' })
+  @Field({ description: 'Step Functions\' event type, e.g. TaskStateEntered, LambdaFunctionFailed, MapIterationStarted, ExecutionSucceeded.' })
   type!: string;
 
   @Field(() => String, { nullable: true, description: 'The state the event belongs to.' })

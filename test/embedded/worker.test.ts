@@ -87,9 +87,10 @@ describe('the embedded endpoint on a worker thread of the service', () => {
         const done = await waitForEnd(sfn, executionArn!);
         expect(done.status).toBe('FAILED');
         expect(done.error).toBe('WorkFailed');
-        const events = await waitForEvent(sfn, executionArn!, 'TaskFailed');
-        const failed = events.find((e) => e.type === 'TaskFailed')!;
-        expect(failed.taskFailedEventDetails).toMatchObject({ error: 'Fatal', cause: 'cannot do the work' });
+        const events = await waitForEvent(sfn, executionArn!, 'LambdaFunctionFailed');
+        const failed = events.find((e) => e.type === 'LambdaFunctionFailed')!;
+        expect(failed.lambdaFunctionFailedEventDetails!.error).toBe('Fatal');
+        expect(JSON.parse(failed.lambdaFunctionFailedEventDetails!.cause!)).toMatchObject({ errorType: 'Fatal', errorMessage: 'cannot do the work' });
       } finally {
         sfn.destroy();
       }
@@ -99,7 +100,7 @@ describe('the embedded endpoint on a worker thread of the service', () => {
       const sfn = client();
       try {
         const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: JSON.stringify({ mode: 'slow' }) }));
-        await waitForEvent(sfn, executionArn!, 'TaskStarted');
+        await waitForEvent(sfn, executionArn!, 'LambdaFunctionStarted');
         for (let i = 0; i < 500 && !observed.slowStarted.has(executionArn!); i++) await new Promise((r) => setTimeout(r, 10));
         expect(observed.slowStarted.has(executionArn!)).toBe(true);
         await sfn.send(new StopExecutionCommand({ executionArn, error: 'Stopped', cause: 'by the test' }));

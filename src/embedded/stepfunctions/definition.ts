@@ -5,12 +5,13 @@
  */
 import './polyfill';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { SfnError } from './names';
+import { SfnError, type Partition } from './names';
 
 /** The part of a state the service reads; the interpreter owns the rest. */
 export interface StateDef {
   Type: string;
   Resource?: string;
+  Parameters?: unknown;
   TimeoutSeconds?: number;
   TimeoutSecondsPath?: string;
   InputPath?: string | null;
@@ -30,12 +31,117 @@ export interface IndexedState {
   def: StateDef;
   /** The Map state whose iterations run this state, if any. */
   map?: string;
+  /** A Task's TimeoutSeconds as the definition gives it (`def` carries the one the interpreter runs with). */
+  timeoutSeconds?: number;
+}
+
+/**
+ * How a Task's Resource runs here. A bare Lambda function ARN is recorded as AWS records one
+ * (`LambdaFunction*` events); `arn:aws:states:::lambda:invoke` as the optimized integration
+ * (`Task*` events, resourceType `lambda`, resource `invoke`), its function named by `FunctionName`.
+ */
+export type TaskTarget = { kind: 'function'; functionArn: string } | { kind: 'invoke' };
+
+export interface CompileOptions {
+  /** Resolves function names in `lambda:invoke` Parameters. */
+  partition: Partition;
+  /** Whether a Lambda function (unqualified ARN) has a handler here; omitted, functions are not checked (stored machines). */
+  hasFunction?: (functionArn: string) => boolean;
 }
 
 export interface CompiledMachine {
   /** A copy for the interpreter: default timeouts filled in (see `forInterpreter`). */
   definition: StateMachineDefinition;
   states: Map<string, IndexedState>;
+}
+
+const FUNCTION_ARN = /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64})(?::([A-Za-z0-9_$-]{1,128}))?$/;
+const PARTIAL_FUNCTION_ARN = /^(\d{12}):function:([A-Za-z0-9_-]{1,64})(?::([A-Za-z0-9_$-]{1,128}))?$/;
+const FUNCTION_NAME = /^([A-Za-z0-9_-]{1,64})(?::([A-Za-z0-9_$-]{1,128}))?$/;
+const LAMBDA_INVOKE = /^arn:aws[a-z-]*:states:::lambda:invoke$/;
+
+/** What the embedded engine runs, said once for every refusal. */
+const RUNS = 'the embedded Step Functions runs Lambda functions registered with it, by their function ARN or through arn:aws:states:::lambda:invoke';
+
+/**
+ * A function as `lambda:invoke`'s FunctionName may name it (name, partial ARN or ARN, each optionally
+ * qualified) → its unqualified ARN. Only `$LATEST` runs here: the handlers are unversioned, and AWS would
+ * report a version or alias's own ExecutedVersion. A string is why the name cannot run.
+ */
+export function resolveFunction(name: string, partition: Partition): string | { error: string } {
+  const full = FUNCTION_ARN.exec(name);
+  const partial = full ? null : PARTIAL_FUNCTION_ARN.exec(name);
+  const bare = full || partial ? null : FUNCTION_NAME.exec(name);
+  const arn = full ? full[1] : partial ? `arn:aws:lambda:${partition.region}:${partial[1]}:function:${partial[2]}` : bare ? `arn:aws:lambda:${partition.region}:${partition.accountId}:function:${bare[1]}` : undefined;
+  const qualifier = full ? full[2] : partial ? partial[3] : bare?.[2];
+  if (arn === undefined) return { error: `FunctionName '${name.slice(0, 200)}' is not a Lambda function name or ARN` };
+  if (qualifier !== undefined && qualifier !== '$LATEST') return { error: `FunctionName '${name.slice(0, 200)}' names version or alias '${qualifier}'; the embedded Step Functions runs $LATEST only` };
+  return arn;
+}
+
+/** The Task's target, or why it cannot run here. */
+export function taskTarget(resource: string): TaskTarget | { error: string } {
+  if (LAMBDA_INVOKE.test(resource)) return { kind: 'invoke' };
+  const fn = FUNCTION_ARN.exec(resource);
+  if (fn) return { kind: 'function', functionArn: resource };
+  return { error: `Resource '${resource.slice(0, 200)}' cannot run here: ${RUNS}` };
+}
+
+/** `lambda:invoke` Parameters the embedded engine honours, and the only values of the optional ones it can run. */
+const INVOKE_PARAMETERS: Record<string, string | undefined> = { FunctionName: undefined, Payload: undefined, InvocationType: 'RequestResponse', Qualifier: '$LATEST', LogType: 'None' };
+
+const unsupported = (what: string, where: string, why: string): SfnError => invalid(`UNSUPPORTED_FEATURE: ${what} (${where}): ${why}`);
+
+/** JSONata fields of a state: the interpreter evaluates JSONPath only, and would ignore them. */
+const JSONATA_FIELDS = ['Arguments', 'Output', 'Condition', 'Items'];
+/** Distributed Map fields: the interpreter runs inline Maps only. */
+const DISTRIBUTED_MAP_FIELDS = ['ItemReader', 'ItemBatcher', 'ResultWriter', 'ToleratedFailureCount', 'ToleratedFailureCountPath', 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath', 'Label'];
+
+/**
+ * Refuses at CreateStateMachine what the interpreter would otherwise run differently from AWS (ignore,
+ * or fail at run time): JSONata, variables (`Assign`), distributed Maps, Task credentials and heartbeats,
+ * and Task resources it cannot run.
+ */
+function checkSupported(def: Record<string, unknown>, name: string, opts: CompileOptions): void {
+  const where = `state ${name}`;
+  if (def.QueryLanguage !== undefined && def.QueryLanguage !== 'JSONPath') throw unsupported(`QueryLanguage ${JSON.stringify(def.QueryLanguage)}`, where, 'the embedded Step Functions evaluates JSONPath only, not JSONata');
+  const field = JSONATA_FIELDS.find((f) => f in def);
+  if (field !== undefined) throw unsupported(field, where, 'a JSONata field; the embedded Step Functions evaluates JSONPath only');
+  // Variables are assigned by a state, a Choice rule or a Catcher.
+  const assigners = [def, ...(Array.isArray(def.Choices) ? def.Choices : []), ...(Array.isArray(def.Catch) ? def.Catch : [])] as unknown[];
+  if (assigners.some((o) => o !== null && typeof o === 'object' && 'Assign' in o)) throw unsupported('Assign', where, 'the embedded Step Functions has no variables');
+  if (def.Type === 'Map') {
+    const processor = (def.ItemProcessor as { ProcessorConfig?: { Mode?: unknown } } | undefined)?.ProcessorConfig;
+    const distributed = DISTRIBUTED_MAP_FIELDS.find((f) => f in def);
+    if (distributed !== undefined || (processor?.Mode !== undefined && processor.Mode !== 'INLINE')) {
+      throw unsupported(distributed ?? 'ProcessorConfig.Mode DISTRIBUTED', where, 'a distributed Map; the embedded Step Functions runs inline Maps only');
+    }
+  }
+  if (def.Type !== 'Task') return;
+  for (const field of ['Credentials', 'HeartbeatSeconds', 'HeartbeatSecondsPath']) {
+    if (field in def) throw unsupported(field, where, field === 'Credentials' ? 'Tasks run with no role of their own here' : 'in-process handlers send no heartbeats');
+  }
+  const target = taskTarget(def.Resource as string);
+  if ('error' in target) throw unsupported('Resource', where, target.error);
+  if (target.kind === 'function') {
+    if (opts.hasFunction && !opts.hasFunction(target.functionArn)) throw unsupported('Resource', where, `no handler is registered for Lambda function ${target.functionArn}; ${RUNS}`);
+    return;
+  }
+  const params = def.Parameters as Record<string, unknown> | undefined;
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) throw invalid(`SCHEMA_VALIDATION_FAILED: ${where}: arn:aws:states:::lambda:invoke needs Parameters with FunctionName`);
+  for (const [key, value] of Object.entries(params)) {
+    const field = key.endsWith('.$') ? key.slice(0, -2) : key;
+    if (!Object.hasOwn(INVOKE_PARAMETERS, field)) throw unsupported(`Parameters.${key}`, where, `lambda:invoke runs here with ${Object.keys(INVOKE_PARAMETERS).join(', ')} only`);
+    const only = INVOKE_PARAMETERS[field];
+    if (only !== undefined && value !== only) throw unsupported(`Parameters.${key}`, where, `lambda:invoke runs here with ${field} ${only} only`);
+  }
+  if (typeof params.FunctionName === 'string') {
+    const arn = resolveFunction(params.FunctionName, opts.partition);
+    if (typeof arn !== 'string') throw unsupported('Parameters.FunctionName', where, arn.error);
+    if (opts.hasFunction && !opts.hasFunction(arn)) throw unsupported('Parameters.FunctionName', where, `no handler is registered for Lambda function ${arn}; ${RUNS}`);
+  } else if (typeof params['FunctionName.$'] !== 'string') {
+    throw invalid(`SCHEMA_VALIDATION_FAILED: ${where}: arn:aws:states:::lambda:invoke needs Parameters with FunctionName`);
+  }
 }
 
 /**
@@ -93,7 +199,7 @@ function checkStructure(machine: unknown, where: string): void {
   }
 }
 
-export function compileDefinition(text: string): CompiledMachine {
+export function compileDefinition(text: string, opts: CompileOptions): CompiledMachine {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -113,21 +219,26 @@ export function compileDefinition(text: string): CompiledMachine {
   } else {
     checkStructure(parsed, 'the definition');
   }
+  const top = parsed as Record<string, unknown>;
+  if (top.QueryLanguage !== undefined && top.QueryLanguage !== 'JSONPath') {
+    throw unsupported(`QueryLanguage ${JSON.stringify(top.QueryLanguage)}`, 'the definition', 'the embedded Step Functions evaluates JSONPath only, not JSONata');
+  }
   const states = new Map<string, IndexedState>();
   const copy = structuredClone(parsed) as MachineDef;
-  index(copy, undefined, states);
+  index(copy, undefined, states, opts);
   if (copy.TimeoutSeconds !== undefined) copy.TimeoutSeconds = Math.min(copy.TimeoutSeconds, MAX_TIMER_SECONDS);
   return { definition: copy as unknown as StateMachineDefinition, states };
 }
 
-function index(machine: MachineDef, map: string | undefined, out: Map<string, IndexedState>): void {
+function index(machine: MachineDef, map: string | undefined, out: Map<string, IndexedState>, opts: CompileOptions): void {
   for (const [name, def] of Object.entries(machine.States)) {
     if (out.has(name)) throw invalid(`SCHEMA_VALIDATION_FAILED: duplicate state name '${name}' (state names must be unique across the whole state machine)`);
-    out.set(name, { def, map });
+    checkSupported(def as unknown as Record<string, unknown>, name, opts);
+    out.set(name, { def, map, timeoutSeconds: def.TimeoutSeconds });
     if (def.Type === 'Task' && def.TimeoutSecondsPath === undefined) def.TimeoutSeconds = Math.min(def.TimeoutSeconds ?? MAX_TIMER_SECONDS, MAX_TIMER_SECONDS);
     const inner = def.ItemProcessor ?? def.Iterator;
-    if (def.Type === 'Map' && inner) index(inner, name, out);
-    for (const branch of def.Branches ?? []) index(branch, map, out);
+    if (def.Type === 'Map' && inner) index(inner, name, out, opts);
+    for (const branch of def.Branches ?? []) index(branch, map, out, opts);
   }
 }
 
@@ -153,15 +264,4 @@ function simplePath(path: string | null | undefined, value: unknown): unknown {
 export function mapLength(def: StateDef, rawInput: unknown): number | undefined {
   const items = simplePath(def.ItemsPath, simplePath(def.InputPath, rawInput));
   return Array.isArray(items) ? items.length : undefined;
-}
-
-/**
- * AWS's `resourceType`/`resource` pair for Task events: `arn:aws:states:::lambda:invoke` is
- * (`lambda`, `invoke`); a bare function ARN is (`lambda`, the ARN).
- */
-export function describeResource(resource: string): { resourceType: string; resource: string } {
-  const integration = /^arn:aws[a-z-]*:states:[^:]*:[^:]*:([^:]+):(.+)$/.exec(resource);
-  if (integration) return { resourceType: integration[1], resource: integration[2] };
-  const service = /^arn:aws[a-z-]*:([^:]+):/.exec(resource);
-  return { resourceType: service ? service[1] : 'unknown', resource };
 }

@@ -5,8 +5,8 @@
  * History comes from two sources, merged in causal order into one writer:
  * - the interpreter's event log (state entered/exited/failed, Map iterations): an async iterator that
  *   lags the interpreter by some microtasks;
- * - the Task wrapper below (TaskScheduled/Started/Succeeded/Failed), which the interpreter does not report
- *   at all. The wrapper yields one macrotask before it records anything, so every interpreter event
+ * - the Task wrapper below (LambdaFunctionScheduled/Started/Succeeded/Failed for a function ARN,
+ *   TaskScheduled/… for lambda:invoke), which the interpreter does not report at all. The wrapper yields one macrotask before it records anything, so every interpreter event
  *   dispatched before the handler was called has been consumed first.
  * Map iterations' events reach the log through one more async hop than the Map's own exit or failure, so
  * a Map's end may be logged before its last iteration's, or alone: see `onEvent` and `translate`.
@@ -17,9 +17,9 @@
  */
 import './polyfill';
 import { ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions } from 'aws-local-stepfunctions';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { compileDefinition, describeResource, mapLength, type CompiledMachine, type IndexedState } from './definition';
+import { compileDefinition, mapLength, resolveFunction, taskTarget, type CompiledMachine, type IndexedState } from './definition';
 import { quoted } from '../protocol';
 import { checkName, executionArn, machineArn, SfnError, type Partition } from './names';
 import { SfnStore, type ExecutionRecord, type ExecutionStatus, type HistoryEvent, type MachineRecord } from './store';
@@ -52,6 +52,9 @@ export const MAX_PAYLOAD_BYTES = 256 * 1024;
 export const MAX_MACHINES = 10_000;
 /** AWS's hard limit on events in one execution's history. */
 export const MAX_HISTORY_EVENTS = 25_000;
+/** The longest `error` and `cause` an event's details (and DescribeExecution) carry, as AWS's API bounds them. */
+export const MAX_ERROR_CHARS = 256;
+export const MAX_CAUSE_CHARS = 32_768;
 
 /** The top-level lane; a Map iteration's lane is `<map>#<index>`. */
 const ROOT = '';
@@ -60,11 +63,44 @@ const iterationLane = (map: string, index: number): string => `${map}#${index}`;
 interface Attempt {
   stateName: string;
   lane: string;
-  resourceType: string;
-  resource: string;
+  events: TaskEvents;
   timeoutSeconds?: number;
   controller: AbortController;
   open: boolean;
+}
+
+type Recorded = [type: string, details: Record<string, unknown> | undefined];
+
+/** The history events of one Task call, named and shaped as AWS records that kind of Resource. */
+interface TaskEvents {
+  scheduled: Recorded;
+  started: Recorded;
+  succeeded(output: string): Recorded;
+  failed(error: string, cause: string): Recorded;
+  timedOut(cause: string): Recorded;
+}
+
+/** A bare Lambda function ARN: AWS records `LambdaFunction*` events, whose details name no resource type. */
+function lambdaFunctionEvents(functionArn: string, input: string, timeoutSeconds: number | undefined): TaskEvents {
+  return {
+    scheduled: ['LambdaFunctionScheduled', { resource: functionArn, input, inputDetails: { truncated: false }, ...(timeoutSeconds === undefined ? {} : { timeoutInSeconds: timeoutSeconds }) }],
+    started: ['LambdaFunctionStarted', undefined],
+    succeeded: (output) => ['LambdaFunctionSucceeded', { output, outputDetails: { truncated: false } }],
+    failed: (error, cause) => ['LambdaFunctionFailed', { error, cause }],
+    timedOut: (cause) => ['LambdaFunctionTimedOut', { error: 'States.Timeout', cause }],
+  };
+}
+
+/** An optimized integration (`arn:aws:states:::lambda:invoke`): `Task*` events naming resourceType and resource. */
+function integrationEvents(resourceType: string, resource: string, region: string, parameters: string, timeoutSeconds: number | undefined): TaskEvents {
+  const r = { resourceType, resource };
+  return {
+    scheduled: ['TaskScheduled', { ...r, region, parameters, ...(timeoutSeconds === undefined ? {} : { timeoutInSeconds: timeoutSeconds }) }],
+    started: ['TaskStarted', r],
+    succeeded: (output) => ['TaskSucceeded', { ...r, output, outputDetails: { truncated: false } }],
+    failed: (error, cause) => ['TaskFailed', { ...r, error, cause }],
+    timedOut: (cause) => ['TaskTimedOut', { ...r, error: 'States.Timeout', cause }],
+  };
 }
 
 interface Run {
@@ -115,6 +151,52 @@ function namedError(name: string, message: string): Error {
   return e;
 }
 
+/**
+ * An error the interpreter must neither retry nor catch, as AWS treats States.Runtime and
+ * States.DataLimitExceeded (`States.ALL` does not match them). The interpreter reads these two flags.
+ */
+function terminalError(name: string, message: string): Error {
+  return Object.assign(namedError(name, message), { isRetryable: false, isCatchable: false });
+}
+
+const isTerminal = (err: unknown): boolean => (err as { isCatchable?: boolean } | null)?.isCatchable === false;
+
+const boundError = (error: string): string => error.slice(0, MAX_ERROR_CHARS);
+const boundCause = (cause: string): string => cause.slice(0, MAX_CAUSE_CHARS);
+
+/**
+ * A handler's throw as Lambda reports a function error: the error is its `errorType` (the Error's name), the
+ * cause Lambda's JSON error document as the Node.js runtime writes it (errorType, errorMessage, trace).
+ */
+function functionError(err: unknown): Error {
+  const e = err instanceof Error ? err : undefined;
+  const errorType = boundError(e?.name || 'Error');
+  const errorMessage = e ? e.message : describeCause(err);
+  const trace = typeof e?.stack === 'string' ? e.stack.split('\n') : [];
+  return namedError(errorType, boundCause(JSON.stringify({ errorType, errorMessage, trace })));
+}
+
+/**
+ * What `lambda:invoke` returns for a synchronous call that succeeded: the function's result as `Payload`
+ * beside the Lambda response's status, version and HTTP metadata, in the shape AWS's integration gives.
+ */
+function invokeOutput(payload: string): string {
+  const requestId = randomUUID();
+  const headers: Record<string, string> = {
+    Connection: 'keep-alive',
+    'Content-Length': String(bytes(payload)),
+    'Content-Type': 'application/json',
+    Date: new Date().toUTCString(),
+    'X-Amz-Executed-Version': '$LATEST',
+    'x-amzn-Remapped-Content-Length': '0',
+    'x-amzn-RequestId': requestId,
+    'X-Amzn-Trace-Id': `root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};sampled=0`,
+  };
+  const all = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]));
+  const metadata = JSON.stringify({ AllHttpHeaders: all, HttpHeaders: headers, HttpStatusCode: 200 });
+  return `{"ExecutedVersion":"$LATEST","Payload":${payload},"SdkHttpMetadata":${metadata},"SdkResponseMetadata":${JSON.stringify({ RequestId: requestId })},"StatusCode":200}`;
+}
+
 function describeCause(c: unknown): string {
   if (typeof c === 'string') return c;
   if (c instanceof Error) return c.message;
@@ -161,7 +243,9 @@ export class EmbeddedStepFunctions {
   private load(): void {
     for (const m of this.store.loadMachines().sort((a, b) => a.seq - b.seq)) {
       try {
-        this.compiled.set(m.arn, compileDefinition(m.definition));
+        // Not checked against the handlers: a machine stored by a process that had them stays listed, and
+        // a Task without a handler here fails its run saying so.
+        this.compiled.set(m.arn, compileDefinition(m.definition, { partition: this.partition }));
       } catch (err) {
         this.logger?.warn({ stateMachine: m.arn, err: (err as Error).message }, 'embedded Step Functions: skipping a stored state machine whose definition no longer validates');
         continue;
@@ -217,7 +301,7 @@ export class EmbeddedStepFunctions {
    */
   putMachine(name: string, definition: string, roleArn: string, update = false): MachineRecord {
     checkName(name);
-    const compiled = compileDefinition(definition);
+    const compiled = compileDefinition(definition, { partition: this.partition, hasFunction: (arn) => this.handlers.has(arn) });
     const arn = machineArn(this.partition, name);
     const existing = this.machines.get(arn);
     if (existing) {
@@ -314,6 +398,8 @@ export class EmbeddedStepFunctions {
     this.running.set(arn, run);
     this.store.saveExecution(rec);
     this.add(run, 'ExecutionStarted', { input, inputDetails: { truncated: false }, roleArn: machine.roleArn });
+    // As in AWS, the first state's entry points at no event (0), not at ExecutionStarted.
+    run.lanes.set(ROOT, 0);
     this.evict();
     run.done = this.drive(run, this.compiled.get(machine.arn)!, parsed).catch((err: unknown) => {
       // Only the store can throw here (a full or read-only disk): the run is left as last recorded.
@@ -382,13 +468,19 @@ export class EmbeddedStepFunctions {
     const previousEventId = after === 'latest' ? id - 1 : (run.lanes.get(lane) ?? id - 1);
     run.lanes.set(lane, id);
     const ev: HistoryEvent = { id, previousEventId, timestamp: Date.now(), type };
-    if (details) ev[detailsKey(type)] = details;
+    if (details) {
+      if (typeof details.error === 'string') details.error = boundError(details.error);
+      if (typeof details.cause === 'string') details.cause = boundCause(details.cause);
+      ev[detailsKey(type)] = details;
+    }
     run.events.push(ev);
     this.store.appendEvent(run.rec.seq, ev);
   }
 
   private close(run: Run, status: Exclude<ExecutionStatus, 'RUNNING'>, end: { output?: string; error?: string; cause?: string }): void {
     if (run.closed) return;
+    if (end.error !== undefined) end = { ...end, error: boundError(end.error) };
+    if (end.cause !== undefined) end = { ...end, cause: boundCause(end.cause) };
     const type = { SUCCEEDED: 'ExecutionSucceeded', FAILED: 'ExecutionFailed', ABORTED: 'ExecutionAborted', TIMED_OUT: 'ExecutionTimedOut' }[status];
     const details: Record<string, unknown> = {};
     if (end.output !== undefined) Object.assign(details, { output: end.output, outputDetails: { truncated: false } });
@@ -618,7 +710,7 @@ export class EmbeddedStepFunctions {
     for (const a of run.attempts) {
       if (a.stateName !== stateName || !a.open) continue;
       a.open = false;
-      this.add(run, 'TaskTimedOut', { resourceType: a.resourceType, resource: a.resource, error: 'States.Timeout', cause: `The Task ran longer than its TimeoutSeconds (${a.timeoutSeconds} s)` }, a.lane);
+      this.add(run, ...a.events.timedOut(`The Task ran longer than its TimeoutSeconds (${a.timeoutSeconds} s)`), a.lane);
       a.controller.abort(namedError('States.Timeout', 'Task timed out'));
       return;
     }
@@ -627,49 +719,85 @@ export class EmbeddedStepFunctions {
   /** The interpreter's override for one Task state: runs the handler registered for its Resource. */
   private taskHandler(run: Run, stateName: string, st: IndexedState): (input: unknown) => Promise<unknown> {
     const resourceArn = st.def.Resource ?? '';
-    const handler = this.handlers.get(resourceArn);
-    const { resourceType, resource } = describeResource(resourceArn);
+    const target = taskTarget(resourceArn);
     return async (input) => {
       // One macrotask: the interpreter's events before this call (this state's entry) are consumed first.
       await new Promise<void>((r) => setImmediate(r));
       while (run.holding) await run.holding.flushed;
       if (run.closed) throw namedError('States.Aborted', 'The execution has ended');
       const lane = run.pendingCalls.get(stateName)?.shift() ?? ROOT;
-      const attempt: Attempt = { stateName, lane, resourceType, resource, timeoutSeconds: st.def.TimeoutSeconds, controller: new AbortController(), open: true };
-      run.attempts.add(attempt);
       const parameters = json(input);
-      this.add(run, 'TaskScheduled', { resourceType, resource, region: this.partition.region, parameters, timeoutInSeconds: st.def.TimeoutSeconds }, lane);
-      this.add(run, 'TaskStarted', { resourceType, resource }, lane);
-      try {
-        if (!handler) throw namedError('Lambda.ResourceNotFoundException', `Function not found: ${resourceArn} (no embedded Task handler is registered for this Resource)`);
-        const signal = AbortSignal.any([run.controller.signal, attempt.controller.signal]);
-        // Through a promise even if the handler throws synchronously or returns a plain value.
-        const call = Promise.resolve().then(() => handler(input, { signal, executionArn: run.rec.arn, stateName }));
-        this.inflight.add(call);
-        const result = await call.finally(() => this.inflight.delete(call));
-        let output: string;
-        try {
-          output = json(result);
-        } catch (err) {
-          throw namedError('States.Runtime', `The Task result is not JSON: ${(err as Error).message}`);
-        }
-        if (bytes(output) > MAX_PAYLOAD_BYTES) throw namedError('States.DataLimitExceeded', `The Task result is ${bytes(output)} bytes, over the limit of ${MAX_PAYLOAD_BYTES}`);
+      if (bytes(parameters) > MAX_PAYLOAD_BYTES) throw terminalError('States.DataLimitExceeded', `The input of state ${stateName} is ${bytes(parameters)} bytes, over the limit of ${MAX_PAYLOAD_BYTES}`);
+      const call = this.resolveCall(target, input, parameters, st.timeoutSeconds);
+      if ('error' in call) throw terminalError('States.Runtime', `State ${stateName}: ${call.error}`);
+      const attempt: Attempt = { stateName, lane, events: call.events, timeoutSeconds: st.def.TimeoutSeconds, controller: new AbortController(), open: true };
+      run.attempts.add(attempt);
+      const fail = (err: Error): Error => {
         if (attempt.open) {
           attempt.open = false;
-          this.add(run, 'TaskSucceeded', { resourceType, resource, output, outputDetails: { truncated: false } }, lane);
+          this.add(run, ...call.events.failed(err.name, err.message), lane);
+        }
+        return err;
+      };
+      this.add(run, ...call.events.scheduled, lane);
+      this.add(run, ...call.events.started, lane);
+      try {
+        let result: unknown;
+        try {
+          const signal = AbortSignal.any([run.controller.signal, attempt.controller.signal]);
+          // Through a promise even if the handler throws synchronously or returns a plain value.
+          const pending = Promise.resolve().then(() => call.handler(call.payload, { signal, executionArn: run.rec.arn, stateName }));
+          this.inflight.add(pending);
+          result = await pending.finally(() => this.inflight.delete(pending));
+        } catch (err) {
+          throw fail(functionError(err));
+        }
+        let payload: string;
+        try {
+          payload = json(result);
+        } catch (err) {
+          throw fail(terminalError('States.Runtime', `The result of Lambda function ${call.functionArn} is not JSON: ${(err as Error).message}`));
+        }
+        const output = call.envelope(payload);
+        if (bytes(output) > MAX_PAYLOAD_BYTES) throw fail(terminalError('States.DataLimitExceeded', `The Task result is ${bytes(output)} bytes, over the limit of ${MAX_PAYLOAD_BYTES}`));
+        if (attempt.open) {
+          attempt.open = false;
+          this.add(run, ...call.events.succeeded(output), lane);
         }
         return JSON.parse(output) as unknown;
-      } catch (err) {
-        const e = err instanceof Error ? namedError(err.name || 'Error', err.message) : namedError('Error', describeCause(err));
-        if (attempt.open) {
-          attempt.open = false;
-          this.add(run, 'TaskFailed', { resourceType, resource, error: e.name, cause: e.message }, lane);
-        }
-        throw e;
       } finally {
         run.attempts.delete(attempt);
       }
     };
+  }
+
+  /**
+   * The handler a Task call runs, what it is given, how its result is wrapped and how the call is recorded:
+   * a bare function ARN passes the effective input and returns the result as is; `lambda:invoke` passes
+   * `Payload` to the function `FunctionName` names and wraps the result as AWS's integration does.
+   */
+  private resolveCall(
+    target: ReturnType<typeof taskTarget>,
+    input: unknown,
+    parameters: string,
+    timeoutSeconds: number | undefined,
+  ): { handler: TaskHandler; payload: unknown; functionArn: string; envelope: (payload: string) => string; events: TaskEvents } | { error: string } {
+    if ('error' in target) return target;
+    const unregistered = (arn: string): string => `no handler is registered for Lambda function ${arn} (the embedded Step Functions runs only the functions registered with it)`;
+    if (target.kind === 'function') {
+      const handler = this.handlers.get(target.functionArn);
+      if (!handler) return { error: unregistered(target.functionArn) };
+      return { handler, payload: input, functionArn: target.functionArn, envelope: (p) => p, events: lambdaFunctionEvents(target.functionArn, parameters, timeoutSeconds) };
+    }
+    const p = (input ?? {}) as { FunctionName?: unknown; Payload?: unknown };
+    if (typeof p !== 'object' || Array.isArray(p) || typeof p.FunctionName !== 'string') return { error: 'lambda:invoke needs a FunctionName string in its Parameters' };
+    const arn = resolveFunction(p.FunctionName, this.partition);
+    if (typeof arn !== 'string') return arn;
+    const handler = this.handlers.get(arn);
+    if (!handler) return { error: unregistered(arn) };
+    // Lambda hands a function invoked without a payload an empty object.
+    const payload = Object.hasOwn(p, 'Payload') ? p.Payload : {};
+    return { handler, payload, functionArn: arn, envelope: invokeOutput, events: integrationEvents('lambda', 'invoke', this.partition.region, parameters, timeoutSeconds) };
   }
 }
 

@@ -43,6 +43,16 @@ function eventShape(ev: HistoryEvent, includeData: boolean): Record<string, unkn
   return out;
 }
 
+/**
+ * Why RedriveExecution would refuse this execution (AWS: redriveStatus is NOT_REDRIVABLE exactly when it
+ * would). RUNNING and SUCCEEDED in AWS's words; an execution that failed, timed out or was stopped could be
+ * redriven on AWS, but not here, and says so rather than offering what RedriveExecution then refuses.
+ */
+function notRedrivable(r: ExecutionRecord): string {
+  if (r.status === 'RUNNING' || r.status === 'SUCCEEDED') return `Execution is ${r.status} and cannot be redriven.`;
+  return 'The embedded Step Functions cannot redrive executions (RedriveExecution is not supported); start a new execution instead.';
+}
+
 type Operation = (sfn: EmbeddedStepFunctions, input: Record<string, unknown>) => Promise<unknown> | unknown;
 
 const OPERATIONS = new Map<string, Operation>([
@@ -110,7 +120,7 @@ const OPERATIONS = new Map<string, Operation>([
     'DescribeExecution',
     (sfn, input) => {
       const r = sfn.execution(checkArn(str(input, 'executionArn', 1, 256), 'execution'));
-      const out: Record<string, unknown> = { ...executionSummary(r), input: r.input, inputDetails: { included: true }, redriveStatus: 'NOT_REDRIVABLE' };
+      const out: Record<string, unknown> = { ...executionSummary(r), input: r.input, inputDetails: { included: true }, redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: notRedrivable(r) };
       if (r.output !== undefined) Object.assign(out, { output: r.output, outputDetails: { included: true } });
       if (r.error !== undefined) out.error = r.error;
       if (r.cause !== undefined) out.cause = r.cause;
@@ -177,6 +187,14 @@ const OPERATIONS = new Map<string, Operation>([
       const out: Record<string, unknown> = { events: page.map((e) => eventShape(e, includeData)) };
       if (next !== undefined) out.nextToken = encodeToken(scope, next);
       return out;
+    },
+  ],
+  [
+    'RedriveExecution',
+    (sfn, input) => {
+      const r = sfn.execution(checkArn(str(input, 'executionArn', 1, 256), 'execution'));
+      optStr(input, 'clientToken', 1, 64);
+      throw new SfnError('ExecutionNotRedrivable', `Execution '${r.arn}' cannot be redriven: ${notRedrivable(r)}`);
     },
   ],
   [

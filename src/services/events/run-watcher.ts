@@ -206,7 +206,7 @@ export class RunWatcher {
 
   /**
    * Runs `task`, a Task handler of `executionArn` called in this process, nudging the watcher when it starts
-   * (its TaskStarted is in the history by then) and shortly after it settles (see SETTLED_NUDGE_MS).
+   * (its LambdaFunctionStarted is in the history by then) and shortly after it settles (see SETTLED_NUDGE_MS).
    */
   task<T>(executionArn: string | undefined, task: () => Promise<T>): Promise<T> {
     if (executionArn === undefined) return task();

@@ -63,7 +63,7 @@ describeCli('AWS CLI against the embedded Step Functions', () => {
 
   it('stop-execution aborts a running execution; errors read as AWS prints them', async () => {
     const started = await aws<{ executionArn: string }>('start-execution', '--state-machine-arn', MACHINE_ARN, '--input', '{"mode":"slow"}');
-    await waitForEvent(h.client, started.executionArn, 'TaskStarted');
+    await waitForEvent(h.client, started.executionArn, 'LambdaFunctionStarted');
     const stopped = await aws<{ stopDate: string }>('stop-execution', '--execution-arn', started.executionArn, '--cause', 'from the CLI');
     expect(stopped.stopDate).toMatch(/^\d{4}-\d\d-\d\dT/);
     const described = await aws<Record<string, unknown>>('describe-execution', '--execution-arn', started.executionArn);

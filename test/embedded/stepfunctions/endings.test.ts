@@ -1,6 +1,6 @@
 /**
  * How executions end other than by success or a handler's error: Task and execution time-outs, a stop in
- * the middle of a Map, a Map failed at once by one iteration, a Task whose Resource has no handler. Each
+ * the middle of a Map, a Map failed at once by one iteration, a Task whose function has no handler. Each
  * ending reaches the handlers' signals, and every Map iteration's end is in the history.
  */
 import { CreateStateMachineCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
@@ -22,13 +22,13 @@ describe('embedded Step Functions: time-outs, stops and missing handlers', () =>
     return (await h.client.send(new StartExecutionCommand({ stateMachineArn: m.stateMachineArn, input: JSON.stringify(input) }))).executionArn!;
   }
 
-  it('a Task past its TimeoutSeconds: TaskTimedOut, the handler aborted, FAILED States.Timeout', async () => {
+  it('a Task past its TimeoutSeconds: LambdaFunctionTimedOut, the handler aborted, FAILED States.Timeout', async () => {
     const arn = await run('task-timeout', { StartAt: 'Wait1', States: { Wait1: { Type: 'Task', Resource: fn('slow'), TimeoutSeconds: 1, End: true } } });
     const d = await waitForEnd(h.client, arn);
     expect(d).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
     const events = await fullHistory(h.client, arn);
-    expect(events.map((e) => e.type).slice(1)).toStrictEqual(['TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskTimedOut', 'ExecutionFailed']);
-    expect(events[4].taskTimedOutEventDetails).toMatchObject({ error: 'States.Timeout', resource: fn('slow') });
+    expect(events.map((e) => e.type).slice(1)).toStrictEqual(['TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionTimedOut', 'ExecutionFailed']);
+    expect(events[4].lambdaFunctionTimedOutEventDetails).toStrictEqual({ error: 'States.Timeout', cause: 'The Task ran longer than its TimeoutSeconds (1 s)' });
     expect(h.observed.aborted).toContain(arn);
   });
 
@@ -37,7 +37,7 @@ describe('embedded Step Functions: time-outs, stops and missing handlers', () =>
     const d = await waitForEnd(h.client, arn);
     expect(d).toMatchObject({ status: 'TIMED_OUT', error: 'States.Timeout' });
     const types = (await fullHistory(h.client, arn)).map((e) => e.type);
-    expect(types.slice(-3)).toStrictEqual(['TaskStarted', 'TaskStateAborted', 'ExecutionTimedOut']);
+    expect(types.slice(-3)).toStrictEqual(['LambdaFunctionStarted', 'TaskStateAborted', 'ExecutionTimedOut']);
     expect(h.observed.aborted).toContain(arn);
   });
 
@@ -51,8 +51,8 @@ describe('embedded Step Functions: time-outs, stops and missing handlers', () =>
       [1, 2, 3],
     );
     for (;;) {
-      const events = await waitForEvent(h.client, arn, 'TaskStarted');
-      if (events.filter((e) => e.type === 'TaskStarted').length === 3) break;
+      const events = await waitForEvent(h.client, arn, 'LambdaFunctionStarted');
+      if (events.filter((e) => e.type === 'LambdaFunctionStarted').length === 3) break;
     }
     await h.client.send(new StopExecutionCommand({ executionArn: arn }));
     const events = await fullHistory(h.client, arn);
@@ -133,11 +133,15 @@ describe('embedded Step Functions: time-outs, stops and missing handlers', () =>
     expect(d.cause).toMatch(/^The embedded interpreter failed: /);
   });
 
-  it('a Task whose Resource has no handler fails as a missing Lambda function, never calling out', async () => {
-    const arn = await run('no-handler', { StartAt: 'Missing', States: { Missing: { Type: 'Task', Resource: fn('missing'), End: true } } });
-    const d = await waitForEnd(h.client, arn);
-    expect(d).toMatchObject({ status: 'FAILED', error: 'Lambda.ResourceNotFoundException' });
-    expect(d.cause).toBe(`Function not found: ${fn('missing')} (no embedded Task handler is registered for this Resource)`);
+  it('a Task whose Lambda function has no handler here is refused at CreateStateMachine, saying so', async () => {
+    const err = await run('no-handler', { StartAt: 'Missing', States: { Missing: { Type: 'Task', Resource: fn('missing'), End: true } } }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(err?.name).toBe('InvalidDefinition');
+    expect(err?.message).toBe(
+      `Invalid State Machine Definition: 'UNSUPPORTED_FEATURE: Resource (state Missing): no handler is registered for Lambda function ${fn('missing')}; the embedded Step Functions runs Lambda functions registered with it, by their function ARN or through arn:aws:states:::lambda:invoke'`,
+    );
   });
 });
 

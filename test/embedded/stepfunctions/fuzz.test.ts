@@ -14,6 +14,7 @@ const OPERATIONS = [
   'ListExecutions',
   'GetExecutionHistory',
   'StopExecution',
+  'RedriveExecution',
 ];
 
 const EXEC = 'arn:aws:states:us-east-1:000000000000:execution:test-machine:x';

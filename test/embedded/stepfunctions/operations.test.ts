@@ -61,7 +61,7 @@ describe('embedded Step Functions over @aws-sdk/client-sfn', () => {
     expect(outcomes).toStrictEqual(['InvalidName', 'InvalidName', 'InvalidName', 'InvalidName', 'ValidationException', 'no error']);
   });
 
-  it('runs Choice → Task to SUCCEEDED with an AWS-shaped history (ids 1..n, previousEventId)', async () => {
+  it('runs Choice → Task to SUCCEEDED with an AWS-shaped history (ids 1..n, previousEventId, LambdaFunction events)', async () => {
     const arn = await start({ mode: 'work', behaviour: 'ok' }, 'plain-ok');
     expect(arn).toBe(`${EXEC_PREFIX}plain-ok`);
     const d = await waitForEnd(h.client, arn);
@@ -74,22 +74,25 @@ describe('embedded Step Functions over @aws-sdk/client-sfn', () => {
       'ChoiceStateEntered',
       'ChoiceStateExited',
       'TaskStateEntered',
-      'TaskScheduled',
-      'TaskStarted',
-      'TaskSucceeded',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionSucceeded',
       'TaskStateExited',
       'ExecutionSucceeded',
     ]);
-    expect(events.map((e) => [e.id, e.previousEventId])).toStrictEqual(events.map((_, i) => [i + 1, i]));
+    // As AWS records it: the first state's entry points at no event, every later one at the one before it.
+    expect(events.map((e) => [e.id, e.previousEventId])).toStrictEqual(events.map((_, i) => [i + 1, i === 1 ? 0 : i]));
     expect(events[0].executionStartedEventDetails).toMatchObject({ input: JSON.stringify({ mode: 'work', behaviour: 'ok' }) });
     expect(events[3].stateEnteredEventDetails).toMatchObject({ name: 'Work' });
-    expect(events[4].taskScheduledEventDetails).toMatchObject({
-      resourceType: 'lambda',
+    // A bare function ARN: AWS's LambdaFunction* events, whose details name no resource type nor region.
+    expect(events[4].lambdaFunctionScheduledEventDetails).toStrictEqual({
       resource: 'arn:aws:lambda:us-east-1:000000000000:function:test-work',
-      region: 'us-east-1',
+      input: JSON.stringify({ mode: 'work', behaviour: 'ok' }),
+      inputDetails: { truncated: false },
       timeoutInSeconds: 30,
     });
-    expect(events[6].taskSucceededEventDetails!.output).toBe(JSON.stringify({ done: true, attempts: 1 }));
+    expect(events[5]).not.toHaveProperty('lambdaFunctionStartedEventDetails');
+    expect(events[6].lambdaFunctionSucceededEventDetails).toStrictEqual({ output: JSON.stringify({ done: true, attempts: 1 }), outputDetails: { truncated: false } });
     expect(events[8].executionSucceededEventDetails!.output).toBe(d.output);
     expect(events.every((e) => e.timestamp instanceof Date)).toBe(true);
     expect(h.observed.calls.find((c) => c.executionArn === arn)).toMatchObject({ state: 'Work' });
@@ -99,7 +102,7 @@ describe('embedded Step Functions over @aws-sdk/client-sfn', () => {
     const arn = await start({ mode: 'work', behaviour: 'flaky' });
     expect((await waitForEnd(h.client, arn)).status).toBe('SUCCEEDED');
     const types = (await fullHistory(h.client, arn)).map((e) => e.type);
-    expect(types.slice(3, 11)).toStrictEqual(['TaskStateEntered', 'TaskScheduled', 'TaskStarted', 'TaskFailed', 'TaskScheduled', 'TaskStarted', 'TaskSucceeded', 'TaskStateExited']);
+    expect(types.slice(3, 11)).toStrictEqual(['TaskStateEntered', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionFailed', 'LambdaFunctionScheduled', 'LambdaFunctionStarted', 'LambdaFunctionSucceeded', 'TaskStateExited']);
   });
 
   it('Catch → Fail: FAILED with the Fail state error and cause', async () => {
@@ -109,23 +112,26 @@ describe('embedded Step Functions over @aws-sdk/client-sfn', () => {
     const events = await fullHistory(h.client, arn);
     expect(events.map((e) => e.type).slice(3)).toStrictEqual([
       'TaskStateEntered',
-      'TaskScheduled',
-      'TaskStarted',
-      'TaskFailed',
+      'LambdaFunctionScheduled',
+      'LambdaFunctionStarted',
+      'LambdaFunctionFailed',
       'TaskStateExited',
       'FailStateEntered',
       'ExecutionFailed',
     ]);
-    expect(events[6].taskFailedEventDetails).toMatchObject({ error: 'Fatal', cause: 'cannot do the work' });
+    // Lambda's function error: errorType as the error, the runtime's JSON error document as the cause.
+    expect(events[6].lambdaFunctionFailedEventDetails!.error).toBe('Fatal');
+    expect(JSON.parse(events[6].lambdaFunctionFailedEventDetails!.cause!)).toMatchObject({ errorType: 'Fatal', errorMessage: 'cannot do the work', trace: expect.arrayContaining(['Fatal: cannot do the work']) });
     expect(events[9].executionFailedEventDetails).toStrictEqual({ error: 'WorkFailed', cause: 'the work task failed' });
   });
 
   it('retries exhausted without a matching Catch: FAILED with the Task error, every attempt visible', async () => {
     const arn = await start({ mode: 'work', behaviour: 'always-flaky' });
     const d = await waitForEnd(h.client, arn);
-    expect(d).toMatchObject({ status: 'FAILED', error: 'Flaky', cause: 'still flaky (attempt 3)' });
+    expect(d).toMatchObject({ status: 'FAILED', error: 'Flaky' });
+    expect(JSON.parse(d.cause!)).toMatchObject({ errorType: 'Flaky', errorMessage: 'still flaky (attempt 3)' });
     const types = (await fullHistory(h.client, arn)).map((e) => e.type);
-    expect(types.filter((t) => t === 'TaskFailed')).toHaveLength(3);
+    expect(types.filter((t) => t === 'LambdaFunctionFailed')).toHaveLength(3);
     expect(types[types.length - 1]).toBe('ExecutionFailed');
   });
 
@@ -149,7 +155,7 @@ describe('embedded Step Functions over @aws-sdk/client-sfn', () => {
       if (t === 'MapIterationSucceeded') open--;
     }
     expect(most).toBe(2);
-    expect(types.filter((t) => t === 'TaskSucceeded')).toHaveLength(3);
+    expect(types.filter((t) => t === 'LambdaFunctionSucceeded')).toHaveLength(3);
     // previousEventId is causal, as in AWS: each iteration is a chain from MapStateStarted through its own
     // Task events to its MapIterationSucceeded, however the concurrent iterations interleave.
     const byId = new Map(events.map((e) => [e.id!, e]));
@@ -159,9 +165,9 @@ describe('embedded Step Functions over @aws-sdk/client-sfn', () => {
       expect(chain).toStrictEqual([
         'MapIterationStarted',
         'TaskStateEntered',
-        'TaskScheduled',
-        'TaskStarted',
-        'TaskSucceeded',
+        'LambdaFunctionScheduled',
+        'LambdaFunctionStarted',
+        'LambdaFunctionSucceeded',
         'TaskStateExited',
         'MapIterationSucceeded',
       ]);
@@ -173,7 +179,8 @@ describe('embedded Step Functions over @aws-sdk/client-sfn', () => {
   it('Map with a failing item: MapIterationFailed, MapStateFailed, FAILED with the item error', async () => {
     const arn = await start({ mode: 'map', items: [1, 'bad'] });
     const d = await waitForEnd(h.client, arn);
-    expect(d).toMatchObject({ status: 'FAILED', error: 'Fatal', cause: 'bad item' });
+    expect(d).toMatchObject({ status: 'FAILED', error: 'Fatal' });
+    expect(JSON.parse(d.cause!)).toMatchObject({ errorType: 'Fatal', errorMessage: 'bad item' });
     const types = (await fullHistory(h.client, arn)).map((e) => e.type);
     expect(types).toContain('MapIterationFailed');
     expect(types.slice(-2)).toStrictEqual(['MapStateFailed', 'ExecutionFailed']);
@@ -182,7 +189,7 @@ describe('embedded Step Functions over @aws-sdk/client-sfn', () => {
 
   it('StopExecution aborts the running handler through its signal: ABORTED with error and cause', async () => {
     const arn = await start({ mode: 'slow' });
-    await waitForEvent(h.client, arn, 'TaskStarted');
+    await waitForEvent(h.client, arn, 'LambdaFunctionStarted');
     const stopped = await h.client.send(new StopExecutionCommand({ executionArn: arn, error: 'Operator', cause: 'no longer needed' }));
     expect(stopped.stopDate).toBeInstanceOf(Date);
     expect(h.observed.aborted).toContain(arn);

@@ -23,7 +23,7 @@ describe('embedded Step Functions persistence', () => {
       const done = [await start({ mode: 'work', behaviour: 'ok' }), await start({ mode: 'map', items: [1, 2, 3] }), await start({ mode: 'work', behaviour: 'fatal' })];
       for (const arn of done) await waitForEnd(first.client, arn);
       const slow = await start({ mode: 'slow' });
-      await waitForEvent(first.client, slow, 'TaskStarted');
+      await waitForEvent(first.client, slow, 'LambdaFunctionStarted');
       // A handler that takes a moment to unwind after its abort: the shutdown waits for it.
       const lingerer = await first.client.send(
         new CreateStateMachineCommand({
@@ -33,7 +33,7 @@ describe('embedded Step Functions persistence', () => {
         }),
       );
       const linger = (await first.client.send(new StartExecutionCommand({ stateMachineArn: lingerer.stateMachineArn }))).executionArn!;
-      await waitForEvent(first.client, linger, 'TaskStarted');
+      await waitForEvent(first.client, linger, 'LambdaFunctionStarted');
       const list = async (c: typeof first.client) => (await c.send(new ListExecutionsCommand({ stateMachineArn: MACHINE_ARN }))).executions;
       const before = await list(first.client);
       const histories = await Promise.all(done.map((arn) => fullHistory(first.client, arn)));
@@ -51,7 +51,7 @@ describe('embedded Step Functions persistence', () => {
         expect(aborted).toMatchObject({ status: 'ABORTED', error: 'Gapwatch.EndpointShutdown' });
         expect(aborted.cause).toMatch(/shut down while this execution was running/);
         const events = await fullHistory(second.client, slow);
-        expect(events.map((e) => e.type).slice(-3)).toStrictEqual(['TaskStarted', 'TaskStateAborted', 'ExecutionAborted']);
+        expect(events.map((e) => e.type).slice(-3)).toStrictEqual(['LambdaFunctionStarted', 'TaskStateAborted', 'ExecutionAborted']);
         // Names stay taken across restarts, as in AWS.
         const [name] = done[0].split(':').slice(-1);
         const reuse = await second.client
@@ -87,7 +87,8 @@ describe('embedded Step Functions persistence', () => {
         port: 0,
         dataDir: dir.path,
         logger,
-        stepFunctions: { dataDir: dir.path, stateMachines: [{ name: MACHINE, definition: TEST_DEFINITION }] },
+        // No handlers: the stored machine is loaded all the same, and its histories read.
+        stepFunctions: { dataDir: dir.path },
       });
       const client = sfnClient(endpoint.url);
       try {
@@ -115,7 +116,7 @@ describe('embedded Step Functions persistence', () => {
     const copy = tempDir('gapwatch-sfn-');
     try {
       const arn = (await live.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: 'torn', input: '{"mode":"slow"}' }))).executionArn!;
-      const before = await waitForEvent(live.client, arn, 'TaskStarted');
+      const before = await waitForEvent(live.client, arn, 'LambdaFunctionStarted');
       // The data dir as a crash leaves it: the record RUNNING, the history cut in the middle of a line.
       cpSync(path.join(live.dataDir, 'stepfunctions'), path.join(copy.path, 'stepfunctions'), { recursive: true });
       const dir = path.join(copy.path, 'stepfunctions', 'executions');
@@ -147,7 +148,7 @@ describe('embedded Step Functions persistence', () => {
     try {
       const client = sfnClient(url);
       const arn = (await client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, name: 'cut-off', input: '{"mode":"slow"}' }))).executionArn!;
-      const before = await waitForEvent(client, arn, 'TaskStarted');
+      const before = await waitForEvent(client, arn, 'LambdaFunctionStarted');
       client.destroy();
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
@@ -157,7 +158,7 @@ describe('embedded Step Functions persistence', () => {
       try {
         const d = await next.client.send(new DescribeExecutionCommand({ executionArn: arn }));
         expect(d).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
-        expect(d.cause).toMatch(/^The embedded Step Functions endpoint stopped without shutting down \(a crash or kill\) while this execution was running\. Its last recorded event was #6 TaskStarted at /);
+        expect(d.cause).toMatch(/^The embedded Step Functions endpoint stopped without shutting down \(a crash or kill\) while this execution was running\. Its last recorded event was #6 LambdaFunctionStarted at /);
         const events = await fullHistory(next.client, arn);
         expect(events.slice(0, before.length)).toStrictEqual(before);
         expect(events.slice(before.length)).toMatchObject([{ id: before.length + 1, previousEventId: before.length, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Runtime', cause: d.cause } }]);
