@@ -33,6 +33,8 @@ export interface IndexedState {
   map?: string;
   /** A Task's TimeoutSeconds as the definition gives it (`def` carries the one the interpreter runs with). */
   timeoutSeconds?: number;
+  /** The Parallel branches around this state inside its Map iteration (or the machine), outermost first. */
+  branches: { parallel: string; index: number }[];
 }
 
 /**
@@ -230,15 +232,16 @@ export function compileDefinition(text: string, opts: CompileOptions): CompiledM
   return { definition: copy as unknown as StateMachineDefinition, states };
 }
 
-function index(machine: MachineDef, map: string | undefined, out: Map<string, IndexedState>, opts: CompileOptions): void {
+function index(machine: MachineDef, map: string | undefined, out: Map<string, IndexedState>, opts: CompileOptions, branches: IndexedState['branches'] = []): void {
   for (const [name, def] of Object.entries(machine.States)) {
     if (out.has(name)) throw invalid(`SCHEMA_VALIDATION_FAILED: duplicate state name '${name}' (state names must be unique across the whole state machine)`);
     checkSupported(def as unknown as Record<string, unknown>, name, opts);
-    out.set(name, { def, map, timeoutSeconds: def.TimeoutSeconds });
+    out.set(name, { def, map, timeoutSeconds: def.TimeoutSeconds, branches });
     if (def.Type === 'Task' && def.TimeoutSecondsPath === undefined) def.TimeoutSeconds = Math.min(def.TimeoutSeconds ?? MAX_TIMER_SECONDS, MAX_TIMER_SECONDS);
     const inner = def.ItemProcessor ?? def.Iterator;
+    // A Map iteration is a lane of its own: the branches around the Map do not carry into it.
     if (def.Type === 'Map' && inner) index(inner, name, out, opts);
-    for (const branch of def.Branches ?? []) index(branch, map, out, opts);
+    (def.Branches ?? []).forEach((branch, i) => index(branch, map, out, opts, [...branches, { parallel: name, index: i }]));
   }
 }
 

@@ -56,9 +56,10 @@ export const MAX_HISTORY_EVENTS = 25_000;
 export const MAX_ERROR_CHARS = 256;
 export const MAX_CAUSE_CHARS = 32_768;
 
-/** The top-level lane; a Map iteration's lane is `<map>#<index>`. */
+/** The top-level lane; a Map iteration's lane is `<map>#<index>`, a Parallel branch's `<lane>/<parallel>[<index>]`. */
 const ROOT = '';
 const iterationLane = (map: string, index: number): string => `${map}#${index}`;
+const branchLane = (lane: string, parallel: string, index: number): string => `${lane}/${parallel}[${index}]`;
 
 interface Attempt {
   stateName: string;
@@ -113,6 +114,8 @@ interface Run {
   attempts: Set<Attempt>;
   /** Open iteration indexes per Map state name. */
   maps: Map<string, Set<number>>;
+  /** Per Map state, the bytes of the results its iterations returned so far: a Map's result is state data too. */
+  mapBytes: Map<string, number>;
   /** Per Map, the open iterations whose latest state event is a failure (see `translate`). */
   failing: Map<string, Set<number>>;
   /** Map/Parallel states that failed (then maybe caught): their exit is not a success. */
@@ -387,6 +390,7 @@ export class EmbeddedStepFunctions {
       controller: new AbortController(),
       attempts: new Set(),
       maps: new Map(),
+      mapBytes: new Map(),
       failing: new Map(),
       failedStates: new Set(),
       lanes: new Map(),
@@ -624,33 +628,42 @@ export class EmbeddedStepFunctions {
       if (e.type === 'StateFailed') failing.add(e.index!);
       else failing.delete(e.index!);
     }
-    const lane = map !== undefined ? iterationLane(map, e.index!) : ROOT;
+    const lane = e.state ? this.laneOf(run, machine, e.state.name, map !== undefined ? iterationLane(map, e.index!) : ROOT) : ROOT;
     switch (e.type) {
       case 'StateEntered':
       case 'StateRetried': {
         const { name, type, input } = e.state!;
         if (type === 'Task') run.pendingCalls.set(name, [...(run.pendingCalls.get(name) ?? []), lane]);
         if (e.type === 'StateRetried') return;
-        this.add(run, `${type}StateEntered`, { name, input: json(input), inputDetails: { truncated: false } }, lane);
+        const text = json(input);
+        // A state's input is within the limit unless it was made for it: a Map iteration's (ItemSelector) or a branch's.
+        if (bytes(text) > MAX_PAYLOAD_BYTES) return this.exceedDataLimit(run, `The input of state ${name} is ${bytes(text)} bytes, over the limit of ${MAX_PAYLOAD_BYTES}`);
+        this.add(run, `${type}StateEntered`, { name, input: text, inputDetails: { truncated: false } }, lane);
         if (type === 'Map') {
           run.maps.set(name, new Set());
+          run.mapBytes.set(name, 2);
           run.mapLanes.set(name, lane);
           const length = mapLength(machine.states.get(name)!.def, input);
           this.add(run, 'MapStateStarted', length === undefined ? undefined : { length }, lane);
         } else if (type === 'Parallel') {
           this.add(run, 'ParallelStateStarted', undefined, lane);
+          // Each branch's first event follows ParallelStateStarted, also when a loop enters this state again.
+          const prefix = `${lane}/${name}[`;
+          for (const key of [...run.lanes.keys()]) if (key.startsWith(prefix)) run.lanes.delete(key);
         }
         return;
       }
       case 'StateExited': {
         const { name, type, output } = e.state!;
+        const text = json(output);
+        if (bytes(text) > MAX_PAYLOAD_BYTES) return this.exceedDataLimit(run, `The output of state ${name} is ${bytes(text)} bytes, over the limit of ${MAX_PAYLOAD_BYTES}`);
         if (type === 'Map' && !run.failedStates.has(name)) {
           // A Map that exited normally had every iteration succeed, logged or not.
           for (const index of run.maps.get(name) ?? []) this.add(run, 'MapIterationSucceeded', { name, index }, iterationLane(name, index));
           run.maps.get(name)?.clear();
         }
         if ((type === 'Map' || type === 'Parallel') && !run.failedStates.delete(name)) this.add(run, `${type}StateSucceeded`, undefined, lane, 'latest');
-        this.add(run, `${type}StateExited`, { name, output: json(output), outputDetails: { truncated: false } }, lane);
+        this.add(run, `${type}StateExited`, { name, output: text, outputDetails: { truncated: false } }, lane);
         return;
       }
       case 'StateFailed': {
@@ -693,6 +706,12 @@ export class EmbeddedStepFunctions {
           return;
         }
         this.add(run, e.type, { name, index }, own);
+        if (e.type === 'MapIterationSucceeded' && 'output' in e) {
+          // As on AWS, a Map fails as soon as its results outgrow the limit, not after every iteration ran.
+          const total = (run.mapBytes.get(name) ?? 2) + bytes(json(e.output)) + 1;
+          run.mapBytes.set(name, total);
+          if (total > MAX_PAYLOAD_BYTES) this.exceedDataLimit(run, `The results of Map state ${name} reached ${total} bytes, over the limit of ${MAX_PAYLOAD_BYTES}`);
+        }
         return;
       }
       case 'ExecutionFailed':
@@ -703,6 +722,30 @@ export class EmbeddedStepFunctions {
         // StateCaught shows in history as the state transitions it causes.
         return;
     }
+  }
+
+  /**
+   * The lane of a state's event: its Map iteration's (or the top level), then one per enclosing Parallel
+   * branch, so each branch chains its own events from ParallelStateStarted, as AWS records them. A lane
+   * seen first starts after its parent's last event.
+   */
+  private laneOf(run: Run, machine: CompiledMachine, state: string, base: string): string {
+    let lane = base;
+    for (const b of machine.states.get(state)?.branches ?? []) {
+      const inner = branchLane(lane, b.parallel, b.index);
+      if (!run.lanes.has(inner)) run.lanes.set(inner, run.lanes.get(lane) ?? 0);
+      lane = inner;
+    }
+    return lane;
+  }
+
+  /**
+   * AWS's 256 KiB on a state's data: States.DataLimitExceeded, which no Retry or Catch takes, ends the
+   * execution. What was running is cut off as by a stop.
+   */
+  private exceedDataLimit(run: Run, cause: string): void {
+    this.recordCutOff(run);
+    this.close(run, 'FAILED', { error: 'States.DataLimitExceeded', cause });
   }
 
   /** The interpreter timed a Task out: the oldest open attempt of that state is the one (they start in order). */
@@ -807,6 +850,8 @@ interface InterpreterEvent {
   state?: { name: string; type: string; input: unknown; output?: unknown };
   parentState?: { name: string };
   index?: number;
+  /** A Map iteration's result (MapIterationSucceeded). */
+  output?: unknown;
   Error?: string;
   Cause?: unknown;
 }

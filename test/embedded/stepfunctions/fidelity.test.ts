@@ -134,6 +134,45 @@ describe('embedded Step Functions: what it runs as AWS does, and what it refuses
     });
   });
 
+  it('Parallel: each branch chains its own events from ParallelStateStarted, as AWS records them', async () => {
+    const branch = (a: string, b: string) => ({ StartAt: a, States: { [a]: { Type: 'Pass', Next: b }, [b]: { Type: 'Pass', End: true } } });
+    const arn = await run('parallel-lanes', { StartAt: 'Both', States: { Both: { Type: 'Parallel', Branches: [branch('A1', 'A2'), branch('B1', 'B2')], End: true } } }, { x: 1 });
+    expect(await waitForEnd(h.client, arn)).toMatchObject({ status: 'SUCCEEDED', output: '[{"x":1},{"x":1}]' });
+    const events = await fullHistory(h.client, arn);
+    const byId = new Map(events.map((e) => [e.id!, e]));
+    const started = events.find((e) => e.type === 'ParallelStateStarted')!;
+    for (const last of ['A2', 'B2']) {
+      const exited = events.find((e) => e.type === 'PassStateExited' && e.stateExitedEventDetails?.name === last)!;
+      const chain: string[] = [];
+      for (let e = exited; e.id !== started.id; e = byId.get(e.previousEventId!)!) chain.unshift(`${e.type} ${(e.stateEnteredEventDetails ?? e.stateExitedEventDetails)?.name}`);
+      const first = last[0];
+      expect(chain).toStrictEqual([`PassStateEntered ${first}1`, `PassStateExited ${first}1`, `PassStateEntered ${first}2`, `PassStateExited ${first}2`]);
+    }
+    expect(events.slice(-3).map((e) => e.type)).toStrictEqual(['ParallelStateSucceeded', 'ParallelStateExited', 'ExecutionSucceeded']);
+  });
+
+  it('a state whose output is over 256 KiB fails the execution States.DataLimitExceeded, even between two Pass states', async () => {
+    const half = 'x'.repeat(150 * 1024);
+    const arn = await run(
+      'hostile-pass',
+      { StartAt: 'Grow', States: { Grow: { Type: 'Pass', Parameters: { 'a.$': '$.a', 'b.$': '$.a' }, Next: 'Shrink' }, Shrink: { Type: 'Pass', Parameters: { n: 1 }, End: true } } },
+      { a: half },
+    );
+    const d = await waitForEnd(h.client, arn);
+    expect(d).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: expect.stringMatching(/^The output of state Grow is \d+ bytes, over the limit of 262144$/) });
+    const types = (await fullHistory(h.client, arn)).map((e) => e.type);
+    expect(types).toStrictEqual(['ExecutionStarted', 'PassStateEntered', 'ExecutionFailed']);
+  });
+
+  it("a Map whose iterations' results outgrow 256 KiB fails States.DataLimitExceeded", async () => {
+    const arn = await run(
+      'map-results',
+      { StartAt: 'Fan', States: { Fan: { Type: 'Map', ItemSelector: { 'blob.$': '$.blob' }, ItemsPath: '$.items', ItemProcessor: { StartAt: 'Echo', States: { Echo: { Type: 'Pass', End: true } } }, End: true } } },
+      { blob: 'y'.repeat(10 * 1024), items: Array.from({ length: 30 }, (_, i) => i) },
+    );
+    expect(await waitForEnd(h.client, arn)).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: expect.stringMatching(/Map state Fan|state Fan/) });
+  });
+
   it('DescribeExecution: redriveStatus NOT_REDRIVABLE with the reason, RUNNING, SUCCEEDED or closed here for good', async () => {
     const ok = await run('redrive-ok', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
     expect(await waitForEnd(h.client, ok)).toMatchObject({ status: 'SUCCEEDED', redriveCount: 0, redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven.' });

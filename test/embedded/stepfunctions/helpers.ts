@@ -120,7 +120,8 @@ export async function startSfn(dataDir?: string, extra: Partial<StepFunctionsOpt
   const endpoint = await startEmbedded({
     port: 0,
     dataDir: dir.path,
-    stepFunctions: { dataDir: dir.path, taskHandlers: testHandlers(observed), stateMachines: [{ name: MACHINE, definition: TEST_DEFINITION }], ...extra },
+    // Handlers given replace the test's own of the same ARN; the test machine's other Tasks keep theirs.
+    stepFunctions: { dataDir: dir.path, stateMachines: [{ name: MACHINE, definition: TEST_DEFINITION }], ...extra, taskHandlers: { ...testHandlers(observed), ...extra.taskHandlers } },
   });
   const client = sfnClient(endpoint.url);
   let closed = false;
