@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { SAMPLE_DEFECTS, SAMPLE_RANGE } from '../../src/embedded/athena/sample';
+import { MAX_RESULT_BYTES } from '../../src/services/pipeline/repair';
 import { runBaseName } from '../../src/services/pipeline/run-names';
 import { startTestApp, type TestApp } from '../support/app';
 import { STOCK_TICKS_YAML, ticksDatasetYaml } from '../support/config';
 
 /**
- * A repair action for the `custom` dataset, by group: FAIL always throws; BLOCK* writes `started-<group>` and
+ * A repair action for the `custom` dataset, by group: the sample's own symbols return the largest result a
+ * repair may keep (their data needs no repair, so Validate finds them OK); FAIL always throws; BLOCK* writes `started-<group>` and
  * waits for its signal, writing `aborted-<group>` when it aborts. Files, because the app loads the module
  * with its own require.
  */
@@ -17,6 +19,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 exports.repair = (range, { signal }) => {
   if (range.group === 'NOOP') return { wrote: 0 };
+  if (['AMZN', 'GOOG', 'WORK'].includes(range.group)) return { blob: 'x'.repeat(${MAX_RESULT_BYTES - '{"blob":""}'.length}) };
   if (range.group === 'FAIL') { const e = new Error('the upstream source is offline'); e.name = 'Upstream.Unavailable'; throw e; }
   fs.writeFileSync(path.join(${JSON.stringify(dir)}, 'started-' + range.group), '1');
   return new Promise((resolve, reject) => {
@@ -31,7 +34,7 @@ exports.repair = (range, { signal }) => {
 const CONFIG =
   STOCK_TICKS_YAML +
   ticksDatasetYaml('auto_ticks', { groups: '[AMZN]', minRatio: '0.8', schedule: '1h', autoRepair: 'true' }) +
-  ticksDatasetYaml('custom', { repair: './custom-repair.js' });
+  ticksDatasetYaml('custom', { repair: './custom-repair.js', minRatio: '0.8' });
 
 const RUN_FIELDS = 'id name dataset mode from to status currentState startedAt stoppedAt error cause input output repairedRanges { group start end kind }';
 const EVENTS = 'events(first: 1000) { edges { cursor node { id previousId type state at detail } } pageInfo { hasNextPage endCursor } }';
@@ -145,6 +148,22 @@ describe('pipeline runs over GraphQL on the embedded Step Functions', () => {
     const entered = done.events.edges.map((e: any) => e.node).filter((e: any) => /StateEntered$/.test(e.type)).map((e: any) => e.state);
     expect(entered).toStrictEqual(['Mode', 'Repair', 'RepairRange', 'Validate', 'Validated', 'GapsRemain']);
   });
+
+  it('repairs 200 ranges whose repairs each return the largest result: the run stays within 256 KiB and SUCCEEDS', async () => {
+    // 200 clean hours of the sample: AMZN from 03-09 to 03-14, GOOG and WORK in the last day or two.
+    const hours = (group: string, from: string, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ group, start: new Date(Date.parse(from) + i * 3_600_000).toISOString(), end: new Date(Date.parse(from) + (i + 1) * 3_600_000).toISOString() }));
+    const ranges = [...hours('AMZN', '2024-03-09T00:00:00Z', 120), ...hours('WORK', '2024-03-12T00:00:00Z', 48), ...hours('GOOG', '2024-03-12T16:00:00Z', 32)];
+    expect(ranges).toHaveLength(200);
+    const started = await startRepair('custom', ranges, { from: '2024-03-09T00:00:00Z', to: '2024-03-14T00:00:00Z' });
+    expect(started.errors).toBeUndefined();
+    const done = await finished(started.data.startRepair.id);
+    expect(done.cause).toBeNull();
+    // Every repaired range re-checked complete; the window holds other gaps of the sample, so it is not declared ready.
+    expect(done).toMatchObject({ status: 'SUCCEEDED', error: null, output: { validation: { status: 'NOT_READY' }, notReady: { reason: expect.stringContaining('not declared ready') } } });
+    expect(done.repairedRanges).toHaveLength(200);
+    expect(Buffer.byteLength(JSON.stringify(done.output))).toBeLessThan(256 * 1024);
+  }, 180_000);
 
   it('validates a clean window (mode VALIDATE) and initiates', async () => {
     const started = await t.gql(`mutation { startValidation(dataset: "stock_ticks", from: "2024-03-10T00:00:00Z", to: "2024-03-11T00:00:00Z") { id mode } }`);

@@ -39,7 +39,10 @@ export interface CheckResult {
   truncated: boolean;
 }
 
-/** One Repair iteration's output (an element of `$.repaired`). */
+/**
+ * The Repair Task's result. The state machine keeps only `range` of it (an element of `$.repaired`): the
+ * action's `result` stays in the Task's history event, so 200 repaired ranges fit the run's 256 KiB.
+ */
 export interface RepairResult {
   range: RangeSpec;
   /** What the dataset's repair action returned (JSON). */
@@ -50,7 +53,7 @@ export interface RepairResult {
  * Validate's output (state `$.validation`). `OK`: the whole window is complete, judged in this run (Initiate
  * follows). `GAPS`: what the run repaired (or was to validate) still has gaps (the run fails). `NOT_READY`:
  * that is complete, but the window as a whole is not (gaps elsewhere, or buckets still settling): the run
- * succeeds without a ready signal.
+ * succeeds without a ready signal. The state keeps status, remaining and summary (not the windows).
  */
 export interface ValidationResult {
   status: 'OK' | 'GAPS' | 'NOT_READY';
