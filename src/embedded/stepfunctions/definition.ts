@@ -104,8 +104,61 @@ const DISTRIBUTED_MAP_FIELDS = ['ItemReader', 'ItemBatcher', 'ResultWriter', 'To
  * or fail at run time): JSONata, variables (`Assign`), distributed Maps, Task credentials and heartbeats,
  * and Task resources it cannot run.
  */
-function checkSupported(def: Record<string, unknown>, name: string, opts: CompileOptions): void {
+/** The fields of a state holding payload templates, whose `<key>.$` values are paths or intrinsic functions. */
+const TEMPLATE_FIELDS = new Set(['Parameters', 'ResultSelector', 'ItemSelector']);
+/** Fields holding another machine's states, checked as states of their own. */
+const NESTED_MACHINES = new Set(['ItemProcessor', 'Iterator', 'Branches']);
+
+/**
+ * The context object (`$$`) as AWS gives it, where the interpreter does not: `$$.State.Name` is the
+ * state's own name, written into its payload templates here (a path `"k.$": "$$.State.Name"` becomes
+ * `"k": "<name>"`, an intrinsic's argument a string literal). What the interpreter cannot give is
+ * refused: the rest of `$$.State` (EnteredTime, RetryCount), the whole `$$`, and, inside a Map iteration
+ * or Parallel branch, `$$.Execution.Input` and `StartTime` (it would give the iteration's own).
+ */
+function contextPaths(def: Record<string, unknown>, name: string, nested: boolean): void {
   const where = `state ${name}`;
+  const literal = /^[^'{}\\]*$/.test(name) ? `'${name}'` : undefined;
+  const check = (text: string): void => {
+    const state = /\$\$(?:\.State(?:\.\w+)?|\[\s*['"]State)/.exec(text);
+    if (state) throw unsupported(state[0], where, 'the embedded Step Functions gives $$.State.Name only (in Parameters, ResultSelector or ItemSelector)');
+    if (/\$\$(?![.[\w])/.test(text)) throw unsupported('$$', where, 'the embedded Step Functions cannot give the whole context object');
+    const execution = nested ? /\$\$\.Execution(?:\.(?:Input|StartTime)\b|(?![.[\w]))/.exec(text) : null;
+    if (execution) throw unsupported(execution[0], where, 'inside a Map iteration or Parallel branch the embedded Step Functions would give the iteration\'s own');
+  };
+  // Paths are the values of `<key>.$` in templates, of `…Path` fields and of Choice rules' `Variable`;
+  // other strings (a Result, a Comment) are data and left alone.
+  const walk = (value: unknown, template: boolean): void => {
+    if (value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach((v) => walk(v, template));
+    const obj = value as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      const v = obj[key];
+      if (typeof v !== 'string') {
+        walk(v, template);
+      } else if (template && key.endsWith('.$')) {
+        if (v.trim() === '$$.State.Name') {
+          delete obj[key];
+          obj[key.slice(0, -2)] = name;
+          continue;
+        }
+        obj[key] = literal && v.startsWith('States.') ? v.replaceAll('$$.State.Name', literal) : v;
+        check(obj[key] as string);
+      } else if (key.endsWith('Path') || key === 'Variable') {
+        check(v);
+      }
+    }
+  };
+  for (const [field, value] of Object.entries(def)) {
+    if (NESTED_MACHINES.has(field)) continue;
+    if (typeof value === 'string') walk({ [field]: value }, false);
+    else walk(value, TEMPLATE_FIELDS.has(field));
+  }
+}
+
+function checkSupported(def: Record<string, unknown>, name: string, opts: CompileOptions, nested: boolean): void {
+  const where = `state ${name}`;
+  contextPaths(def, name, nested);
   if (def.QueryLanguage !== undefined && def.QueryLanguage !== 'JSONPath') throw unsupported(`QueryLanguage ${JSON.stringify(def.QueryLanguage)}`, where, 'the embedded Step Functions evaluates JSONPath only, not JSONata');
   const field = JSONATA_FIELDS.find((f) => f in def);
   if (field !== undefined) throw unsupported(field, where, 'a JSONata field; the embedded Step Functions evaluates JSONPath only');
@@ -235,7 +288,7 @@ export function compileDefinition(text: string, opts: CompileOptions): CompiledM
 function index(machine: MachineDef, map: string | undefined, out: Map<string, IndexedState>, opts: CompileOptions, branches: IndexedState['branches'] = []): void {
   for (const [name, def] of Object.entries(machine.States)) {
     if (out.has(name)) throw invalid(`SCHEMA_VALIDATION_FAILED: duplicate state name '${name}' (state names must be unique across the whole state machine)`);
-    checkSupported(def as unknown as Record<string, unknown>, name, opts);
+    checkSupported(def as unknown as Record<string, unknown>, name, opts, map !== undefined || branches.length > 0);
     out.set(name, { def, map, timeoutSeconds: def.TimeoutSeconds, branches });
     if (def.Type === 'Task' && def.TimeoutSecondsPath === undefined) def.TimeoutSeconds = Math.min(def.TimeoutSeconds ?? MAX_TIMER_SECONDS, MAX_TIMER_SECONDS);
     const inner = def.ItemProcessor ?? def.Iterator;

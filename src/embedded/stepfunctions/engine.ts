@@ -527,7 +527,8 @@ export class EmbeddedStepFunctions {
     const runOptions: RunOptions = {
       overrides: { taskResourceLocalHandlers: handlers },
       context: {
-        Execution: { Id: run.rec.arn, Name: run.rec.name, RoleArn: m.roleArn, StartTime: new Date(run.rec.startDate).toISOString() },
+        // Nothing is redriven here, so RedriveCount is always 0 (AWS omits RedriveTime until a redrive).
+        Execution: { Id: run.rec.arn, Name: run.rec.name, RoleArn: m.roleArn, StartTime: new Date(run.rec.startDate).toISOString(), RedriveCount: 0 },
         StateMachine: { Id: m.arn, Name: m.name },
       },
     };

@@ -173,6 +173,44 @@ describe('embedded Step Functions: what it runs as AWS does, and what it refuses
     expect(await waitForEnd(h.client, arn)).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: expect.stringMatching(/Map state Fan|state Fan/) });
   });
 
+  it('the context object: $$.State.Name and $$.Execution.RedriveCount as AWS gives them; what it cannot give is refused at creation', async () => {
+    const arn = await run(
+      'context',
+      {
+        StartAt: 'Named',
+        States: {
+          Named: {
+            Type: 'Pass',
+            Parameters: { 'state.$': '$$.State.Name', 'said.$': "States.Format('in {}', $$.State.Name)", 'redrives.$': '$$.Execution.RedriveCount', 'items.$': '$.items' },
+            Next: 'Fan',
+          },
+          Fan: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: { StartAt: 'Inner', States: { Inner: { Type: 'Pass', Parameters: { 'in.$': '$$.State.Name' }, End: true } } }, ResultPath: '$.fan', End: true },
+        },
+      },
+      { items: [1] },
+    );
+    const d = await waitForEnd(h.client, arn);
+    expect([d.status, d.error, d.cause]).toStrictEqual(['SUCCEEDED', undefined, undefined]);
+    expect(JSON.parse(d.output!)).toStrictEqual({ state: 'Named', said: 'in Named', redrives: 0, items: [1], fan: [{ in: 'Inner' }] });
+    for (const [field, path] of [
+      ['entered', '$$.State.EnteredTime'],
+      ['retries', '$$.State.RetryCount'],
+    ]) {
+      const e = await refusal(`context-${field}`, { StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { [`${field}.$`]: path }, End: true } } });
+      expect(e.message).toBe(`Invalid State Machine Definition: 'UNSUPPORTED_FEATURE: ${path} (state P): the embedded Step Functions gives $$.State.Name only (in Parameters, ResultSelector or ItemSelector)'`);
+    }
+    const whole = await refusal('context-whole', { StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'ctx.$': '$$' }, End: true } } });
+    expect(whole.message).toMatch(/UNSUPPORTED_FEATURE: \$\$ \(state P\)/);
+    const iterationInput = await refusal('context-iteration', {
+      StartAt: 'M',
+      States: { M: { Type: 'Map', ItemProcessor: { StartAt: 'I', States: { I: { Type: 'Pass', Parameters: { 'all.$': '$$.Execution.Input' }, End: true } } }, End: true } },
+    });
+    expect(iterationInput.message).toMatch(/UNSUPPORTED_FEATURE: \$\$\.Execution\.Input \(state I\): inside a Map iteration/);
+    // Data is not a path: a Pass Result holding the text "$$.State" is kept as it is.
+    const literal = await run('context-literal', { StartAt: 'P', States: { P: { Type: 'Pass', Result: { note: '$$.State.EnteredTime' }, End: true } } });
+    expect(await waitForEnd(h.client, literal)).toMatchObject({ status: 'SUCCEEDED', output: '{"note":"$$.State.EnteredTime"}' });
+  });
+
   it('DescribeExecution: redriveStatus NOT_REDRIVABLE with the reason, RUNNING, SUCCEEDED or closed here for good', async () => {
     const ok = await run('redrive-ok', { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
     expect(await waitForEnd(h.client, ok)).toMatchObject({ status: 'SUCCEEDED', redriveCount: 0, redriveStatus: 'NOT_REDRIVABLE', redriveStatusReason: 'Execution is SUCCEEDED and cannot be redriven.' });
