@@ -24,8 +24,9 @@ import { quoted } from '../protocol';
 import { checkName, executionArn, machineArn, SfnError, type Partition } from './names';
 import { SfnStore, type ExecutionRecord, type ExecutionStatus, type HistoryEvent, type MachineRecord } from './store';
 
-/** An in-process Task implementation; the embedded stand-in for a Lambda function. A thrown Error's `name` is the
- *  Task's error name (as Lambda's errorType), its message the cause — so ASL Retry/Catch `ErrorEquals` match it. */
+/** An in-process Task implementation; the embedded stand-in for a Lambda function. A thrown Error is a function
+ *  error: its `name` is the Task's error (Lambda's errorType, so ASL Retry/Catch `ErrorEquals` match it) and the
+ *  cause Lambda's JSON error document holding its message. */
 export type TaskHandler = (input: unknown, context: { signal: AbortSignal; executionArn: string; stateName: string }) => Promise<unknown>;
 
 export interface StepFunctionsOptions {
