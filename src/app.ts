@@ -123,6 +123,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const backends = await connectBackends(settings, logger, clock, { metrics });
   metrics.watchGaps(backends.services.gaps);
   metrics.watchCache(() => backends.services.athena.cacheStats());
+  const { watcher } = backends;
+  if (watcher) metrics.watchRuns(() => watcher.stats());
   const scope: AppScope = { logger, services: backends.services, now: clock.now };
   const schema = await buildGapwatchSchema(scope.services);
   const { limits } = settings;

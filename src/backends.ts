@@ -21,6 +21,7 @@ import { HealthService, type Probe } from './services/health/health.service';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ConfigError } from './errors';
 import { RunWatcher } from './services/events/run-watcher';
+import { FileClaims, RedisClaims } from './services/events/claims';
 import { definitionFor, embeddedTaskArns, STATE_MACHINE_NAME, TASKS, type TaskName } from './services/pipeline/definition';
 import { createHandlers, type PipelineHandler } from './services/pipeline/handlers';
 import { isStateMachineArn } from './services/pipeline/arn';
@@ -33,6 +34,8 @@ export interface Backends {
   scheduler: GapScheduler;
   /** The embedded endpoint, when this app started one (embedded backend). */
   embedded?: EmbeddedEndpoint;
+  /** Watches pipeline runs' histories (when the pipeline is served). */
+  watcher?: RunWatcher;
   /** The pipeline's Task handlers over these services (in-process when embedded; src/lambda.ts on AWS). */
   handlers: Record<TaskName, PipelineHandler>;
   /** Stops whatever connectBackends started (the embedded endpoint, schedulers). */
@@ -180,6 +183,7 @@ export async function connectBackends(
   const events = bus.pubSub;
   let sfnClient: SFNClient | undefined;
   let pipeline: PipelineService | undefined;
+  let claims: RedisClaims | FileClaims | undefined;
   if (servePipeline) {
     sfnClient = embedded
       ? new SFNClient({ ...SFN_CLIENT, endpoint: embedded.url, region, credentials: keyPair! })
@@ -189,11 +193,13 @@ export async function connectBackends(
     // One poller per run across the fleet; every poll of this instance draws on one budget.
     watcher = new RunWatcher({ sfn: sfnClient, pubSub: events, leases: bus.leases, budget: new RateBudget(env.historyCallsPerSecond), logger: logger.child({ component: 'runs' }) });
     stateMachineArn ??= `arn:aws:states:${region}:000000000000:stateMachine:${STATE_MACHINE_NAME}`;
-    pipeline = new PipelineService(sfnClient, stateMachineArn, gaps, watcher, logger.child({ component: 'pipeline' }), clock);
+    // Each run status is announced once: across the fleet (Redis), or across this instance's restarts.
+    claims = bus.redis ? new RedisClaims(bus.redis, bus.instanceId) : new FileClaims(path.join(env.dataDir, 'runs'), logger);
+    pipeline = new PipelineService(sfnClient, stateMachineArn, gaps, watcher, logger.child({ component: 'pipeline' }), clock, claims);
     // Ready only when the state machine answers: a wrong GAPWATCH_STATE_MACHINE_ARN shows here, not at the first run.
     const [client, machine] = [sfnClient, stateMachineArn];
     probes.push({ name: 'stepfunctions', check: async () => void (await client.send(new DescribeStateMachineCommand({ stateMachineArn: machine }))) });
-    pipeline.onRunUpdated((run) => events.publish(Topic.RUN_UPDATED, run));
+    pipeline.onRunUpdated((run, key) => events.announce(Topic.RUN_UPDATED, key, run));
     pipeline.resume(options.discoverRunsMs).catch((err: unknown) => logger.warn({ err }, 'could not resume watching pipeline runs'));
   }
   const services: Services = {
@@ -220,6 +226,7 @@ export async function connectBackends(
   return {
     services,
     embedded,
+    watcher,
     scheduler,
     handlers,
     async close() {
@@ -233,6 +240,7 @@ export async function connectBackends(
       // first, a handler would fail instead and its run could be recorded FAILED for a reason it never had.
       await embedded?.close();
       await checkStore.flush();
+      if (claims instanceof FileClaims) await claims.flush();
       athena.close();
       athenaClient.destroy();
       s3Client.destroy();

@@ -123,6 +123,34 @@ export class Metrics {
     });
   }
 
+  /** Reports the run watcher at every scrape: runs watched, polled here, finished histories kept, history calls. */
+  watchRuns(stats: () => { watched: number; polled: number; kept: number; loads: number; polls: number }): void {
+    new Gauge({
+      name: 'gapwatch_watched_runs',
+      help: 'Pipeline runs this instance watches, by role: all of them, those it polls for the fleet (holds the lease of), and finished histories kept',
+      labelNames: ['role'] as const,
+      registers: [this.registry],
+      collect() {
+        const s = stats();
+        this.set({ role: 'watched' }, s.watched);
+        this.set({ role: 'polled' }, s.polled);
+        this.set({ role: 'kept' }, s.kept);
+      },
+    });
+    new Counter({
+      name: 'gapwatch_run_history_calls_total',
+      help: "GetExecutionHistory calls of the run watcher, by kind: load (a run's history from the start) or poll (what is new)",
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      collect() {
+        const s = stats();
+        this.reset();
+        this.inc({ kind: 'load' }, s.loads);
+        this.inc({ kind: 'poll' }, s.polls);
+      },
+    });
+  }
+
   /** Reports each dataset's newest check (scheduled or asked for) at every scrape. */
   watchGaps(gaps: GapsView): void {
     new Gauge({

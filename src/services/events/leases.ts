@@ -8,6 +8,8 @@ import type { Redis } from 'ioredis';
 export interface Leases {
   /** Takes the lease on `key`, or renews it when this instance holds it; true when this instance holds it now. */
   hold(key: string, ttlMs: number): Promise<boolean>;
+  /** `hold` for many keys in one round trip (a watcher keeps all its runs' leases this way). */
+  holdMany(keys: readonly string[], ttlMs: number): Promise<boolean[]>;
   /** Gives the lease up if this instance holds it. */
   release(key: string): Promise<void>;
 }
@@ -15,6 +17,7 @@ export interface Leases {
 /** One instance alone: it always holds every lease. */
 export const localLeases: Leases = {
   hold: async () => true,
+  holdMany: async (keys) => keys.map(() => true),
   release: async () => {},
 };
 
@@ -25,6 +28,17 @@ if cur == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]) return 1 end
 if cur then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`;
+const HOLD_MANY = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local cur = redis.call('GET', key)
+  if cur == ARGV[1] then redis.call('PEXPIRE', key, ARGV[2]) out[i] = 1
+  elseif cur then out[i] = 0
+  else redis.call('SET', key, ARGV[1], 'PX', ARGV[2]) out[i] = 1 end
+end
+return out`;
+/** Keys per HOLD_MANY call: one script runs alone in Redis, so a long one would hold up everyone else. */
+const HOLD_BATCH = 500;
 const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
@@ -38,6 +52,16 @@ export class RedisLeases implements Leases {
 
   async hold(key: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.eval(HOLD, 1, `gapwatch:lease:${key}`, this.holder, String(Math.ceil(ttlMs)))) === 1;
+  }
+
+  async holdMany(keys: readonly string[], ttlMs: number): Promise<boolean[]> {
+    const held: boolean[] = [];
+    for (let i = 0; i < keys.length; i += HOLD_BATCH) {
+      const batch = keys.slice(i, i + HOLD_BATCH).map((k) => `gapwatch:lease:${k}`);
+      const out = (await this.redis.eval(HOLD_MANY, batch.length, ...batch, this.holder, String(Math.ceil(ttlMs)))) as number[];
+      for (const v of out) held.push(v === 1);
+    }
+    return held;
   }
 
   async release(key: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Logger } from '../../logger';
-import type { RateBudget } from './budget';
+import { Priority, type RateBudget } from './budget';
 import type { Leases } from './leases';
 import type { Events } from './pubsub';
 import { Topic } from './topics';
@@ -15,6 +15,11 @@ export const TERMINAL_EVENT_TYPES: ReadonlySet<string> = new Set([
 
 /** Step Functions keeps at most 25,000 events of one execution; so does a watch. */
 const MAX_EVENTS = 25_000;
+/**
+ * Finished runs' histories kept after their watch ends, by estimated size: a finished history never
+ * changes, so a later subscriber to the run costs no call at all (least recently used dropped first).
+ */
+export const KEPT_HISTORY_BYTES = 32 * 1024 * 1024;
 const BUS_TOPIC = Topic.RUN_EVENT;
 const INTEREST_TOPIC = Topic.RUN_INTEREST;
 
@@ -68,8 +73,12 @@ export interface WatchHandle {
   release(): void;
 }
 
-/** Fetched events, handed to whoever acts on a run's progress (status changes, ready signals). */
-export type PolledHook = (executionArn: string, events: readonly HistoryEvent[]) => void;
+/**
+ * New events of a watched run, handed to whoever acts on a run's progress (status changes, ready signals),
+ * on every instance that watches it. `polled`: this instance read them from Step Functions as the run's
+ * poller; otherwise they came over the bus from the poller (or filled a hole in what it sent).
+ */
+export type EventsHook = (executionArn: string, events: readonly HistoryEvent[], how: { polled: boolean }) => void;
 
 export class ExecutionNotFoundError extends Error {
   override name = 'ExecutionNotFoundError';
@@ -89,8 +98,11 @@ interface Watch {
   /** Events from the bus that arrived ahead of a hole, kept until the hole is filled. */
   ahead: Map<number, HistoryEvent>;
   loaded: Promise<void>;
+  /** The first load has read the history (until then a subscriber waits for its first events). */
+  hasLoaded: boolean;
   stop: AbortController;
   wake?: () => void;
+  /** This instance holds the run's lease (polls it for the fleet). */
   holding: boolean;
   /** This instance has been told of the run's moves (nudge): its regular polls relax to `nudgedIntervalMs`. */
   nudged: boolean;
@@ -115,7 +127,14 @@ interface Watch {
  */
 export class RunWatcher {
   private readonly watches = new Map<string, Watch>();
-  private readonly hooks = new Set<PolledHook>();
+  private readonly hooks = new Set<EventsHook>();
+  /** Finished histories, least recently used first, and their estimated bytes in all. */
+  private readonly kept = new Map<string, { events: HistoryEvent[]; bytes: number }>();
+  private keptBytes = 0;
+  private keeper: NodeJS.Timeout | undefined;
+  private keeping = false;
+  /** GetExecutionHistory calls made: reading a run's history from the start, and polling for what is new. */
+  private readonly calls = { load: 0, poll: 0 };
   private readonly minMs: number;
   private readonly maxMs: number;
   private readonly subscribedMs: number;
@@ -135,20 +154,35 @@ export class RunWatcher {
     this.ttlMs = options.leaseTtlMs ?? 10_000;
   }
 
-  /** Runs `hook` with every batch of events this instance fetched from Step Functions itself. */
-  onPolled(hook: PolledHook): () => void {
+  /** Runs `hook` with every batch of new events of every run this instance watches (see EventsHook). */
+  onEvents(hook: EventsHook): () => void {
     this.hooks.add(hook);
     return () => this.hooks.delete(hook);
   }
 
-  /** The events seen so far of a run being watched (ids 1..n at index id − 1); undefined when not watched. */
+  /**
+   * The events seen so far of a run being watched, or kept since it finished (ids 1..n at index id − 1);
+   * undefined when neither.
+   */
   history(executionArn: string): readonly HistoryEvent[] | undefined {
-    return this.watches.get(executionArn)?.events;
+    return this.watches.get(executionArn)?.events ?? this.kept.get(executionArn)?.events;
+  }
+
+  /** How long a poller's lease lasts unless renewed. */
+  get leaseTtlMs(): number {
+    return this.ttlMs;
   }
 
   /** Executions watched right now (for metrics and tests). */
   get active(): number {
     return this.watches.size;
+  }
+
+  /** What the watcher does, for /metrics: runs watched and held, finished histories kept, calls made. */
+  stats(): { watched: number; polled: number; kept: number; loads: number; polls: number } {
+    let polled = 0;
+    for (const w of this.watches.values()) if (w.holding && !isFinished(w)) polled++;
+    return { watched: this.watches.size, polled, kept: this.kept.size, loads: this.calls.load, polls: this.calls.poll };
   }
 
   /**
@@ -163,6 +197,8 @@ export class RunWatcher {
     if (listener) w.listeners.add(listener);
     const subscriber = options.subscriber === true;
     if (subscriber && w.subscribers++ === 0) {
+      // A subscriber waits for the run's first events: a load still waiting for the budget goes first.
+      if (!w.hasLoaded) this.deps.budget.raise(w.stop.signal, Priority.FIRST_EVENTS);
       w.wake?.();
       // Once loaded, the watch knows whether this instance polls the run or must ask the one that does.
       void w.loaded.then(() => this.announceInterest(w), () => {});
@@ -216,6 +252,7 @@ export class RunWatcher {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.keeper);
     for (const w of [...this.watches.values()]) {
       for (const l of w.listeners) l.error(new Error('gapwatch is shutting down'));
       this.end(w);
@@ -223,6 +260,7 @@ export class RunWatcher {
   }
 
   private start(arn: string): Watch {
+    const kept = this.kept.get(arn);
     const w: Watch = {
       arn,
       refs: 0,
@@ -230,9 +268,10 @@ export class RunWatcher {
       wantedElsewhereUntil: 0,
       interestSentAt: -Infinity,
       listeners: new Set(),
-      events: [],
+      events: kept?.events ?? [],
       ahead: new Map(),
       loaded: Promise.resolve(),
+      hasLoaded: kept !== undefined,
       stop: new AbortController(),
       holding: false,
       nudged: false,
@@ -240,10 +279,18 @@ export class RunWatcher {
       nudgeLast: 0,
     };
     this.watches.set(arn, w);
+    if (kept) {
+      // Read before and finished: nothing to poll, hold or hear.
+      this.kept.delete(arn);
+      this.kept.set(arn, kept);
+      return w;
+    }
     this.listenToBus(w);
+    this.keepLeases(false);
     w.loaded = (async () => {
       w.holding = await this.tryHold(w);
       await this.fetch(w, w.holding || this.leaseTrouble);
+      w.hasLoaded = true;
     })();
     // A failed first load is reported through `loaded` and the listeners; the loop does not start.
     w.loaded.then(
@@ -263,6 +310,62 @@ export class RunWatcher {
     clearTimeout(w.nudgeTimer);
     w.wake?.();
     if (w.holding) this.deps.leases.release(w.arn).catch(() => {});
+    if (isFinished(w) && !this.kept.has(w.arn)) this.keep(w.arn, w.events);
+    if (this.watches.size === 0) {
+      clearInterval(this.keeper);
+      this.keeper = undefined;
+    }
+  }
+
+  /** Keeps a finished history for later watches of the run, within KEPT_HISTORY_BYTES. */
+  private keep(arn: string, events: HistoryEvent[]): void {
+    const bytes = estimateBytes(events);
+    if (bytes > KEPT_HISTORY_BYTES / 4) return;
+    this.kept.set(arn, { events, bytes });
+    this.keptBytes += bytes;
+    for (const [oldest, entry] of this.kept) {
+      if (this.keptBytes <= KEPT_HISTORY_BYTES) break;
+      this.kept.delete(oldest);
+      this.keptBytes -= entry.bytes;
+    }
+  }
+
+  /**
+   * Keeps the leases of every unfinished run this instance watches, in one round trip each third of a
+   * lease period, whatever the polls do (they wait for the budget, which may take longer than a lease
+   * lasts when many runs are watched). A run whose lease this instance takes (its poller died or let go)
+   * is polled at once; one whose lease it lost is no longer polled here. `now`: a round at once too.
+   */
+  private keepLeases(now = true): void {
+    this.keeper ??= setInterval(() => this.keepLeases(), this.ttlMs / 3);
+    this.keeper.unref();
+    if (!now || this.keeping) return;
+    const runs = [...this.watches.values()].filter((w) => !isFinished(w) && w.hasLoaded);
+    if (runs.length === 0) return;
+    this.keeping = true;
+    this.deps.leases
+      .holdMany(
+        runs.map((w) => w.arn),
+        this.ttlMs,
+      )
+      .then(
+        (held) => {
+          this.leasesAnswer();
+          runs.forEach((w, i) => {
+            const holding = held[i] === true;
+            if (this.watches.get(w.arn) !== w || isFinished(w)) {
+              // Ended or finished meanwhile: a lease taken just now is given back.
+              if (holding && !(this.watches.get(w.arn) === w && w.holding)) this.deps.leases.release(w.arn).catch(() => {});
+              return;
+            }
+            const took = holding && !w.holding;
+            w.holding = holding;
+            if (took) this.poke(w, 0);
+          });
+        },
+        (err: unknown) => this.leasesFail(err),
+      )
+      .finally(() => (this.keeping = false));
   }
 
   private listenToBus(w: Watch): void {
@@ -343,7 +446,7 @@ export class RunWatcher {
 
   private fromBus(w: Watch, e: HistoryEvent | undefined): void {
     if (!e || typeof e.id !== 'number' || e.id <= w.events.length) return;
-    if (e.id === w.events.length + 1) this.append(w, [e]);
+    if (e.id === w.events.length + 1) this.append(w, [e], false);
     else {
       if (w.ahead.size < MAX_EVENTS) w.ahead.set(e.id, e);
       w.wake?.(); // a hole: fetch it now rather than at the next poll
@@ -351,7 +454,7 @@ export class RunWatcher {
   }
 
   /** Appends events continuing the contiguous history and passes them on; drains what arrived ahead. */
-  private append(w: Watch, batch: readonly HistoryEvent[]): HistoryEvent[] {
+  private append(w: Watch, batch: readonly HistoryEvent[], polled: boolean): HistoryEvent[] {
     const added: HistoryEvent[] = [];
     const take = (e: HistoryEvent) => {
       if (e.id !== w.events.length + 1 || w.events.length >= MAX_EVENTS || isFinished(w)) return;
@@ -365,6 +468,15 @@ export class RunWatcher {
     }
     for (const id of w.ahead.keys()) if (id <= w.events.length) w.ahead.delete(id);
     for (const e of added) for (const l of w.listeners) l.event(e);
+    if (added.length > 0) {
+      for (const hook of this.hooks) {
+        try {
+          hook(w.arn, added, { polled });
+        } catch (err) {
+          this.deps.logger.error({ err, executionArn: w.arn }, 'run event hook failed');
+        }
+      }
+    }
     if (isFinished(w) && w.holding) {
       w.holding = false;
       this.deps.leases.release(w.arn).catch(() => {});
@@ -378,12 +490,13 @@ export class RunWatcher {
       this.announceInterest(w);
       const wanted = w.subscribers > 0 || w.wantedElsewhereUntil > performance.now();
       const polling = wanted ? Math.min(interval, w.nudged ? this.nudgedMs : this.subscribedMs) : interval;
-      // Not the poller: try for the lease now and then, to take the run over when its poller dies.
-      await this.sleep(w, w.pollNow ? 0 : w.holding || this.leaseTrouble ? polling : this.ttlMs / 3);
+      const poller = w.holding || this.leaseTrouble;
+      // Not the poller: wait to be woken (a hole in what the bus brought, the lease coming to this
+      // instance), and announce interest again within a third of a lease period.
+      await this.sleep(w, w.pollNow ? 0 : poller ? polling : w.subscribers > 0 ? this.ttlMs / 3 : undefined);
       w.pollNow = false;
       if (w.stop.signal.aborted || isFinished(w)) break;
-      const holder = await this.tryHold(w);
-      w.holding = holder && !this.leaseTrouble;
+      const holder = w.holding || this.leaseTrouble;
       const hole = w.ahead.size > 0;
       if (!holder && !hole) continue;
       try {
@@ -412,7 +525,8 @@ export class RunWatcher {
     const fresh: HistoryEvent[] = [];
     let nextToken: string | undefined;
     do {
-      await this.deps.budget.take(w.stop.signal);
+      await this.deps.budget.take(w.stop.signal, this.priorityOf(w));
+      this.calls[after > 0 ? 'poll' : 'load'] += 1;
       let page;
       try {
         page = await this.deps.sfn.send(
@@ -447,37 +561,45 @@ export class RunWatcher {
       }
     } while (nextToken && !w.stop.signal.aborted);
     if (after > 0) fresh.reverse();
-    const added = this.append(w, fresh);
-    if (publish && added.length > 0) {
-      for (const e of added) this.deps.pubSub.publish(BUS_TOPIC, w.arn, e as never);
-      for (const hook of this.hooks) {
-        try {
-          hook(w.arn, added);
-        } catch (err) {
-          this.deps.logger.error({ err, executionArn: w.arn }, 'run event hook failed');
-        }
-      }
-    }
+    const added = this.append(w, fresh, publish);
+    if (publish) for (const e of added) this.deps.pubSub.publish(BUS_TOPIC, w.arn, e as never);
     return added.length;
+  }
+
+  /** Which calls of the budget go first (see Priority). */
+  private priorityOf(w: Watch): Priority {
+    if (w.subscribers > 0) return w.hasLoaded ? Priority.SUBSCRIBED : Priority.FIRST_EVENTS;
+    if (w.wantedElsewhereUntil > performance.now() || w.pollNow) return Priority.SUBSCRIBED;
+    return Priority.BACKGROUND;
   }
 
   /** Takes or renews the run's lease. Without leases (Redis down) every instance that needs a run polls it. */
   private async tryHold(w: Watch): Promise<boolean> {
     try {
       const held = await this.deps.leases.hold(w.arn, this.ttlMs);
-      if (this.leaseTrouble) this.deps.logger.info('leases answer again: one instance polls each run');
-      this.leaseTrouble = false;
+      this.leasesAnswer();
       return held;
     } catch (err) {
-      if (!this.leaseTrouble) this.deps.logger.warn({ err: (err as Error).message }, 'leases unavailable: polling runs locally');
-      this.leaseTrouble = true;
+      this.leasesFail(err);
       return true;
     }
   }
 
-  private sleep(w: Watch, ms: number): Promise<void> {
+  private leasesAnswer(): void {
+    if (this.leaseTrouble) this.deps.logger.info('leases answer again: one instance polls each run');
+    this.leaseTrouble = false;
+  }
+
+  private leasesFail(err: unknown): void {
+    if (!this.leaseTrouble) this.deps.logger.warn({ err: (err as Error).message }, 'leases unavailable: polling runs locally');
+    this.leaseTrouble = true;
+    for (const w of this.watches.values()) if (!w.holding) w.wake?.();
+  }
+
+  /** Waits `ms`, or until woken (`undefined`: only when woken). */
+  private sleep(w: Watch, ms: number | undefined): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      const timer = ms === undefined ? undefined : setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         w.wake = undefined;
@@ -491,6 +613,20 @@ export class RunWatcher {
 function isFinished(w: Watch): boolean {
   const last = w.events[w.events.length - 1];
   return last !== undefined && TERMINAL_EVENT_TYPES.has(last.type ?? '');
+}
+
+/** Roughly what a history holds in memory: its events' data (input and output JSON) and a little for each. */
+function estimateBytes(events: readonly HistoryEvent[]): number {
+  let bytes = 0;
+  for (const e of events) {
+    bytes += 300;
+    for (const value of Object.values(e)) {
+      if (value && typeof value === 'object' && !(value instanceof Date)) {
+        for (const v of Object.values(value)) if (typeof v === 'string') bytes += v.length * 2;
+      }
+    }
+  }
+  return bytes;
 }
 
 /** Events cross Redis as JSON: the timestamp comes back as a string. */

@@ -16,7 +16,9 @@ import { checkWindow, type GapsService } from '../gaps/gaps.service';
 import { executionArnOf, isExecutionArn, isExecutionOf } from './arn';
 import { decodeCursor, encodeCursor, isRunsCursor, type RunsCursor } from './cursor';
 import { RunEventCache } from './event-stream';
-import { lastStateEntered, STATUS_EVENTS, toRunEvent, type RunEvent } from './history';
+import type { Claims } from '../events/claims';
+import { RunAnnouncer } from './announcements';
+import { lastStateEntered, toRunEvent, type RunEvent } from './history';
 import { ReadySignals } from './ready-signals';
 import { toRun, type PipelineRun, type RunStatus } from './run';
 import { runBaseName, RunGenerations, slug } from './run-names';
@@ -98,8 +100,9 @@ export class PipelineService {
   /** The timer that looks for runs going that nobody here watches (resume). */
   private discovering: NodeJS.Timeout | undefined;
   private readonly readySignals: ReadySignals;
-  private readonly updateListeners = new Set<(run: PipelineRun) => void>();
+  private readonly updateListeners = new Set<(run: PipelineRun, key: string) => void>();
   private readonly runEvents: RunEventCache | undefined;
+  private readonly announcer: RunAnnouncer | undefined;
 
   constructor(
     private readonly sfn: SFNClient,
@@ -108,26 +111,40 @@ export class PipelineService {
     private readonly watcher: RunWatcher | undefined,
     private readonly logger: Logger,
     clock: Clock,
+    claims?: Claims,
   ) {
     this.readySignals = new ReadySignals(gaps, clock, logger);
     this.runEvents = watcher && new RunEventCache(watcher);
-    // The polling instance alone sees this hook: each ready signal is recorded, and each status change read
-    // and announced, once per fleet.
-    watcher?.onPolled((arn, events) => {
-      if (!this.isRun(arn)) return;
-      void this.readySignals.fromHistory(arn, events, watcher.history(arn) ?? events);
-      if (!events.some((e) => STATUS_EVENTS.has(e.type ?? ''))) return;
-      this.describe(arn).then(
-        (run) => {
-          if (run) for (const listener of this.updateListeners) listener(run);
+    if (watcher && claims) {
+      const announcer = new RunAnnouncer(claims, {
+        describe: (id) => this.describe(id),
+        announce: async (run, key) => {
+          for (const listener of this.updateListeners) listener(run, key);
+          // Whoever announces a success records its ready signal too (once more is harmless): the run's
+          // poller may have died between reading the Initiate step and recording it.
+          const history = run.status === 'SUCCEEDED' ? watcher.history(run.id) : undefined;
+          if (history) await this.readySignals.fromHistory(run.id, history, history);
         },
-        (err: unknown) => this.logger.warn({ err, executionArn: arn }, 'could not read a run whose status changed'),
-      );
+        logger,
+        // A lease period and a half: the run's poller has had time to announce it, unless it died.
+        fallbackMs: watcher.leaseTtlMs * 1.5,
+      });
+      this.announcer = announcer;
+    }
+    // Every instance that watches a run sees its events: its poller records the run's ready signal (the
+    // gaps service keeps the newest once), and the announcer decides who says each status change.
+    watcher?.onEvents((arn, events, { polled }) => {
+      if (!this.isRun(arn)) return;
+      if (polled) void this.readySignals.fromHistory(arn, events, watcher.history(arn) ?? events);
+      this.announcer?.seen(arn, events, polled);
     });
   }
 
-  /** Calls `listener` with a run each time its status changes (RUNNING, then how it ended): `runUpdated`'s source. */
-  onRunUpdated(listener: (run: PipelineRun) => void): () => void {
+  /**
+   * Calls `listener` with a run each time its status changes (RUNNING, then how it ended), once across the
+   * fleet (`key` names the announcement, see announcements.ts): `runUpdated`'s source.
+   */
+  onRunUpdated(listener: (run: PipelineRun, key: string) => void): () => void {
     this.updateListeners.add(listener);
     return () => this.updateListeners.delete(listener);
   }
@@ -147,6 +164,7 @@ export class PipelineService {
   close(): void {
     this.closed = true;
     clearInterval(this.discovering);
+    this.announcer?.close();
   }
 
   /** Checks a start request as the resolvers' arguments: dataset, window, ranges inside it. */

@@ -201,8 +201,14 @@ describe('run events from Step Functions history (embedded endpoint, real SDK)',
     const { client, calls } = counted(sfnClient(sfn.endpoint.url));
     const watcher = new RunWatcher({ sfn: client, pubSub: bus.pubSub, leases: bus.leases, budget: new RateBudget(20, 20), logger }, ONLY_NUDGES);
     announceTo = watcher;
+    let nudges = 0;
+    const nudge = watcher.nudge.bind(watcher);
+    watcher.nudge = (arn, delayMs) => {
+      nudges += 1;
+      nudge(arn, delayMs);
+    };
     const polled: number[][] = [];
-    watcher.onPolled((_, events) => polled.push(events.map((e) => e.id!)));
+    watcher.onEvents((_, events, { polled: read }) => read && polled.push(events.map((e) => e.id!)));
     const arn = await start([1, 2]);
     const got = collect(streamRunEvents(watcher, arn));
     // Loaded before the run moves on: what follows is read only because a handler said the run moved.
@@ -217,8 +223,49 @@ describe('run events from Step Functions history (embedded endpoint, real SDK)',
     // What the polls found is the whole history, each event once, in order; more than the first load found.
     expect(polled.flat()).toEqual(range(1, full.length));
     expect(polled.length).toBeGreaterThan(1);
-    // Two handler calls: a poll at each start and one or two after each settles, and the first load.
-    expect(calls()).toBeLessThanOrEqual(1 + 2 * 3);
+    // The first load, then at most one poll per nudge (a handler's start and its end, two per call).
+    expect(nudges).toBe(2 * 2);
+    expect(calls()).toBeLessThanOrEqual(1 + nudges);
+    await watcher.close();
+    client.destroy();
+  });
+
+  it("a finished run's history is read once and kept: later subscribers to it cost no call", async () => {
+    const { client, calls } = counted(sfnClient(sfn.endpoint.url));
+    const watcher = watcherOn(client, bus);
+    const arn = await start([1]);
+    await gate.release();
+    await waitForEnd(sfn.client, arn);
+    const first = await collect(streamRunEvents(watcher, arn));
+    expect(first.at(-1)!.type).toBe('ExecutionSucceeded');
+    expect(watcher.active).toBe(0);
+    const read = calls();
+    for (let i = 0; i < 3; i++) expect(ids(await collect(streamRunEvents(watcher, arn)))).toEqual(ids(first));
+    expect(calls()).toBe(read);
+    await watcher.close();
+    client.destroy();
+  });
+
+  it('a subscriber waiting for its first events is served before the polls of runs nobody subscribes to', async () => {
+    const { client, calls } = counted(sfnClient(sfn.endpoint.url));
+    // Ten calls a second for 20 quiet runs that want one every 20 ms: the budget is always behind.
+    const watcher = new RunWatcher({ sfn: client, pubSub: bus.pubSub, leases: bus.leases, budget: new RateBudget(10, 1), logger }, { minIntervalMs: 20, maxIntervalMs: 20 });
+    const done = await start([1]);
+    await gate.release();
+    await waitForEnd(sfn.client, done);
+    const quiet = await Promise.all(Array.from({ length: 20 }, () => start(['held'])));
+    const held = quiet.map((arn) => watcher.watch(arn));
+    await Promise.all(held.map((h) => h.loaded));
+    // Every quiet run has a poll waiting for the budget now.
+    await waitUntil(() => calls() >= 25);
+    const before = calls();
+    const stream = streamRunEvents(watcher, done);
+    const firstEvent = await stream.next();
+    expect(firstEvent.value.id).toBe(1);
+    // The subscriber's load went first: at most the call already under way came before it.
+    expect(calls() - before).toBeLessThanOrEqual(2);
+    await stream.return!();
+    for (const h of held) h.release();
     await watcher.close();
     client.destroy();
   });
@@ -296,14 +343,14 @@ describe('run events across instances on a real redis-server', () => {
     const holdA = a.watcher.watch(arn);
     await holdA.loaded;
     const onB = collect(streamRunEvents(b.watcher, arn));
-    await gate.release();
-    await waitForEvent(sfn.client, arn, 'MapIterationSucceeded');
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntil(() => (b.watcher.history(arn)?.length ?? 0) > 0);
     const [aBefore, bBefore] = [a.calls(), b.calls()];
-    await new Promise((r) => setTimeout(r, 400));
-    // Both watch the run; only the lease holder polls (b read the history once to load it, then listens).
-    expect(a.calls() - aBefore).toBeGreaterThan(0);
-    expect(b.calls() - bBefore).toBe(0);
+    await gate.release();
+    await waitUntil(() => b.watcher.history(arn)!.some((e) => e.type === 'MapIterationSucceeded'));
+    // Both watch the run; only the lease holder polls: b read the history once to load it, and what
+    // followed came to it from a's polls.
+    expect(a.calls()).toBeGreaterThan(aBefore);
+    expect(b.calls()).toBe(bBefore);
     // a dies without releasing its lease: b takes over when it expires.
     (a.bus.leases as { release: unknown }).release = async () => {};
     await a.close();
@@ -314,6 +361,46 @@ describe('run events across instances on a real redis-server', () => {
     expect(ids(events)).toEqual(range(1, full.length));
     expect(b.calls()).toBeGreaterThan(bBefore);
     await b.close();
+  });
+
+  it('the poller keeps its lease while its polls wait for the budget longer than a lease lasts: no second instance polls', async () => {
+    // One call a second each, and a lease of 400 ms: a renewal only inside a poll came too late every time.
+    const make = async () => {
+      const bus = connectEventBus({ redisUrl: redis.url, logger });
+      await bus.ping();
+      const c = counted(sfnClient(sfn.endpoint.url));
+      const watcher = new RunWatcher(
+        { sfn: c.client, pubSub: bus.pubSub, leases: bus.leases, budget: new RateBudget(1, 1), logger },
+        { minIntervalMs: 20, maxIntervalMs: 200, leaseTtlMs: 400 },
+      );
+      return { bus, c, watcher };
+    };
+    const a = await make();
+    const b = await make();
+    const arn = (await sfn.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: JSON.stringify({ mode: 'map', items: [1, 2, 3] }) }))).executionArn!;
+    const own = a.watcher.watch(arn);
+    await own.loaded;
+    const seen: HistoryEvent[] = [];
+    const onB = (async () => {
+      for await (const e of streamRunEvents(b.watcher, arn)) seen.push(e);
+      return seen;
+    })();
+    await waitUntil(() => seen.length > 0);
+    const bLoaded = b.c.calls();
+    // One item at a time, each once b's subscriber has the last: the run lasts several of a's slow polls.
+    for (let done = 1; done <= 3; done++) {
+      await gate.release();
+      await waitUntil(() => seen.filter((e) => e.type === 'MapIterationSucceeded').length >= done);
+    }
+    const events = await onB;
+    expect(ids(events)).toEqual(range(1, (await fullHistory(sfn.client, arn)).length));
+    expect(b.c.calls()).toBe(bLoaded);
+    own.release();
+    for (const i of [a, b]) {
+      await i.watcher.close();
+      await i.bus.close();
+      i.c.client.destroy();
+    }
   });
 
   it('a subscriber on an instance that does not poll the run has the polling instance poll it quickly', async () => {
@@ -357,14 +444,21 @@ describe('run events across instances on a real redis-server', () => {
     const b = await make();
     // The handlers run "on" b, which watches the run for a subscriber but does not poll it; a does.
     announceTo = b.watcher;
-    const arn = (await sfn.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: JSON.stringify({ mode: 'map', items: [1, 2] }) }))).executionArn!;
+    const arn = (await sfn.client.send(new StartExecutionCommand({ stateMachineArn: MACHINE_ARN, input: JSON.stringify({ mode: 'map', items: [1, 2, 3] }) }))).executionArn!;
     const own = a.watcher.watch(arn);
     await own.loaded;
-    const onB = collect(streamRunEvents(b.watcher, arn));
-    await waitUntil(() => (b.watcher.history(arn)?.length ?? 0) > 0);
+    const seen: HistoryEvent[] = [];
+    const onB = (async () => {
+      for await (const e of streamRunEvents(b.watcher, arn)) seen.push(e);
+      return seen;
+    })();
+    await waitUntil(() => seen.length > 0);
     const bLoaded = b.c.calls();
-    await gate.release();
-    await gate.release();
+    // One item at a time, each once b's subscriber has the last: the run lasts several of a's slow polls.
+    for (let done = 1; done <= 3; done++) {
+      await gate.release();
+      await waitUntil(() => seen.filter((e) => e.type === 'MapIterationSucceeded').length >= done);
+    }
     const events = await onB;
     expect(events.at(-1)!.type).toBe('ExecutionSucceeded');
     expect(ids(events)).toEqual(range(1, (await fullHistory(sfn.client, arn)).length));
