@@ -24,6 +24,7 @@ describe('claims', () => {
       now += 61_000;
       expect(await restarted.claimed('run:a:SUCCEEDED')).toBe(false);
       expect(await restarted.claim('run:a:SUCCEEDED', 60_000)).toBe(true);
+      await restarted.flush();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
