@@ -202,12 +202,14 @@ export async function connectBackends(
     pipeline.onRunUpdated((run, key) => events.announce(Topic.RUN_UPDATED, key, run));
     pipeline.resume(options.discoverRunsMs).catch((err: unknown) => logger.warn({ err }, 'could not resume watching pipeline runs'));
   }
+  const scheduler = new GapScheduler(gaps, clock, logger.child({ component: 'scheduler' }));
   const services: Services = {
     health: new HealthService(env.backend, probes, clock.now, (probe, err) => logger.warn({ err, probe }, 'readiness probe failed')),
     events,
     athena,
     queries,
     gaps,
+    scheduler,
     ...(pipeline ? { pipeline } : {}),
   };
   // Every kept check and ready signal goes on the bus, for the checkCompleted and datasetReady subscriptions.
@@ -221,7 +223,6 @@ export async function connectBackends(
       (err: unknown) => logger.error({ err, dataset: check.dataset, checkId: check.id }, 'scheduled check found gaps, but no repair run could be started'),
     );
   });
-  const scheduler = new GapScheduler(gaps, clock, logger.child({ component: 'scheduler' }));
   if (options.schedule !== false) scheduler.start();
   return {
     services,

@@ -90,6 +90,7 @@ const FIELD_COSTS: Readonly<Record<string, number | ((args: Record<string, unkno
   'Query.runs': (args) => SFN_CALL * listCalls(typeof args.first === 'number' ? args.first : 1, typeof args.dataset === 'string'),
   'PipelineRun.events': (args) => SFN_CALL * eventsCalls(typeof args.first === 'number' ? args.first : 1, typeof args.after === 'string' ? args.after : undefined),
   'PipelineRun.currentState': SFN_CALL,
+  'Query.pipeline': SFN_CALL,
 };
 
 /** List arguments that multiply what a field's selections cost, capped where the resolver caps them. */

@@ -7,6 +7,7 @@ import type { Execution } from '../services/athena/athena.service';
 import type { Dataset } from '../services/gaps/dataset';
 import { formatDuration } from '../services/time/duration';
 import type { GapCheck, GapsService } from '../services/gaps/gaps.service';
+import type { GapScheduler } from '../services/gaps/scheduler';
 import { Uses } from './uses';
 import type { ReadySignal as ReadySignalRecord } from '../services/gaps/check-store';
 
@@ -44,10 +45,13 @@ function selects(info: GraphQLResolveInfo, field: string): boolean {
   return info.fieldNodes.some((n) => n.selectionSet !== undefined && visit(n.selectionSet.selections));
 }
 
-@Uses('gaps')
+@Uses('gaps', 'scheduler')
 @Resolver(() => DatasetInfo)
 export class DatasetResolver {
-  constructor(private readonly gapsService: GapsService) {}
+  constructor(
+    private readonly gapsService: GapsService,
+    private readonly scheduler: GapScheduler,
+  ) {}
 
   @Query(() => [DatasetInfo], { description: 'Every configured dataset.' })
   datasets(): DatasetInfo[] {
@@ -71,6 +75,12 @@ export class DatasetResolver {
   })
   async lastReadySignal(@Root() d: DatasetInfo): Promise<ReadySignalRecord | null> {
     return (await this.gapsService.lastReadySignal(d.name)) ?? null;
+  }
+
+  @FieldResolver(() => Date, { nullable: true, description: 'When this gapwatch starts the next scheduled check; null without a schedule.' })
+  nextCheckAt(@Root() d: DatasetInfo): Date | null {
+    const at = this.scheduler.nextCheckAt(d.name);
+    return at === undefined ? null : new Date(at);
   }
 
   @FieldResolver(() => [GapReport], { description: 'Past checks, newest first (bounded history, failed ones included).' })
@@ -110,6 +120,14 @@ export class GapReportResolver {
   @FieldResolver(() => [GapRange], { description: 'Sorted by group, then start.' })
   ranges(@Root() report: GapCheck): GapRange[] {
     return report.ranges.map((r) => ({ ...r, absent: r.kind === 'MISSING' && r.absent }));
+  }
+
+  @FieldResolver(() => [String], {
+    nullable: true,
+    description: 'The groups judged, sorted: the asked-for or configured ones, or every group seen in the window (and every one whose series began before its end). Null for a check kept before gapwatch recorded them.',
+  })
+  groups(@Root() report: GapCheck): readonly string[] | null {
+    return report.groups ?? null;
   }
 
   @FieldResolver(() => QueryExecution, { nullable: true })

@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root
 import type { Context } from '../context';
 import { CodedError, ErrorCode } from '../errors';
 import {
+  Pipeline,
   PipelineRun,
   RunConnection,
   RunEventConnection,
@@ -68,6 +69,12 @@ export class PipelineResolver {
   run(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Run | null> {
     served(this.pipelineService);
     return ctx.loaders.run.load(id);
+  }
+
+  @Query(() => Pipeline, { nullable: true, description: 'The pipeline\'s state machine; null where this gapwatch serves no pipeline.' })
+  async pipeline(): Promise<Pipeline | null> {
+    if (!this.pipelineService) return null;
+    return { stateMachineArn: this.pipelineService.stateMachineArn, definition: await this.pipelineService.definition() };
   }
 
   @Query(() => RunConnection, { description: 'Pipeline runs, newest first.' })

@@ -6,13 +6,14 @@ import { DatasetResolver, GapReportResolver } from '../resolvers/gaps.resolver';
 import { QueryExecutionResolver } from '../resolvers/query-execution.resolver';
 import { DatasetEventsResolver, RunEventsResolver } from '../resolvers/events.resolver';
 import { PipelineResolver } from '../resolvers/pipeline.resolver';
+import { ViewerResolver } from '../resolvers/viewer.resolver';
 import { bindResolvers, construct } from '../resolvers/uses';
 import { DateTimeScalar } from './date-time.scalar';
 import type { Services } from '../services';
 import { createEvents } from '../services/events';
 
 /** Every resolver class of the API; each gets the services it declares with `@Uses` (resolvers/uses.ts). */
-export const RESOLVERS = [HealthResolver, QueryExecutionResolver, DatasetResolver, GapReportResolver, DatasetEventsResolver, PipelineResolver, RunEventsResolver] as const;
+export const RESOLVERS = [HealthResolver, QueryExecutionResolver, DatasetResolver, GapReportResolver, DatasetEventsResolver, PipelineResolver, RunEventsResolver, ViewerResolver] as const;
 
 /**
  * Builds the executable schema over one app's services. Without services it builds the schema only to print

@@ -193,3 +193,12 @@ export class RunsArgs {
   @Field(() => String, { nullable: true })
   after?: string | null;
 }
+
+@ObjectType({ description: 'The pipeline this gapwatch runs: its Step Functions state machine.' })
+export class Pipeline {
+  @Field({ description: 'The state machine\'s ARN.' })
+  stateMachineArn!: string;
+
+  @Field(() => GraphQLJSONObject, { description: 'The machine\'s definition (Amazon States Language) as Step Functions holds it: the states a run moves through, for drawing it.' })
+  definition!: Record<string, unknown>;
+}

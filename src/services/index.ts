@@ -2,6 +2,7 @@ import type { AthenaService } from './athena/athena.service';
 import type { QueriesService } from './athena/queries.service';
 import type { Events } from './events';
 import type { GapsService } from './gaps/gaps.service';
+import type { GapScheduler } from './gaps/scheduler';
 import type { HealthService } from './health/health.service';
 import type { PipelineService } from './pipeline/pipeline.service';
 
@@ -12,6 +13,8 @@ export interface Services {
   athena: AthenaService;
   queries: QueriesService;
   gaps: GapsService;
+  /** Runs datasets' scheduled checks (idle in a one-off CLI check, which schedules nothing). */
+  scheduler: GapScheduler;
   /** Absent in a one-off CLI check, which serves no pipeline. */
   pipeline?: PipelineService;
 }

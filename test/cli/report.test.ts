@@ -24,6 +24,7 @@ const CHECK: GapCheck = {
   outsideCalendarRows: 0,
   unlistedGroupRows: 7,
   series: [],
+  groups: ['AMZN', 'GOOG'],
   checkedAt: new Date('2024-03-06T00:20:00.000Z'),
   trigger: 'CLI',
   queryExecutionId: 'q-1',

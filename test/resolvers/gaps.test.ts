@@ -232,6 +232,27 @@ describe('gaps over GraphQL on the sample data lake', () => {
     expect(notIso.errors[0].message).toContain('last tuesday');
   });
 
+  it('names the groups each check judged: the configured ones, the asked-for ones, or every one seen', async () => {
+    const q = `query ($dataset: String!, $groups: [String!]) { gaps(dataset: $dataset, from: "2024-03-09", to: "2024-03-10", groups: $groups) { groups } }`;
+    expect((await t.gql(q, { dataset: 'stock_ticks' })).data.gaps.groups).toStrictEqual(['AMZN', 'GOOG', 'WORK']);
+    expect((await t.gql(q, { dataset: 'stock_ticks', groups: ['WORK', 'AMZN'] })).data.gaps.groups).toStrictEqual(['AMZN', 'WORK']);
+    // Every group seen: GOOG is absent all of 2024-03-09 but its series began before, so it is judged too.
+    expect((await t.gql(q, { dataset: 'any_symbol' })).data.gaps.groups).toStrictEqual(['AMZN', 'GOOG', 'WORK']);
+    const kept = await t.gql(`{ checks(dataset: "stock_ticks", first: 1) { groups } }`);
+    expect(kept.data.checks[0].groups).toStrictEqual(['AMZN', 'WORK']);
+  });
+
+  it('says when the next scheduled check starts, and null for a dataset without a schedule', async () => {
+    const before = Date.now();
+    const { data } = await t.gql(`{ datasets { name schedule nextCheckAt } }`);
+    const byName = Object.fromEntries(data.datasets.map((d: any) => [d.name, d]));
+    expect(byName.any_symbol).toStrictEqual({ name: 'any_symbol', schedule: null, nextCheckAt: null });
+    // The first scheduled check runs at start, the next an hour after it began.
+    const next = Date.parse(byName.stock_ticks.nextCheckAt);
+    expect(next).toBeGreaterThan(before - 120_000);
+    expect(next).toBeLessThanOrEqual(Date.now() + 3_600_000);
+  });
+
   it('schedules one check per dataset at a time, over the settled trailing window', async () => {
     const { scheduler } = t.app;
     const [first, second] = await Promise.all([scheduler.runOnce('stock_ticks'), scheduler.runOnce('stock_ticks')]);

@@ -96,6 +96,8 @@ export interface GapReport {
   readonly unlistedGroupRows: number;
   /** Per-group bucket series for plotting; empty unless asked for (`series: true`). */
   readonly series: readonly GroupSeries[];
+  /** The groups judged, sorted: the listed ones, or every group seen (or known to have begun) in the window. */
+  readonly groups: readonly string[];
 }
 
 export interface ComputeGapsInput {
@@ -333,6 +335,7 @@ export class GapEngine {
       outsideCalendarRows,
       unlistedGroupRows: acc.unlistedGroupRows,
       series,
+      groups,
     };
   }
 

@@ -268,6 +268,7 @@ export class GapsService {
       outsideCalendarRows: 0,
       unlistedGroupRows: 0,
       series: [],
+      groups: [],
       checkedAt: new Date(now),
       trigger: request.trigger ?? 'API',
       allGroups: this.coversAllGroups(dataset, request.groups),

@@ -21,6 +21,8 @@ export function trailingWindow(dataset: Dataset, now: number): { from: number; t
  */
 export class GapScheduler {
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** When each dataset's next check is due (epoch ms); a check running now keeps its time until the next is planned. */
+  private readonly due = new Map<string, number>();
   private readonly running = new Set<Promise<unknown>>();
   private stopped = false;
 
@@ -46,11 +48,17 @@ export class GapScheduler {
     return this.gaps.check(name, { ...trailingWindow(dataset, this.clock.now()), trigger: 'SCHEDULE' });
   }
 
+  /** When the dataset's next scheduled check is due (epoch ms); undefined when none is planned. */
+  nextCheckAt(name: string): number | undefined {
+    return this.due.get(name);
+  }
+
   /** No new runs; waits for a running one to finish, so shutdown does not pull Athena from under it. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    this.due.clear();
     await Promise.allSettled(this.running);
   }
 
@@ -69,5 +77,6 @@ export class GapScheduler {
     // A schedule alone must not keep the process alive; the HTTP server does that.
     timer.unref();
     this.timers.set(dataset.name, timer);
+    this.due.set(dataset.name, this.clock.now() + delayMs);
   }
 }

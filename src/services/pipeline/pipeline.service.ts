@@ -1,5 +1,6 @@
 import {
   DescribeExecutionCommand,
+  DescribeStateMachineCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   StartExecutionCommand,
@@ -58,6 +59,8 @@ export function eventsCalls(first: number, after: string | undefined): number {
   const afterId = Number(after ?? 0);
   return Math.ceil(((Number.isSafeInteger(afterId) && afterId > 0 ? afterId : 0) + Math.min(Math.max(first, 1), MAX_EVENTS_PAGE)) / HISTORY_PAGE);
 }
+/** How long a read of the machine's definition is reused. */
+const DEFINITION_TTL_MS = 60_000;
 
 function sfnName(err: unknown): string | undefined {
   return (err as { name?: string } | undefined)?.name;
@@ -103,6 +106,7 @@ export class PipelineService {
   private readonly updateListeners = new Set<(run: PipelineRun, key: string) => void>();
   private readonly runEvents: RunEventCache | undefined;
   private readonly announcer: RunAnnouncer | undefined;
+  private definitionRead: { at: number; value: Record<string, unknown> } | undefined;
 
   constructor(
     private readonly sfn: SFNClient,
@@ -110,7 +114,7 @@ export class PipelineService {
     private readonly gaps: GapsService,
     private readonly watcher: RunWatcher | undefined,
     private readonly logger: Logger,
-    clock: Clock,
+    private readonly clock: Clock,
     claims?: Claims,
   ) {
     this.readySignals = new ReadySignals(gaps, clock, logger);
@@ -337,6 +341,24 @@ export class PipelineService {
       nextToken = page.nextToken;
     } while (nextToken);
     return { items, hasNextPage: false };
+  }
+
+  /**
+   * The state machine's definition (Amazon States Language) as Step Functions holds it, for clients that draw
+   * it. Read once a minute at most: it changes only when the machine is redeployed.
+   */
+  async definition(): Promise<Record<string, unknown>> {
+    const now = this.clock.now();
+    if (this.definitionRead && now - this.definitionRead.at < DEFINITION_TTL_MS) return this.definitionRead.value;
+    let text: string | undefined;
+    try {
+      text = (await this.sfn.send(new DescribeStateMachineCommand({ stateMachineArn: this.stateMachineArn }))).definition;
+    } catch (err) {
+      throw backendError(err, 'DescribeStateMachine');
+    }
+    const value = JSON.parse(text ?? '{}') as Record<string, unknown>;
+    this.definitionRead = { at: now, value };
+    return value;
   }
 
   /** The state the run entered last (for a running run, where it is now). */

@@ -28,6 +28,7 @@ function check(dataset: string, i: number): GapCheck {
     outsideCalendarRows: 0,
     unlistedGroupRows: 0,
     series: [],
+    groups: ['AMZN', 'GOOG'],
     checkedAt: new Date(Date.UTC(2024, 2, 5, 0, i)),
     trigger: 'API',
     queryExecutionId: `q${i}`,

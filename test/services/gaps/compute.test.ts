@@ -21,6 +21,7 @@ function report(partial: Partial<GapReport> & Pick<GapReport, 'from' | 'to'>): G
     outsideCalendarRows: 0,
     unlistedGroupRows: 0,
     series: [],
+    groups: ['AMZN'],
     ...partial,
   };
 }
@@ -124,6 +125,7 @@ describe('groups', () => {
         to: '2024-01-02T04:00:00.000Z',
         status: 'GAPS',
         checkedBuckets: 12,
+        groups: ['AMZN', 'GOOG', 'WORK'],
         ranges: [{ kind: 'MISSING', group: 'WORK', start: '2024-01-02T00:00:00.000Z', end: '2024-01-02T04:00:00.000Z', buckets: 4, expected: 240, observed: 0, absent: true }],
       }),
     );
@@ -147,6 +149,7 @@ describe('groups', () => {
         status: 'GAPS',
         checkedBuckets: 4,
         unlistedGroupRows: 20,
+        groups: ['AMZN', 'TSLA'],
         ranges: [{ kind: 'MISSING', group: 'TSLA', start: '2024-01-02T00:00:00.000Z', end: '2024-01-02T02:00:00.000Z', buckets: 2, expected: 120, observed: 0, absent: true }],
       }),
     );
@@ -172,7 +175,7 @@ describe('empty input', () => {
 
   it('is GAPS with noData when no groups are configured: silence is never a pass', () => {
     expect(computeGaps({ dataset: longDataset(), ...window })).toStrictEqual(
-      report({ from: '2024-01-02T00:00:00.000Z', to: '2024-01-02T03:00:00.000Z', status: 'GAPS', noData: true }),
+      report({ from: '2024-01-02T00:00:00.000Z', to: '2024-01-02T03:00:00.000Z', status: 'GAPS', noData: true, groups: [] }),
     );
   });
 
@@ -423,6 +426,7 @@ describe('a zone with a 30-minute offset (Asia/Kolkata, +05:30)', () => {
     expect(computeGaps({ dataset, from: t('2024-01-02T04:30:00Z'), to: t('2024-01-02T06:30:00Z'), now: LATER, rows })).toStrictEqual(
       report({
         timezone: 'Asia/Kolkata',
+        groups: ['INFY'],
         from: '2024-01-02T04:30:00.000Z',
         to: '2024-01-02T06:30:00.000Z',
         status: 'GAPS',

@@ -51,6 +51,7 @@ describe('the seed fixture as a wide dataset', () => {
       pendingBuckets: 0,
       unlistedGroupRows: 0,
       series: [],
+      groups: ['AMZN', 'GOOG', 'WORK'],
     });
   });
 

@@ -230,6 +230,7 @@ describe('the generated SQL on the embedded engine (DuckDB behind the Athena pro
       pendingBuckets: 0,
       unlistedGroupRows: 0,
       series: [],
+      groups: ['AMZN', 'GOOG', 'WORK'],
     });
   });
 
