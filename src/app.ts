@@ -20,6 +20,7 @@ import { RESULTS_PREFIX, resultsStatus, serveResults } from './http/results';
 import { Metrics } from './http/metrics';
 import { operationRecorder } from './http/operations';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';
+import { serveStatusAsset, serveStatusPage, STATUS_PATH } from './status/status';
 import { BodyTooLargeError, handleGraphQL, MAX_BODY_BYTES, sendJson } from './http/apollo-handler';
 import { maskError } from './http/mask';
 import { batchWrites, flushWrites, sendNext } from './http/ws-writes';
@@ -396,6 +397,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     }
     if (pathname.startsWith(RESULTS_PREFIX)) return streamResults(req, res, pathname, requestId);
     if (env.access.explorer && pathname.startsWith(EXPLORER_PREFIX) && serveExplorerAsset(req, res, pathname)) return;
+    // The status page carries no data of its own (it asks the API with the visitor's key), so it loads without one.
+    if (pathname === STATUS_PATH && req.method === 'GET') return serveStatusPage(req, res);
+    if (serveStatusAsset(req, res, pathname)) return;
     if (pathname === '/' && req.method === 'GET' && env.access.explorer) {
       res.writeHead(302, { location: GRAPHQL_PATH });
       return void res.end();

@@ -1,43 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PageAssets, servePage } from '../http/pages';
 import { EXAMPLES } from './examples';
 
+export const EXPLORER_PREFIX = '/explorer/';
+
 /**
- * GraphiQL served entirely from installed packages: users run gapwatch on closed networks, so the page
- * must not reach any CDN. The UMD builds of React 18, GraphiQL 3 and the graphql-ws client are read from
- * node_modules once and kept in memory; a strict Content-Security-Policy makes any stray outside request fail
- * loudly in the browser instead of leaking.
+ * GraphiQL served entirely from installed packages (http/pages.ts): the UMD builds of React 18, GraphiQL 3 and
+ * the graphql-ws client, and the bootstrap below.
  */
-const ASSETS: Readonly<Record<string, { pkg: string; file: string; type: string }>> = {
+const assets = new PageAssets(EXPLORER_PREFIX, {
   'react.js': { pkg: 'react', file: 'umd/react.production.min.js', type: 'text/javascript' },
   'react-dom.js': { pkg: 'react-dom', file: 'umd/react-dom.production.min.js', type: 'text/javascript' },
   'graphiql.js': { pkg: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
   'graphiql.css': { pkg: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
   'graphql-ws.js': { pkg: 'graphql-ws', file: 'umd/graphql-ws.min.js', type: 'text/javascript' },
-};
-
-/** A file inside an installed package, found the way Node finds the package (its `exports` hide UMD builds). */
-function packageFile(pkg: string, file: string): string {
-  for (const dir of require.resolve.paths(pkg) ?? []) {
-    const candidate = path.join(dir, pkg, file);
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error(`explorer asset ${pkg}/${file} is not installed`);
-}
-
-export const EXPLORER_PREFIX = '/explorer/';
-
-const loaded = new Map<string, Buffer>();
-
-function asset(name: string): Buffer {
-  let body = loaded.get(name);
-  if (!body) {
-    body = name === 'explorer.js' ? Buffer.from(bootstrap()) : readFileSync(packageFile(ASSETS[name].pkg, ASSETS[name].file));
-    loaded.set(name, body);
-  }
-  return body;
-}
+  'explorer.js': { text: () => bootstrap(), type: 'text/javascript' },
+});
 
 function bootstrap(): string {
   const tabs = EXAMPLES.map((e) => ({ query: e.query, variables: e.variables ? JSON.stringify(e.variables, null, 2) : undefined }));
@@ -101,41 +79,11 @@ export function wantsExplorer(req: IncomingMessage): boolean {
   return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
 }
 
-function csp(req: IncomingMessage): string {
-  // The Host header only widens connect-src to the origin the page came from; anything odd in it is dropped.
-  const host = /^[A-Za-z0-9.\-:[\]]+$/.test(req.headers.host ?? '') ? req.headers.host : '';
-  const ws = host ? ` ws://${host} wss://${host}` : '';
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    `connect-src 'self'${ws}`,
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join('; ');
-}
-
 export function serveExplorerPage(req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(200, {
-    'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': csp(req),
-    'cache-control': 'no-cache',
-  });
-  res.end(PAGE);
+  servePage(req, res, PAGE);
 }
 
 /** Serves /explorer/<asset>; answers false when the path is not one of them. */
 export function serveExplorerAsset(req: IncomingMessage, res: ServerResponse, pathname: string): boolean {
-  const name = pathname.slice(EXPLORER_PREFIX.length);
-  if (req.method !== 'GET' || (name !== 'explorer.js' && !Object.hasOwn(ASSETS, name))) return false;
-  const body = asset(name);
-  res.writeHead(200, {
-    'content-type': `${name === 'explorer.js' ? 'text/javascript' : ASSETS[name].type}; charset=utf-8`,
-    'content-length': body.length,
-    'cache-control': 'public, max-age=3600',
-  });
-  res.end(body);
-  return true;
+  return assets.serve(req, res, pathname);
 }
