@@ -13,8 +13,8 @@ import { startTestApp, type TestApp } from '../support/app';
  * otherwise goes Check → Initiate in well under a second.)
  */
 const mockGates = { repair: Promise.resolve(), validate: Promise.resolve() };
-jest.mock('../../src/services/pipeline/sample-repair', () => {
-  const actual = jest.requireActual('../../src/services/pipeline/sample-repair');
+jest.mock('../../src/embedded-backend/sample-repair', () => {
+  const actual = jest.requireActual('../../src/embedded-backend/sample-repair');
   return {
     ...actual,
     sampleTicksRepair: (...args: unknown[]) => {
