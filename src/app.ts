@@ -22,7 +22,7 @@ import { operationRecorder } from './http/operations';
 import { EXPLORER_PREFIX, serveExplorerAsset, serveExplorerPage, wantsExplorer } from './explorer/explorer';
 import { serveStatusAsset, serveStatusPage, STATUS_PATH } from './status/status';
 import { BodyTooLargeError, handleGraphQL, MAX_BODY_BYTES, sendJson } from './http/apollo-handler';
-import { maskError } from './http/mask';
+import { asGraphQLError, maskError } from './http/mask';
 import { batchWrites, flushWrites, sendNext } from './http/ws-writes';
 import { SharedExecution } from './http/shared-execution';
 import { createLogger, type Logger } from './logger';
@@ -246,6 +246,7 @@ export async function createApp(options: AppOptions): Promise<App> {
           return { schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
         } catch (err) {
           if (err instanceof GraphQLError) return [err];
+          if (err instanceof CodedError) return [asGraphQLError(err)];
           throw err;
         }
       },
@@ -266,7 +267,7 @@ export async function createApp(options: AppOptions): Promise<App> {
             limit: 'maxSocketBufferBytes',
             value: limits.maxSocketBufferBytes,
           });
-          return { errors: [err.toJSON()] } as never;
+          return { errors: [asGraphQLError(err).toJSON()] } as never;
         }
         if (!('errors' in result) || !result.errors) return result;
         const requestId = (args.contextValue as Context | undefined)?.requestId;

@@ -1,5 +1,3 @@
-import { GraphQLError } from 'graphql';
-
 /**
  * The one registry of error codes gapwatch puts in `extensions.code`, of GraphQL errors and of the HTTP-level
  * JSON errors alike. Every code is documented here once; clients may switch on them. One convention, the one
@@ -74,14 +72,22 @@ export class PortInUseError extends Error {
 /**
  * An expected failure that reaches a client as a GraphQL error with a code from the registry above.
  * Anything thrown that is not a CodedError (or a GraphQL validation error) is masked as INTERNAL_SERVER_ERROR.
+ *
+ * A plain Error, not graphql's GraphQLError: the services (and the Lambda functions built from them)
+ * throw it without loading graphql. graphql wraps it when a resolver throws it, keeping `extensions`;
+ * where an error goes to graphql or graphql-ws directly, http/mask.ts's asGraphQLError carries it.
  */
-export class CodedError extends GraphQLError {
+export class CodedError extends Error {
+  override name = 'CodedError';
+  readonly extensions: Readonly<Record<string, unknown>> & { readonly code: ErrorCode };
+
   constructor(
     readonly code: ErrorCode,
     message: string,
     extensions: Record<string, unknown> = {},
   ) {
-    super(message, { extensions: { ...extensions, code } });
+    super(message);
+    this.extensions = { ...extensions, code };
   }
 }
 

@@ -17,6 +17,7 @@ import {
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { CodedError, ConfigError, ErrorCode, limitExceeded } from '../errors';
+import { asGraphQLError } from './mask';
 import { windowProblem } from '../services/gaps/compute';
 import { eventsCalls, listCalls } from '../services/pipeline/pipeline.service';
 import type { Dataset } from '../services/gaps/dataset';
@@ -141,7 +142,7 @@ export function screenSource(query: unknown, limits: Limits): void {
 export function validationRules(limits: Limits, introspection: boolean): ValidationRule[] {
   const reject = (limit: keyof Limits) => [
     (ctx: { reportError(e: GraphQLError): void } | null, error: GraphQLError) => {
-      ctx?.reportError(limitExceeded(limit, limits[limit], error.message.replace(/^Syntax Error: /, '')));
+      ctx?.reportError(asGraphQLError(limitExceeded(limit, limits[limit], error.message.replace(/^Syntax Error: /, ''))));
     },
   ];
   const { validationRules: armorRules } = new ApolloArmor({
@@ -348,8 +349,8 @@ export function retryAfterSeconds(err: CodedError): string {
 export function forApollo(err: CodedError): GraphQLError {
   if (err.extensions.limit === 'rateLimitPerMinute') {
     const retryAfter = retryAfterSeconds(err);
-    return new GraphQLError(err.message, { originalError: err, extensions: { ...err.extensions, http: { status: 429, headers: new HeaderMap([['retry-after', retryAfter]]) } } });
+    return asGraphQLError(err, { ...err.extensions, http: { status: 429, headers: new HeaderMap([['retry-after', retryAfter]]) } });
   }
   const status = err.code === ErrorCode.FORBIDDEN ? 403 : 400;
-  return new GraphQLError(err.message, { originalError: err, extensions: { ...err.extensions, http: { status } } });
+  return asGraphQLError(err, { ...err.extensions, http: { status } });
 }

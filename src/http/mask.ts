@@ -1,7 +1,15 @@
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import { CodedError, ErrorCode } from '../errors';
 import type { Logger } from '../logger';
+
+/**
+ * A coded error where graphql or graphql-ws take only a GraphQLError (a validation rule's report, what
+ * onSubscribe returns): the GraphQLError carries it as its originalError, which maskError unwraps.
+ */
+export function asGraphQLError(err: CodedError, extensions: Record<string, unknown> = err.extensions): GraphQLError {
+  return new GraphQLError(err.message, { originalError: err, extensions });
+}
 
 function original(error: unknown): unknown {
   let e = error as { originalError?: unknown };
