@@ -1,33 +1,26 @@
-import { AthenaClient, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
+import path from 'node:path';
+import { ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Settings } from './config';
-import { embeddedKeyPair } from './embedded/credentials';
+import type { EmbeddedBackend } from './embedded-backend';
 import type { EmbeddedEndpoint } from './embedded/server';
-import { startEmbeddedWorker } from './embedded/worker-host';
 import type { Metrics } from './http/metrics';
 import type { Logger } from './logger';
 import { adoptSdkNodeNotice } from './node-notice';
 import type { Services } from './services';
-import { AthenaService } from './services/athena/athena.service';
 import { realClock, type Clock } from './services/clock/clock';
-import { athenaProtocol } from './services/athena/protocol-check';
-import { QueriesService } from './services/athena/queries.service';
 import { connectEventBus, RateBudget, Topic } from './services/events';
-import path from 'node:path';
-import { FileCheckStore } from './services/gaps/check-store';
-import { GapsService } from './services/gaps/gaps.service';
 import { GapScheduler } from './services/gaps/scheduler';
 import { HealthService, type Probe } from './services/health/health.service';
 import { DescribeStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ConfigError } from './errors';
+import { composeTasks, createAthenaClient } from './tasks';
 import { RunWatcher } from './services/events/run-watcher';
 import { FileClaims, RedisClaims } from './services/events/claims';
 import { definitionFor, embeddedTaskArns, STATE_MACHINE_NAME, TASKS, type TaskName } from './services/pipeline/definition';
-import { createHandlers, type PipelineHandler } from './services/pipeline/handlers';
+import type { PipelineHandler } from './services/pipeline/handlers';
 import { isStateMachineArn } from './services/pipeline/arn';
 import { PipelineService } from './services/pipeline/pipeline.service';
-import { resolveRepairActions } from './services/pipeline/repair';
-import { sampleTicksRepair } from './embedded-backend/sample-repair';
 
 export interface Backends {
   services: Services;
@@ -43,18 +36,10 @@ export interface Backends {
 }
 
 /**
- * SDK settings gapwatch adds on top of the SDK's own configuration. Throttling (ThrottlingException,
- * TooManyRequestsException) is absorbed here, once, by the SDK's adaptive retry strategy, which also slows
- * the client down while Athena pushes back. The protocol is the SDK's own with result rows left as parsed
- * (services/athena/protocol.ts), once a start-up check has found its assumptions about the SDK hold
- * (services/athena/protocol-check.ts).
- */
-const ATHENA_CLIENT = { retryMode: 'adaptive', maxAttempts: 8 } as const;
-
-/**
- * Connects the AWS clients — to real AWS through the SDK's own configuration (region, credential chain,
- * AWS_ENDPOINT_URL_ATHENA), or to the embedded endpoint it starts on loopback — and builds the services on
- * top. The services never know which: one code path.
+ * The service's composition: connects the AWS clients — to real AWS through the SDK's own configuration
+ * (region, credential chain, AWS_ENDPOINT_URL_ATHENA), or to the embedded endpoint it starts on loopback —
+ * and builds the services on top. The services never know which: one code path. (The Lambda functions
+ * have a composition of their own, lambda.ts, sharing tasks.ts with this one.)
  */
 export interface BackendOptions {
   /** Run datasets' scheduled checks (the service does; a one-off CLI check does not). Default true. */
@@ -78,7 +63,6 @@ export async function connectBackends(
 ): Promise<Backends> {
   adoptSdkNodeNotice(logger);
   const { env } = settings;
-  const protocol = await athenaProtocol(logger);
   const region = process.env.AWS_REGION ?? 'us-east-1';
   const servePipeline = options.pipeline !== false;
   let stateMachineArn = env.stateMachineArn;
@@ -95,29 +79,19 @@ export async function connectBackends(
   // The run watcher too: a handler called here tells it when its run moves (RunWatcher.task).
   let watcher: RunWatcher | undefined;
   const taskArns = embeddedTaskArns(region);
-  let embedded: EmbeddedEndpoint | undefined;
-  let athenaClient: AthenaClient;
-  // Large results are read from the files Athena writes to S3 (services/athena/result-file.ts).
-  let s3Client: S3Client;
-  // The embedded endpoint's key pair, which the service's own clients sign with (embedded/credentials.ts).
-  const keyPair = env.backend === 'embedded' ? embeddedKeyPair(env.dataDir) : undefined;
+  let embedded: EmbeddedBackend | undefined;
   if (env.backend === 'embedded') {
-    // On its own thread, so GraphQL never waits on the endpoint's work (embedded/worker-host.ts).
-    embedded = await startEmbeddedWorker({
-      port: env.embeddedPort,
-      host: '127.0.0.1',
-      dataDir: env.dataDir,
+    // Loaded here only: the aws-mode service never loads DuckDB or the ASL interpreter.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { startEmbeddedBackend } = require('./embedded-backend') as typeof import('./embedded-backend');
+    embedded = await startEmbeddedBackend({
+      env,
       tables: settings.embeddedTables,
-      logger: logger.child({ component: 'embedded' }),
-      // With API keys, whoever calls the endpoint must sign with the pair: another process on the machine
-      // must not start, stop or forge pipeline runs past the keys. Without, loopback development as ever.
-      ...(env.access.keys.length > 0 ? { auth: { region, keys: [keyPair!] } } : {}),
+      region,
+      logger,
       ...(servePipeline
         ? {
             stepFunctions: {
-              dataDir: env.dataDir,
-              region,
-              logger: logger.child({ component: 'stepfunctions' }),
               taskHandlers: Object.fromEntries(
                 TASKS.map((t) => [
                   taskArns[t],
@@ -130,24 +104,35 @@ export async function connectBackends(
           }
         : {}),
     });
-    logger.info({ endpoint: embedded.url }, 'embedded AWS endpoint (Athena on DuckDB) is listening');
-    athenaClient = new AthenaClient({
-      ...ATHENA_CLIENT,
-      ...protocol,
-      endpoint: embedded.url,
-      region,
-      credentials: keyPair!,
-    });
-    s3Client = new S3Client({ endpoint: embedded.url, region, credentials: keyPair!, forcePathStyle: true });
-  } else {
-    athenaClient = new AthenaClient({ ...ATHENA_CLIENT, ...protocol });
-    // A results bucket in another region answers with a redirect the client then follows.
-    s3Client = new S3Client({ followRegionRedirects: true });
   }
-
+  const athenaClient = await createAthenaClient(logger, embedded?.connection);
+  // Large results are read from the files Athena writes to S3 (services/athena/result-file.ts). A results
+  // bucket in another region answers with a redirect the client then follows.
+  const s3Client = new S3Client(embedded ? { ...embedded.connection, forcePathStyle: true } : { followRegionRedirects: true });
   options.metrics?.instrument(athenaClient, 'athena');
   options.metrics?.instrument(s3Client, 's3');
-  const athena = new AthenaService(athenaClient, settings.athena, clock, Math.random, { client: s3Client, logger: logger.child({ component: 'athena' }) });
+  let tasks;
+  try {
+    tasks = composeTasks({
+      athenaClient,
+      settings,
+      dataDir: env.dataDir,
+      configFile: env.configFile,
+      allowRawSql: env.allowRawSql,
+      clock,
+      logger,
+      builtInRepairs: embedded?.builtInRepairs ?? {},
+      s3: { client: s3Client, logger: logger.child({ component: 'athena' }) },
+    });
+  } catch (err) {
+    // A configuration error after the embedded endpoint started: leave nothing running behind it.
+    athenaClient.destroy();
+    s3Client.destroy();
+    await embedded?.endpoint.close();
+    throw err;
+  }
+  const { athena, queries, gaps } = tasks;
+  handlers = tasks.handlers;
   const probes: Probe[] = [
     {
       name: 'athena',
@@ -156,28 +141,6 @@ export async function connectBackends(
       },
     },
   ];
-  const queries = new QueriesService(athena, settings.namedQueries, env.allowRawSql);
-  const gapsLogger = logger.child({ component: 'gaps' });
-  // Check history, ready signals and series starts outlive a restart (embedded and aws alike).
-  const checkStore = new FileCheckStore(path.join(env.dataDir, 'gaps'), gapsLogger);
-  const gaps = new GapsService(athena, queries, settings.datasets, clock, gapsLogger, checkStore);
-  let repairs;
-  try {
-    repairs = resolveRepairActions(settings.datasets, {
-      athena,
-      defaultDatabase: settings.athena.database,
-      baseDir: path.dirname(env.configFile),
-      // Made-up ticks only ever go into the embedded sample: on AWS `repair: sample` is refused.
-      builtIns: embedded ? { sample: sampleTicksRepair } : {},
-    });
-  } catch (err) {
-    // A configuration error after the embedded endpoint started: leave nothing running behind it.
-    athenaClient.destroy();
-    s3Client.destroy();
-    await embedded?.close();
-    throw err;
-  }
-  handlers = createHandlers({ gaps, clock, repairs });
   // Events and leases: in-process, or shared by a fleet through Redis (REDIS_URL).
   const bus = connectEventBus({ redisUrl: env.redisUrl, logger });
   const events = bus.pubSub;
@@ -185,9 +148,7 @@ export async function connectBackends(
   let pipeline: PipelineService | undefined;
   let claims: RedisClaims | FileClaims | undefined;
   if (servePipeline) {
-    sfnClient = embedded
-      ? new SFNClient({ ...SFN_CLIENT, endpoint: embedded.url, region, credentials: keyPair! })
-      : new SFNClient(SFN_CLIENT);
+    sfnClient = new SFNClient({ ...SFN_CLIENT, ...embedded?.connection });
     options.metrics?.instrument(sfnClient, 'stepfunctions');
     // Polls the runs this instance starts, so a run's ready signal is recorded without anyone asking.
     // One poller per run across the fleet; every poll of this instance draws on one budget.
@@ -226,7 +187,7 @@ export async function connectBackends(
   if (options.schedule !== false) scheduler.start();
   return {
     services,
-    embedded,
+    embedded: embedded?.endpoint,
     watcher,
     scheduler,
     handlers,
@@ -239,10 +200,9 @@ export async function connectBackends(
       // The endpoint first: it records running executions ABORTED and gives their handlers (which call
       // Athena through athenaClient) their abort signal and time to unwind; with the client destroyed
       // first, a handler would fail instead and its run could be recorded FAILED for a reason it never had.
-      await embedded?.close();
-      await checkStore.flush();
+      await embedded?.endpoint.close();
       if (claims instanceof FileClaims) await claims.flush();
-      athena.close();
+      await tasks.close();
       athenaClient.destroy();
       s3Client.destroy();
     },

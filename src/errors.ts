@@ -51,6 +51,19 @@ export class ConfigError extends Error {
 }
 
 /**
+ * The data dir's DuckDB file is held by another process: DuckDB admits one writer process per file, so a
+ * second gapwatch (service, `npm run embedded` or an in-process CLI check) on the same GAPWATCH_DATA_DIR
+ * cannot start. Each entry point turns this into its own one-line remedy. (Here rather than beside DuckDB,
+ * so that catching it loads nothing of the embedded backend.)
+ */
+export class DataDirInUseError extends Error {
+  override name = 'DataDirInUseError';
+  constructor(readonly dataDir: string) {
+    super(`another gapwatch is using the data dir ${dataDir}`);
+  }
+}
+
+/**
  * A port gapwatch was told to listen on is held by another process (a second gapwatch, say). Each entry
  * point prints the message as its one line: which port, and the variable that moves it.
  */

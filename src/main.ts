@@ -1,8 +1,7 @@
 import './heap';
 import { createApp } from './app';
 import { loadEnvConfig } from './config';
-import { DataDirInUseError } from './embedded/server';
-import { ConfigError, PortInUseError } from './errors';
+import { ConfigError, DataDirInUseError, PortInUseError } from './errors';
 import { createLogger } from './logger';
 
 /** Time after the drain for the backends to close before the process gives up waiting. */

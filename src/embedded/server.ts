@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { DataDirInUseError } from '../errors';
 import { athenaHandler } from './athena/handler';
 import { AthenaEngine, type EngineLimits } from './athena/engine';
 import { resetSample } from './athena/duckdb';
@@ -25,6 +26,7 @@ import { S3_FAULTS, S3Error } from './s3/errors';
 import { isS3Request, resolveS3, sendS3Error, serveS3 } from './s3/handler';
 
 export type { EmbeddedTable } from './tables';
+export { DataDirInUseError };
 export type { StepFunctionsOptions, TaskHandler } from './stepfunctions';
 
 export interface EmbeddedOptions {
@@ -70,18 +72,6 @@ export function jsonAuthError(failure: SigV4Failure): AwsServiceError {
       return new AwsServiceError('UnrecognizedClientException', failure.message);
     default:
       return new AwsServiceError('InvalidSignatureException', failure.message);
-  }
-}
-
-/**
- * The data dir's DuckDB file is held by another process: DuckDB admits one writer process per file, so a
- * second gapwatch (service, `npm run embedded` or an in-process CLI check) on the same GAPWATCH_DATA_DIR
- * cannot start. Each entry point turns this into its own one-line remedy.
- */
-export class DataDirInUseError extends Error {
-  override name = 'DataDirInUseError';
-  constructor(readonly dataDir: string) {
-    super(`another gapwatch is using the data dir ${dataDir}`);
   }
 }
 
