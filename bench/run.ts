@@ -8,6 +8,7 @@ import * as decode from './decode.bench';
 import * as embedded from './embedded.bench';
 import * as events from './events.bench';
 import * as gaps from './gaps.bench';
+import * as lambda from './lambda.bench';
 import * as paging from './paging.bench';
 import { formatResult, type BenchResult } from './result';
 
@@ -17,6 +18,7 @@ const SUITES: ReadonlyArray<{ name: string; run: () => Promise<BenchResult[]> }>
   { name: 'embedded', run: () => embedded.run() },
   { name: 'gaps', run: () => gaps.run() },
   { name: 'events', run: () => events.run() },
+  { name: 'lambda', run: () => lambda.run() },
 ];
 
 async function main(): Promise<void> {

@@ -39,15 +39,15 @@ describe('deploy/template.yaml', () => {
     expect(machine.Properties.Name).toBe('gapwatch-pipeline');
   });
 
-  it('has one function per Task whose handler is an export of the Lambda entry, beside the service\'s build', () => {
+  it('has one function per Task whose handler is an export of the Lambda entry, in the folder build:lambda writes', () => {
     const functions = ofType('AWS::Serverless::Function');
-    expect(functions.map(([, f]) => f.Properties.Handler).sort()).toStrictEqual(TASKS.map((t) => `dist/src/lambda.${t}`).sort());
-    const tsconfig = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8'));
-    // dist/src/lambda.js is what `npm run build` makes of src/lambda.ts (tsconfig.build.json builds src/ into dist/).
-    expect(tsconfig.include).toContain('src');
+    expect(functions.map(([, f]) => f.Properties.Handler).sort()).toStrictEqual(TASKS.map((t) => `index.${t}`).sort());
+    // CodeUri is the package folder scripts/build-lambda.js writes by default (index.js: src/lambda.ts bundled).
+    expect(path.resolve(path.dirname(TEMPLATE_FILE), template.Globals.Function.CodeUri)).toBe(path.join(ROOT, 'dist/lambda'));
+    expect(readFileSync(path.join(ROOT, 'scripts/build-lambda.js'), 'utf8')).toContain("outdir = path.join(ROOT, 'dist/lambda')");
     for (const [, f] of functions) {
       const [file, name] = f.Properties.Handler.split('.') as [string, string];
-      expect(file).toBe('dist/src/lambda');
+      expect(file).toBe('index');
       expect(typeof (lambda as Record<string, unknown>)[name]).toBe('function');
       // Step Functions' Task timeout fires first: the function outlives it.
       expect(f.Properties.Timeout).toBeGreaterThan(0);

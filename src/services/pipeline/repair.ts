@@ -40,6 +40,16 @@ const BUILT_IN_NAMES: Readonly<Record<string, string>> = {
   sample: "the embedded backend's sample repair (it writes made-up ticks)",
 };
 
+/** What a `repair:` value names: a backend's built-in, a Lambda function, or a module file (absolute). */
+export type RepairTarget = { kind: 'builtIn'; name: string } | { kind: 'lambda'; arn: string } | { kind: 'module'; file: string };
+
+/** `baseDir` is the config file's folder, which module paths are relative to. */
+export function repairTarget(spec: string, baseDir: string): RepairTarget {
+  if (Object.hasOwn(BUILT_IN_NAMES, spec)) return { kind: 'builtIn', name: spec };
+  if (spec.startsWith('arn:')) return { kind: 'lambda', arn: spec };
+  return { kind: 'module', file: path.resolve(baseDir, spec) };
+}
+
 /**
  * Resolves each dataset's `repair:` at start-up, so a wrong module path or export is a ConfigError then,
  * not a failed run later. `baseDir` is the config file's folder (module paths are relative to it);
@@ -53,19 +63,19 @@ export function resolveRepairActions(
   const actions = new Map<string, RepairAction>();
   datasets.forEach((dataset, i) => {
     const where = `datasets[${i}] (${dataset.name}).repair`;
-    const spec = dataset.repair;
-    if (spec === undefined) return;
-    if (Object.hasOwn(BUILT_IN_NAMES, spec)) {
-      const builtIn = options.builtIns?.[spec];
+    if (dataset.repair === undefined) return;
+    const target = repairTarget(dataset.repair, options.baseDir);
+    if (target.kind === 'builtIn') {
+      const builtIn = options.builtIns?.[target.name];
       if (!builtIn) {
-        throw new ConfigError(`${where}: '${spec}' is ${BUILT_IN_NAMES[spec]} and never runs against a real lake (GAPWATCH_BACKEND=aws): name a module or a Lambda function that repairs this dataset`);
+        throw new ConfigError(`${where}: '${target.name}' is ${BUILT_IN_NAMES[target.name]} and never runs against a real lake (GAPWATCH_BACKEND=aws): name a module or a Lambda function that repairs this dataset`);
       }
       actions.set(dataset.name, builtIn(dataset, where, { athena: options.athena, database: dataset.database ?? options.defaultDatabase }));
-    } else if (spec.startsWith('arn:')) {
-      if (!LAMBDA_ARN.test(spec)) throw new ConfigError(`${where}: expected a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>), got '${spec}'`);
-      actions.set(dataset.name, lambdaRepair(spec));
+    } else if (target.kind === 'lambda') {
+      if (!LAMBDA_ARN.test(target.arn)) throw new ConfigError(`${where}: expected a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>), got '${target.arn}'`);
+      actions.set(dataset.name, lambdaRepair(target.arn));
     } else {
-      actions.set(dataset.name, moduleRepair(where, path.resolve(options.baseDir, spec)));
+      actions.set(dataset.name, moduleRepair(where, target.file));
     }
   });
   return actions;
