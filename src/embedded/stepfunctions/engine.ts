@@ -22,7 +22,7 @@ import type { Logger } from 'pino';
 import { compileDefinition, mapLength, resolveFunction, taskTarget, type CompiledMachine, type IndexedState } from './definition';
 import { quoted } from '../protocol';
 import { checkName, executionArn, machineArn, SfnError, type Partition } from './names';
-import { SfnStore, type ExecutionRecord, type ExecutionStatus, type HistoryEvent, type MachineRecord } from './store';
+import { HistoryTooLarge, SfnStore, type ExecutionRecord, type ExecutionStatus, type HistoryEvent, type MachineRecord } from './store';
 
 /** An in-process Task implementation; the embedded stand-in for a Lambda function. A thrown Error is a function
  *  error: its `name` is the Task's error (Lambda's errorType, so ASL Retry/Catch `ErrorEquals` match it) and the
@@ -45,6 +45,8 @@ export interface StepFunctionsOptions {
   maxExecutions?: number;
   /** At most this many RUNNING at once (default 1,000); more is ExecutionLimitExceeded, as AWS's open-execution quota. */
   maxRunning?: number;
+  /** Bytes of history one execution may write (default MAX_HISTORY_BYTES); past it the execution fails. */
+  maxHistoryBytes?: number;
 }
 
 /** AWS's limit on execution input, output and every state's data: 256 KiB of UTF-8. */
@@ -56,6 +58,19 @@ export const MAX_HISTORY_EVENTS = 25_000;
 /** The longest `error` and `cause` an event's details (and DescribeExecution) carry, as AWS's API bounds them. */
 export const MAX_ERROR_CHARS = 256;
 export const MAX_CAUSE_CHARS = 32_768;
+/**
+ * The embedded endpoint's limit on one execution's history in bytes, which AWS does not have: AWS keeps up to
+ * 25,000 events of up to 256 KiB each (6 GiB), which an endpoint holding a running history in memory and
+ * on the service's own disk cannot. gapwatch's pipeline writes about 1 MB for a 200-range repair; 16 MiB is
+ * 64 events of the largest payload AWS allows.
+ */
+export const MAX_HISTORY_BYTES = 16 * 1024 * 1024;
+/**
+ * What a history may hold past its bound: the events that close it (the end, and a TaskStateAborted or
+ * MapIterationAborted per state cut off), so a history at the bound still ends with its terminal event.
+ * Files larger than the bound plus this are not read (store.ts).
+ */
+const CLOSING_ALLOWANCE = 1024 * 1024;
 
 /** The top-level lane; a Map iteration's lane is `<map>#<index>`, a Parallel branch's `<lane>/<parallel>[<index>]`. */
 const ROOT = '';
@@ -108,6 +123,8 @@ function integrationEvents(resourceType: string, resource: string, region: strin
 interface Run {
   rec: ExecutionRecord;
   events: HistoryEvent[];
+  /** Bytes of `events` as written. */
+  bytes: number;
   closed: boolean;
   /** Aborted when the execution ends for any reason: reaches every handler still running. */
   controller: AbortController;
@@ -201,6 +218,14 @@ function invokeOutput(payload: string): string {
   return `{"ExecutedVersion":"$LATEST","Payload":${payload},"SdkHttpMetadata":${metadata},"SdkResponseMetadata":${JSON.stringify({ RequestId: requestId })},"StatusCode":200}`;
 }
 
+/**
+ * A request whose write the data dir refused (a full or read-only disk): nothing of it was kept, and the
+ * endpoint serves on, so the caller may retry once there is space. HTTP 503, as a service briefly unable to.
+ */
+function writeFailure(err: unknown, what: string): SfnError {
+  return new SfnError('ServiceUnavailable', `The embedded Step Functions endpoint could not store ${what}: ${describeCause(err)}; nothing was started or changed. Free space in the data dir and retry`, 503);
+}
+
 function describeCause(c: unknown): string {
   if (typeof c === 'string') return c;
   if (c instanceof Error) return c.message;
@@ -220,6 +245,7 @@ export class EmbeddedStepFunctions {
   private readonly running = new Map<string, Run>();
   private readonly maxExecutions: number;
   private readonly maxRunning: number;
+  private readonly maxHistoryBytes: number;
   private nextSeq = 1;
   private nextMachineSeq = 1;
   private closing = false;
@@ -230,7 +256,8 @@ export class EmbeddedStepFunctions {
   private constructor(opts: StepFunctionsOptions) {
     this.partition = { region: opts.region ?? 'us-east-1', accountId: opts.accountId ?? '000000000000' };
     this.logger = opts.logger;
-    this.store = new SfnStore(opts.dataDir, opts.logger);
+    this.maxHistoryBytes = opts.maxHistoryBytes ?? MAX_HISTORY_BYTES;
+    this.store = new SfnStore(opts.dataDir, opts.logger, this.maxHistoryBytes + CLOSING_ALLOWANCE);
     // A Map, not an object: a Resource such as `__proto__` must find no handler rather than Object.prototype.
     this.handlers = new Map(Object.entries(opts.taskHandlers ?? {}));
     this.maxExecutions = opts.maxExecutions ?? 10_000;
@@ -276,8 +303,18 @@ export class EmbeddedStepFunctions {
    * FAILED, saying so and naming the last event recorded before the stop.
    */
   private closeInterrupted(rec: ExecutionRecord, now: number): void {
-    this.store.cutTornTail(rec.seq);
-    const events = this.store.readEvents(rec.seq);
+    let events: HistoryEvent[];
+    try {
+      this.store.cutTornTail(rec.seq);
+      events = this.store.readEvents(rec.seq);
+    } catch (err) {
+      if (!(err instanceof HistoryTooLarge)) throw err;
+      // Left by a flood from before the byte bound: too large to read, so not appended to either.
+      const cause = `The embedded Step Functions endpoint stopped while this execution was running, and its ${err.message}, so it was not read (nor appended to). It was closed when the endpoint started again at ${new Date(now).toISOString()}.`;
+      Object.assign(rec, { status: 'FAILED', stopDate: now, error: 'States.Runtime', cause });
+      this.saveClosed(rec);
+      return;
+    }
     const last = events[events.length - 1];
     const terminal = last && /^Execution(Succeeded|Failed|Aborted|TimedOut)$/.test(last.type) ? last : undefined;
     if (terminal) {
@@ -289,11 +326,28 @@ export class EmbeddedStepFunctions {
       const lastSeen = last ? `Its last recorded event was #${last.id} ${last.type} at ${new Date(last.timestamp).toISOString()}.` : 'No event of it was recorded.';
       const cause = `The embedded Step Functions endpoint stopped without shutting down (a crash or kill) while this execution was running. ${lastSeen} An embedded execution cannot resume after its process is gone, so it was closed when the endpoint started again at ${new Date(now).toISOString()}.`;
       const id = (last?.id ?? 0) + 1;
-      this.store.appendEvent(rec.seq, { id, previousEventId: id - 1, timestamp: now, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Runtime', cause } });
+      const end: HistoryEvent = { id, previousEventId: id - 1, timestamp: now, type: 'ExecutionFailed', executionFailedEventDetails: { error: 'States.Runtime', cause } };
       Object.assign(rec, { status: 'FAILED', stopDate: now, error: 'States.Runtime', cause });
+      if (!this.tryWrite(rec, () => this.store.appendEvent(rec.seq, Buffer.from(JSON.stringify(end) + '\n')))) return;
     }
-    this.store.saveExecution(rec);
+    this.saveClosed(rec);
+  }
+
+  /** Records an execution closed at start; on a full disk it stays closed in memory and is closed again at the next start. */
+  private saveClosed(rec: ExecutionRecord): void {
+    if (!this.tryWrite(rec, () => this.store.saveExecution(rec))) return;
     this.logger?.warn({ execution: rec.arn, status: rec.status }, 'embedded Step Functions: closed an execution left running by the previous process');
+  }
+
+  /** Runs one write to the data dir; a failure (a full or read-only disk) is logged and reported as false. */
+  private tryWrite(rec: ExecutionRecord, write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (err) {
+      this.logger?.error({ err, execution: rec.arn }, 'embedded Step Functions: could not write to the data dir');
+      return false;
+    }
   }
 
   // ---- state machines -------------------------------------------------------------------------
@@ -316,7 +370,11 @@ export class EmbeddedStepFunctions {
       throw new SfnError('StateMachineLimitExceeded', `The maximum number of state machines (${MAX_MACHINES}) has been reached`);
     }
     const rec: MachineRecord = existing ? { ...existing, definition, roleArn } : { seq: this.nextMachineSeq++, name, arn, definition, roleArn, creationDate: Date.now() };
-    this.store.saveMachine(rec);
+    try {
+      this.store.saveMachine(rec);
+    } catch (err) {
+      throw writeFailure(err, `state machine ${name}`);
+    }
     this.machines.set(arn, rec);
     this.compiled.set(arn, compiled);
     return rec;
@@ -356,7 +414,14 @@ export class EmbeddedStepFunctions {
   history(rec: ExecutionRecord): HistoryEvent[] {
     const live = this.running.get(rec.arn)?.events;
     if (live) return live;
-    if (this.lastRead?.seq !== rec.seq) this.lastRead = { seq: rec.seq, events: this.store.readEvents(rec.seq) };
+    if (this.lastRead?.seq !== rec.seq) {
+      try {
+        this.lastRead = { seq: rec.seq, events: this.store.readEvents(rec.seq) };
+      } catch (err) {
+        if (err instanceof HistoryTooLarge) throw new SfnError('InternalServerException', `The history of ${rec.arn} cannot be served: its ${err.message}`, 500);
+        throw err;
+      }
+    }
     return this.lastRead.events;
   }
 
@@ -387,6 +452,7 @@ export class EmbeddedStepFunctions {
     const run: Run = {
       rec,
       events: [],
+      bytes: 0,
       closed: false,
       controller: new AbortController(),
       attempts: new Set(),
@@ -398,11 +464,18 @@ export class EmbeddedStepFunctions {
       mapLanes: new Map(),
       pendingCalls: new Map(),
     };
+    // Written before anything is registered: a start the disk refuses leaves no run behind (no RUNNING
+    // execution without a history that a retry of the same request would be handed forever).
+    try {
+      this.store.saveExecution(rec);
+      this.write(run, this.event(run, 'ExecutionStarted', { input, inputDetails: { truncated: false }, roleArn: machine.roleArn }, ROOT));
+    } catch (err) {
+      this.store.removeExecution(rec.seq);
+      throw writeFailure(err, `execution ${name}`);
+    }
     this.executions.set(arn, rec);
     this.order.push(rec);
     this.running.set(arn, run);
-    this.store.saveExecution(rec);
-    this.add(run, 'ExecutionStarted', { input, inputDetails: { truncated: false }, roleArn: machine.roleArn });
     // As in AWS, the first state's entry points at no event (0), not at ExecutionStarted.
     run.lanes.set(ROOT, 0);
     this.evict();
@@ -461,25 +534,56 @@ export class EmbeddedStepFunctions {
    */
   private add(run: Run, type: string, details?: Record<string, unknown>, lane = ROOT, after?: 'latest'): void {
     if (run.closed) return;
-    if (run.events.length >= MAX_HISTORY_EVENTS - 1 && !type.startsWith('Execution')) {
+    if (run.events.length >= MAX_HISTORY_EVENTS - 1) {
       this.close(run, 'FAILED', { error: 'States.Runtime', cause: `The execution reached the limit of ${MAX_HISTORY_EVENTS} history events` });
       return;
     }
-    this.append(run, type, details, lane, after);
+    const ev = this.event(run, type, details, lane, after);
+    if (run.bytes + ev.line.length > this.maxHistoryBytes) {
+      this.close(run, 'FAILED', { error: 'States.Runtime', cause: `The execution reached the embedded endpoint's limit of ${this.maxHistoryBytes} bytes of history (maxHistoryBytes)` });
+      return;
+    }
+    this.writeOrFail(run, ev);
   }
 
+  /** The closing events: written past the bounds, which leave room for them (CLOSING_ALLOWANCE). */
   private append(run: Run, type: string, details?: Record<string, unknown>, lane = ROOT, after?: 'latest'): void {
+    this.writeOrFail(run, this.event(run, type, details, lane, after));
+  }
+
+  /** The next event of `run` in `lane`, and its line as written to the history file. */
+  private event(run: Run, type: string, details: Record<string, unknown> | undefined, lane: string, after?: 'latest'): { ev: HistoryEvent; lane: string; line: Buffer } {
     const id = run.events.length + 1;
     const previousEventId = after === 'latest' ? id - 1 : (run.lanes.get(lane) ?? id - 1);
-    run.lanes.set(lane, id);
     const ev: HistoryEvent = { id, previousEventId, timestamp: Date.now(), type };
     if (details) {
       if (typeof details.error === 'string') details.error = boundError(details.error);
       if (typeof details.cause === 'string') details.cause = boundCause(details.cause);
       ev[detailsKey(type)] = details;
     }
-    run.events.push(ev);
-    this.store.appendEvent(run.rec.seq, ev);
+    return { ev, lane, line: Buffer.from(JSON.stringify(ev) + '\n') };
+  }
+
+  /** Appends the event to the history file, then to the run; throws what the disk threw. */
+  private write(run: Run, e: { ev: HistoryEvent; lane: string; line: Buffer }): void {
+    this.store.appendEvent(run.rec.seq, e.line);
+    run.lanes.set(e.lane, e.ev.id);
+    run.events.push(e.ev);
+    run.bytes += e.line.length;
+  }
+
+  /**
+   * A running execution whose history cannot be written (a full disk) ends FAILED with a cause saying so; the
+   * endpoint and every other execution go on. Its closing event may not reach the disk either: the record
+   * does, or the next start closes the execution as interrupted.
+   */
+  private writeOrFail(run: Run, e: { ev: HistoryEvent; lane: string; line: Buffer }): void {
+    try {
+      this.write(run, e);
+    } catch (err) {
+      this.logger?.error({ err, execution: run.rec.arn }, 'embedded Step Functions: could not write an execution history');
+      this.close(run, 'FAILED', { error: 'States.Runtime', cause: `The embedded endpoint could not write this execution's history: ${describeCause(err)}` });
+    }
   }
 
   private close(run: Run, status: Exclude<ExecutionStatus, 'RUNNING'>, end: { output?: string; error?: string; cause?: string }): void {
@@ -491,11 +595,12 @@ export class EmbeddedStepFunctions {
     if (end.output !== undefined) Object.assign(details, { output: end.output, outputDetails: { truncated: false } });
     if (end.error !== undefined) details.error = end.error;
     if (end.cause !== undefined) details.cause = end.cause;
+    // Closed before its last events are written: a write failure among them must not close it a second time.
+    run.closed = true;
     if (status === 'ABORTED' || status === 'TIMED_OUT') this.recordCutOff(run);
     this.append(run, type, details, ROOT, 'latest');
-    run.closed = true;
     Object.assign(run.rec, { status, stopDate: Date.now(), ...end });
-    this.store.saveExecution(run.rec);
+    this.tryWrite(run.rec, () => this.store.saveExecution(run.rec));
     this.running.delete(run.rec.arn);
     run.controller.abort(namedError('States.Aborted', `Execution ${status.toLowerCase()}`));
     run.abortInterpreter?.();

@@ -10,7 +10,7 @@
  * A crash can tear at most the last history line (appends are single writes); a torn or otherwise damaged
  * file is skipped with a log line naming it, never a failed start.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 
@@ -51,13 +51,30 @@ export interface HistoryEvent {
   [details: string]: unknown;
 }
 
+/**
+ * A history file larger than the store reads: one the byte bound did not exist for (a flood wrote 4 GB,
+ * past what one string can hold), or one changed by hand. It is never read whole.
+ */
+export class HistoryTooLarge extends Error {
+  override name = 'HistoryTooLarge';
+  constructor(
+    readonly file: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`history is ${bytes} bytes, over the embedded endpoint's limit of ${limit} bytes`);
+  }
+}
+
 export class SfnStore {
   private readonly machineDir: string;
   private readonly execDir: string;
 
+  /** `maxReadBytes`: the largest history file read (the execution byte bound plus its closing events). */
   constructor(
     dataDir: string,
     private readonly logger?: Logger,
+    private readonly maxReadBytes = Infinity,
   ) {
     this.machineDir = join(dataDir, 'stepfunctions', 'machines');
     this.execDir = join(dataDir, 'stepfunctions', 'executions');
@@ -84,9 +101,21 @@ export class SfnStore {
     this.writeAtomic(join(this.execDir, `${rec.seq}.json`), JSON.stringify(rec));
   }
 
-  /** One line per event: a single append, so a kill -9 leaves whole lines plus at most one torn last line. */
-  appendEvent(seq: number, event: HistoryEvent): void {
-    appendFileSync(join(this.execDir, `${seq}.events`), JSON.stringify(event) + '\n');
+  /**
+   * One event as one line (`JSON.stringify(event) + '\n'`, serialized by the caller, which counts its bytes):
+   * a single append, so a kill -9 leaves whole lines plus at most one torn last line.
+   */
+  appendEvent(seq: number, line: Buffer): void {
+    appendFileSync(join(this.execDir, `${seq}.events`), line);
+  }
+
+  /** Throws HistoryTooLarge, logged, when the history of `seq` is larger than the store reads. */
+  checkHistorySize(seq: number): void {
+    const file = join(this.execDir, `${seq}.events`);
+    const bytes = existsSync(file) ? statSync(file).size : 0;
+    if (bytes <= this.maxReadBytes) return;
+    this.logger?.warn({ file, bytes, limit: this.maxReadBytes }, 'embedded Step Functions: skipping a history over the bound');
+    throw new HistoryTooLarge(file, bytes, this.maxReadBytes);
   }
 
   /**
@@ -95,6 +124,7 @@ export class SfnStore {
    * own rather than glued to the fragment, where it could never be read.
    */
   cutTornTail(seq: number): void {
+    this.checkHistorySize(seq);
     const file = join(this.execDir, `${seq}.events`);
     if (!existsSync(file)) return;
     const data = readFileSync(file);
@@ -104,10 +134,11 @@ export class SfnStore {
     this.logger?.warn({ file, bytes: data.length - keep }, 'embedded Step Functions: cut a torn last history line');
   }
 
-  /** The stored history; damaged lines (a torn last line after a crash) are skipped and logged. */
+  /** The stored history; damaged lines (a torn last line after a crash) are skipped and logged. HistoryTooLarge past the bound. */
   readEvents(seq: number): HistoryEvent[] {
     const file = join(this.execDir, `${seq}.events`);
     if (!existsSync(file)) return [];
+    this.checkHistorySize(seq);
     const out: HistoryEvent[] = [];
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, i) => {
