@@ -17,6 +17,7 @@ import { athenaColumnNames, bindParameters, isBlank, SqlTextError, statementType
 import {
   DEFAULT_STORE_LIMITS,
   ExecutionStore,
+  removeResultFiles,
   ResultTooLarge,
   ResultWriter,
   type AthenaErrorInfo,
@@ -50,7 +51,12 @@ export interface SubmitInput {
 }
 
 /** Outcome of a submit: a new execution, the earlier one for the same token, or a token conflict. */
-export type SubmitOutcome = { kind: 'ok'; record: ExecutionRecord } | { kind: 'token-conflict' } | { kind: 'queue-full'; limit: number };
+export type SubmitOutcome =
+  | { kind: 'ok'; record: ExecutionRecord }
+  | { kind: 'token-conflict' }
+  | { kind: 'queue-full'; limit: number }
+  /** The data dir refused the record: nothing was kept. */
+  | { kind: 'write-failed'; reason: string };
 
 /** The store's bounds plus how many executions may wait QUEUED (Athena answers TooManyRequestsException past its own). */
 export interface EngineLimits extends StoreLimits {
@@ -81,10 +87,28 @@ const SHUTDOWN_REASON = 'Query was interrupted because the embedded Athena endpo
 
 const isFinal = (state: ExecutionRecord['state']): boolean => state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED';
 
+/** The fields of a record that its final state sets. */
+function finalFields(outcome: Outcome, now: number): Partial<ExecutionRecord> {
+  const out: Partial<ExecutionRecord> = { state: outcome.state, completedAt: now };
+  if (outcome.state === 'SUCCEEDED' && outcome.result) out.result = outcome.result;
+  if (outcome.state === 'FAILED') Object.assign(out, { stateChangeReason: outcome.reason, athenaError: outcome.error });
+  return out;
+}
+
 const failed = (code: string, message: string, category: number, type: number, retryable = false): Outcome => {
   const reason = `${code}: ${message}`;
   return { state: 'FAILED', reason, error: { ErrorCategory: category, ErrorType: type, Retryable: retryable, ErrorMessage: reason } };
 };
+
+/**
+ * The data dir refused a write (full, over quota, read-only, failing): the system's fault, retryable once
+ * there is room. Whatever files a result writes go through here, so any of them failing fails the query.
+ */
+const isWriteFailure = (err: unknown): err is NodeJS.ErrnoException =>
+  err instanceof Error && typeof (err as NodeJS.ErrnoException).syscall === 'string' && ['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'EFBIG'].includes((err as NodeJS.ErrnoException).code ?? '');
+
+const writeFailed = (err: unknown, what: string): Outcome =>
+  failed('INTERNAL_ERROR', `The embedded Athena endpoint could not write ${what} to its data dir (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); free space there and retry`, 1, 100, true);
 
 /** First line of a DuckDB error (the rest is a caret diagram of the query). */
 const firstLine = (s: string): string => s.split('\n')[0].trim();
@@ -151,7 +175,13 @@ export class AthenaEngine {
       submittedAt: this.now(),
       dataScannedInBytes: 0,
     };
-    this.store.save(record);
+    try {
+      this.store.save(record);
+    } catch (err) {
+      if (!isWriteFailure(err)) throw err;
+      this.logger?.error({ err }, 'could not record a new query execution');
+      return { kind: 'write-failed', reason: err.code ?? err.message };
+    }
     this.queue.push(id);
     // Scheduled, not run inline: the caller's response goes out while the execution is still QUEUED.
     setImmediate(() => this.pump());
@@ -190,39 +220,50 @@ export class AthenaEngine {
       if (!rec || rec.state !== 'QUEUED') continue;
       const run: Running = { done: Promise.resolve() };
       this.running.set(id, run);
-      run.done = this.execute(rec, run).finally(() => {
-        this.running.delete(id);
-        setImmediate(() => this.pump());
-      });
+      run.done = this.execute(rec, run)
+        // execute() settles every outcome itself; anything escaping it must not end the endpoint's thread.
+        .catch((err: unknown) => this.logger?.error({ err, executionId: id }, 'query execution bookkeeping failed'))
+        .finally(() => {
+          this.running.delete(id);
+          setImmediate(() => this.pump());
+        });
     }
   }
 
-  /** Records a final state; the first one wins, so a late outcome never overwrites CANCELLED. */
+  /**
+   * Records a final state; the first one wins, so a late outcome never overwrites CANCELLED. The state is
+   * final in memory even when the disk refuses the record (full, read-only): the next start finds it
+   * unfinished on disk and fails it then. A result whose record could not be written is not kept.
+   */
   private finish(rec: ExecutionRecord, outcome: Outcome): void {
     if (isFinal(rec.state)) return;
-    rec.state = outcome.state;
-    rec.completedAt = this.now();
-    if (outcome.state === 'SUCCEEDED' && outcome.result) rec.result = outcome.result;
-    if (outcome.state === 'FAILED') {
-      rec.stateChangeReason = outcome.reason;
-      rec.athenaError = outcome.error;
+    Object.assign(rec, finalFields(outcome, this.now()));
+    try {
+      this.store.save(rec);
+    } catch (err) {
+      this.logger?.error({ err, executionId: rec.id }, 'could not record the end of a query execution');
+      if (outcome.state === 'SUCCEEDED') {
+        removeResultFiles(this.store.resultPaths(rec.id));
+        delete rec.result;
+        Object.assign(rec, finalFields(writeFailed(err, 'its record'), this.now()));
+      }
     }
-    this.store.save(rec);
     this.store.evict();
   }
 
   private async execute(rec: ExecutionRecord, run: Running): Promise<void> {
     rec.state = 'RUNNING';
     rec.startedAt = this.now();
-    this.store.save(rec);
     const resultFiles: { writer?: ResultWriter } = {};
     let outcome: Outcome;
     try {
+      this.store.save(rec);
       outcome = await this.evaluate(rec, run, resultFiles);
     } catch (err) {
       // A stopped run fails with Stopped or DuckDB's "Interrupted!"; either way the stop decides below.
       if (run.stop) outcome = { state: 'CANCELLED' };
       else if (err instanceof ResultTooLarge) outcome = failed('EXCEEDED_RESULT_SIZE_LIMIT', err.message, 2, 1000);
+      else if (isWriteFailure(err)) outcome = writeFailed(err, 'the query result');
       else {
         const message = firstLine((err as Error).message ?? String(err));
         const { code, category, type } = classifyDuckError(message);

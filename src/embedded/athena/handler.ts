@@ -113,6 +113,14 @@ export function athenaHandler(engine: AthenaEngine): ServiceHandler {
       if (outcome.kind === 'token-conflict') {
         throw invalid('Idempotent parameters do not match: the ClientRequestToken was already used for a different request');
       }
+      if (outcome.kind === 'write-failed') {
+        // Athena's own error for a failure on its side; the SDK retries it.
+        throw new AwsServiceError(
+          'InternalServerException',
+          `The embedded Athena endpoint could not record the query execution in its data dir (${outcome.reason}); nothing was started. Free space there and retry`,
+          500,
+        );
+      }
       if (outcome.kind === 'queue-full') {
         throw new AwsServiceError(
           'TooManyRequestsException',

@@ -156,7 +156,7 @@ const indexBytes = (r: StoredResult): number => (r.rowCount + 1) * 8 + (r.checks
 
 export type ResultPaths = { csv: string; idx: string; crc: string };
 
-function removeResultFiles(paths: ResultPaths): void {
+export function removeResultFiles(paths: ResultPaths): void {
   rmSync(paths.csv, { force: true });
   rmSync(paths.idx, { force: true });
   rmSync(paths.crc, { force: true });
@@ -344,7 +344,12 @@ export class ExecutionStore {
     for (const rec of interrupted) {
       // Whatever it had written of its result is a fragment no record counts or will read: gone.
       removeResultFiles(this.resultPaths(rec.id));
-      this.save(rec);
+      try {
+        this.save(rec);
+      } catch (err) {
+        // A full disk at start: FAILED in memory all the same, and again at the next start.
+        this.logger?.error({ err, executionId: rec.id }, 'could not record an interrupted execution as FAILED');
+      }
     }
     return [...this.records.values()];
   }
@@ -359,13 +364,13 @@ export class ExecutionStore {
     for (const rec of this.records.values()) {
       const result = rec.result;
       if (!result || result.format === 'csv') continue;
-      if (result.columns.length === 0) {
-        // INSERT, CTAS and DDL results without rows never had files.
-        result.format = 'csv';
-        this.save(rec);
-        continue;
-      }
       try {
+        if (result.columns.length === 0) {
+          // INSERT, CTAS and DDL results without rows never had files.
+          result.format = 'csv';
+          this.save(rec);
+          continue;
+        }
         await this.rewriteLegacy(rec, result);
         this.logger?.info({ executionId: rec.id }, 'rewrote an older result as CSV');
       } catch (err) {
@@ -464,13 +469,22 @@ export class ExecutionStore {
     return [...this.records.values()].sort((a, b) => b.seq - a.seq);
   }
 
+  /**
+   * Writes the record, then registers it: a record the disk refused (full, read-only) throws and is not
+   * registered, so nothing in memory claims what the disk does not hold.
+   */
   save(rec: ExecutionRecord): void {
+    const file = join(this.execDir, `${rec.id}.json`);
+    try {
+      writeFileSync(`${file}.tmp`, JSON.stringify(rec));
+      renameSync(`${file}.tmp`, file);
+    } catch (err) {
+      rmSync(`${file}.tmp`, { force: true });
+      throw err;
+    }
     this.records.set(rec.id, rec);
     if (rec.clientRequestToken) this.byToken.set(rec.clientRequestToken, rec.id);
     this.byLocation.set(rec.outputLocation, rec.id);
-    const file = join(this.execDir, `${rec.id}.json`);
-    writeFileSync(`${file}.tmp`, JSON.stringify(rec));
-    renameSync(`${file}.tmp`, file);
   }
 
   resultPaths(id: string): ResultPaths {
