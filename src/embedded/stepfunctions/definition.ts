@@ -3,8 +3,7 @@
  * interpreter, and indexed by state name (Task handlers are looked up by name, so names must be unique
  * across the whole machine, nested Map and Parallel states included, as AWS requires).
  */
-import './polyfill';
-import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { StateMachine, type StateMachineDefinition } from './interpreter';
 import { SfnError, type Partition } from './names';
 
 /** The part of a state the service reads; the interpreter owns the rest. */

@@ -15,8 +15,7 @@
  * iteration), and each points at the previous event of its lane, so the Task events of concurrent
  * iterations each point into their own iteration rather than at whatever was written just before.
  */
-import './polyfill';
-import { ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions } from 'aws-local-stepfunctions';
+import { ExecutionError, ExecutionTimeoutError, StateMachine, type RunOptions } from './interpreter';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { compileDefinition, mapLength, resolveFunction, taskTarget, type CompiledMachine, type IndexedState } from './definition';
@@ -303,10 +302,10 @@ export class EmbeddedStepFunctions {
    * FAILED, saying so and naming the last event recorded before the stop.
    */
   private closeInterrupted(rec: ExecutionRecord, now: number): void {
-    let events: HistoryEvent[];
+    let last: HistoryEvent | undefined;
     try {
       this.store.cutTornTail(rec.seq);
-      events = this.store.readEvents(rec.seq);
+      last = this.store.lastEvent(rec.seq);
     } catch (err) {
       if (!(err instanceof HistoryTooLarge)) throw err;
       // Left by a flood from before the byte bound: too large to read, so not appended to either.
@@ -315,7 +314,6 @@ export class EmbeddedStepFunctions {
       this.saveClosed(rec);
       return;
     }
-    const last = events[events.length - 1];
     const terminal = last && /^Execution(Succeeded|Failed|Aborted|TimedOut)$/.test(last.type) ? last : undefined;
     if (terminal) {
       // The end was recorded in the history but the process died before the record was rewritten.

@@ -1,21 +1,18 @@
 /**
  * aws-local-stepfunctions 3 calls `Promise.withResolvers` (ES2024, Node 22+) in every Task state, while
  * gapwatch supports Node 20, which lacks it. Installed only where it is missing, with the standard
- * semantics, and imported before the interpreter so no Task can run without it.
+ * semantics, by interpreter.ts into the realm the interpreter runs in (as the package loads: under jest that
+ * is not the test's own realm), so no Task can run without it.
  */
-interface WithResolvers {
-  withResolvers?: <T>() => { promise: Promise<T>; resolve: (value: T | PromiseLike<T>) => void; reject: (reason?: unknown) => void };
-}
-
-const P = Promise as unknown as WithResolvers;
-if (typeof P.withResolvers !== 'function') {
-  Object.defineProperty(Promise, 'withResolvers', {
+export function installWithResolvers(P: PromiseConstructor): void {
+  if (typeof (P as { withResolvers?: unknown }).withResolvers === 'function') return;
+  Object.defineProperty(P, 'withResolvers', {
     configurable: true,
     writable: true,
     value: function withResolvers<T>() {
       let resolve!: (value: T | PromiseLike<T>) => void;
       let reject!: (reason?: unknown) => void;
-      const promise = new Promise<T>((res, rej) => {
+      const promise = new P<T>((res, rej) => {
         resolve = res;
         reject = rej;
       });
@@ -23,5 +20,3 @@ if (typeof P.withResolvers !== 'function') {
     },
   });
 }
-
-export {};

@@ -10,7 +10,7 @@
  * A crash can tear at most the last history line (appends are single writes); a torn or otherwise damaged
  * file is skipped with a log line naming it, never a failed start.
  */
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 
@@ -64,6 +64,44 @@ export class HistoryTooLarge extends Error {
   ) {
     super(`history is ${bytes} bytes, over the embedded endpoint's limit of ${limit} bytes`);
   }
+}
+
+/** One history line as an event, or undefined when it is not one (torn, edited). */
+function parseEvent(line: string): HistoryEvent | undefined {
+  try {
+    const ev = JSON.parse(line) as HistoryEvent;
+    if (ev !== null && typeof ev === 'object' && typeof ev.id === 'number' && typeof ev.type === 'string') return ev;
+  } catch {
+    // not an event
+  }
+  return undefined;
+}
+
+function withFile<T>(file: string, use: (fd: number) => T): T {
+  const fd = openSync(file, 'r');
+  try {
+    return use(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readRange(fd: number, start: number, end: number): Buffer {
+  const buf = Buffer.alloc(end - start);
+  readSync(fd, buf, 0, buf.length, start);
+  return buf;
+}
+
+/** Where the line holding byte `end - 1` starts: just after the last newline before `end`, found chunk by chunk from the end. */
+function lineStart(fd: number, end: number): number {
+  const CHUNK = 1024 * 1024;
+  for (let pos = end; pos > 0; ) {
+    const from = Math.max(0, pos - CHUNK);
+    const i = readRange(fd, from, pos).lastIndexOf(0x0a);
+    if (i >= 0) return from + i + 1;
+    pos = from;
+  }
+  return 0;
 }
 
 export class SfnStore {
@@ -127,11 +165,29 @@ export class SfnStore {
     this.checkHistorySize(seq);
     const file = join(this.execDir, `${seq}.events`);
     if (!existsSync(file)) return;
-    const data = readFileSync(file);
-    if (data.length === 0 || data[data.length - 1] === 0x0a) return;
-    const keep = data.lastIndexOf(0x0a) + 1;
+    // Only the end of the file is read: a restart closes every execution the previous process left
+    // running, and reading each whole history to find its end cost memory a restarted endpoint may not have.
+    const size = statSync(file).size;
+    const keep = withFile(file, (fd) => (size === 0 || readRange(fd, size - 1, size)[0] === 0x0a ? size : lineStart(fd, size)));
+    if (keep === size) return;
     truncateSync(file, keep);
-    this.logger?.warn({ file, bytes: data.length - keep }, 'embedded Step Functions: cut a torn last history line');
+    this.logger?.warn({ file, bytes: size - keep }, 'embedded Step Functions: cut a torn last history line');
+  }
+
+  /** The last event of a history whose last line is whole (see cutTornTail), read from the file's end; damaged lines are skipped. */
+  lastEvent(seq: number): HistoryEvent | undefined {
+    const file = join(this.execDir, `${seq}.events`);
+    if (!existsSync(file)) return undefined;
+    return withFile(file, (fd) => {
+      for (let end = statSync(file).size; end > 0; ) {
+        const start = lineStart(fd, end - 1);
+        const ev = parseEvent(readRange(fd, start, end - 1).toString('utf8'));
+        if (ev) return ev;
+        this.logger?.warn({ file, offset: start }, 'embedded Step Functions: skipping a damaged history line');
+        end = start;
+      }
+      return undefined;
+    });
   }
 
   /** The stored history; damaged lines (a torn last line after a crash) are skipped and logged. HistoryTooLarge past the bound. */
@@ -143,16 +199,9 @@ export class SfnStore {
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, i) => {
       if (line === '') return;
-      try {
-        const ev = JSON.parse(line) as HistoryEvent;
-        if (typeof ev.id === 'number' && typeof ev.type === 'string') {
-          out.push(ev);
-          return;
-        }
-      } catch {
-        // reported below
-      }
-      this.logger?.warn({ file, line: i + 1 }, 'embedded Step Functions: skipping a damaged history line');
+      const ev = parseEvent(line);
+      if (ev) out.push(ev);
+      else this.logger?.warn({ file, line: i + 1 }, 'embedded Step Functions: skipping a damaged history line');
     });
     return out;
   }

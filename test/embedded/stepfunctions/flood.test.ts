@@ -4,7 +4,7 @@
  * start. Each execution's history is bounded in bytes as well as events; the flood fails that execution,
  * never the endpoint, and a history too large to read is skipped at start.
  */
-import { CreateStateMachineCommand, GetExecutionHistoryCommand, ListStateMachinesCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, GetExecutionHistoryCommand, ListStateMachinesCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -59,6 +59,30 @@ describe('a history flood', () => {
       expect(d).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
       expect(d.cause).toMatch(new RegExp(`limit of ${MAX_HISTORY_BYTES} bytes of history`));
       expect(statSync(historyFile(h, 1)).size).toBeLessThanOrEqual(MAX_HISTORY_BYTES + 300 * 1024);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe('the endpoint under floods', () => {
+  it('answers StopExecution promptly: a state loop yields between states, so a flood is stopped mid-way', async () => {
+    const h = await startSfn();
+    try {
+      const arns = [await flood(h, 1024)];
+      for (let i = 0; i < 3; i++) arns.push((await h.client.send(new StartExecutionCommand({ stateMachineArn: arns[0].replace(/:execution:(flood):.*$/, ':stateMachine:$1'), input: JSON.stringify({ p: 'y'.repeat(1024) }) }))).executionArn!);
+      // Requests are answered while the four loop: history grows between two reads of it.
+      const first = (await h.client.send(new GetExecutionHistoryCommand({ executionArn: arns[0], reverseOrder: true, maxResults: 1 }))).events![0].id!;
+      const second = (await h.client.send(new GetExecutionHistoryCommand({ executionArn: arns[0], reverseOrder: true, maxResults: 1 }))).events![0].id!;
+      expect(second).toBeGreaterThan(first);
+      for (const arn of arns) await h.client.send(new StopExecutionCommand({ executionArn: arn }));
+      for (const arn of arns) {
+        const d = await waitForEnd(h.client, arn);
+        expect(d.status).toBe('ABORTED');
+        const events = await fullHistory(h.client, arn, { maxResults: 1000 });
+        expect(events.length).toBeLessThan(25_000);
+        expect(events[events.length - 1].type).toBe('ExecutionAborted');
+      }
     } finally {
       await h.stop();
     }
