@@ -35,6 +35,8 @@ export interface AppOptions {
   env: EnvConfig;
   logger?: Logger;
   clock?: Clock;
+  /** The embedded endpoint is down for good (its worker kept dying): main.ts exits non-zero. */
+  onFatal?: (err: Error) => void;
 }
 
 export interface App {
@@ -121,7 +123,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   // Refused before anything is built or started: no sample written to the data dir, no endpoint opened.
   access.checkListen(env.host);
   const metrics = new Metrics();
-  const backends = await connectBackends(settings, logger, clock, { metrics });
+  const backends = await connectBackends(settings, logger, clock, { metrics, ...(options.onFatal ? { onFatal: options.onFatal } : {}) });
   metrics.watchGaps(backends.services.gaps);
   metrics.watchCache(() => backends.services.athena.cacheStats());
   const { watcher } = backends;
@@ -376,7 +378,13 @@ export async function createApp(options: AppOptions): Promise<App> {
     if (!access.admitHttp(req, res, (status, err) => refuseCaller(res, requestId, err))) return;
     // Health stays open to any caller (load balancers and CI checks carry no key) and says nothing that
     // needs one: readiness names what is not ready, with a fixed reason; details go to the log.
-    if (pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (pathname === '/healthz') {
+      // Liveness: the process cannot serve its embedded backend while the endpoint's worker is down (it is
+      // being restarted, or has died too often), and an orchestrator should know.
+      const endpoint = backends.embedded?.health();
+      if (endpoint && !endpoint.up) return sendJson(res, 503, { status: 'down', reason: 'the embedded AWS endpoint is not running' });
+      return sendJson(res, 200, { status: 'ok' });
+    }
     if (pathname === '/readyz') {
       const report = await scope.services.health.report();
       return sendJson(res, report.status === 'OK' ? 200 : 503, {

@@ -50,6 +50,11 @@ export interface BackendOptions {
   pipeline?: boolean;
   /** How often to look for pipeline runs started elsewhere, to watch them to their end (PipelineService.resume). Default 60 s. */
   discoverRunsMs?: number;
+  /**
+   * Called once if the embedded endpoint's worker died more often than it is restarted: the service
+   * cannot serve without it, so main.ts exits non-zero for an orchestrator to restart the process.
+   */
+  onFatal?: (err: Error) => void;
 }
 
 /** Step Functions throttles StartExecution and the read APIs per account; the adaptive strategy absorbs it as for Athena. */
@@ -86,6 +91,7 @@ export async function connectBackends(
     const { startEmbeddedBackend } = require('./embedded-backend') as typeof import('./embedded-backend');
     embedded = await startEmbeddedBackend({
       env,
+      ...(options.onFatal ? { onFatal: options.onFatal } : {}),
       tables: settings.embeddedTables,
       region,
       logger,

@@ -23,6 +23,8 @@ export interface EnvConfig extends BaseEnv {
   backend: Backend;
   /** Port of the embedded AWS endpoint (embedded backend only); 0 picks a free one. */
   embeddedPort: number;
+  /** The embedded endpoint worker's heap limit in MiB (GAPWATCH_EMBEDDED_HEAP_MIB); unset = V8's own. */
+  embeddedHeapMiB?: number;
   /** `runSql(sql:)` is off unless a trusted deployment switches it on. */
   allowRawSql: boolean;
   /** API keys, browser origins, introspection and explorer switches (src/http/access.ts). */
@@ -70,6 +72,13 @@ function rate(env: Env, name: string, fallback: number, max: number): number {
   return n;
 }
 
+function mebibytes(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw new ConfigError(`${name}: expected MiB from ${min} to ${max}, got '${raw}'`);
+  return Number(raw);
+}
+
 function millis(env: Env, name: string, fallback: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -86,6 +95,7 @@ export function loadEnvConfig(env: Env = process.env): EnvConfig {
     backend: oneOf(env, 'GAPWATCH_BACKEND', ['embedded', 'aws'] as const, 'embedded'),
     ...loadBaseEnv(env),
     embeddedPort: port(env, 'GAPWATCH_EMBEDDED_PORT', 4566),
+    ...(env.GAPWATCH_EMBEDDED_HEAP_MIB ? { embeddedHeapMiB: mebibytes(env, 'GAPWATCH_EMBEDDED_HEAP_MIB', 64, 65_536) } : {}),
     allowRawSql: bool(env, 'GAPWATCH_ALLOW_RAW_SQL'),
     access: loadAccessConfig(env, (name, fallback) => bool(env, name, fallback)),
     drainMs: millis(env, 'GAPWATCH_DRAIN_MS', 10_000, 120_000),

@@ -11,7 +11,13 @@ const STOP_GRACE_MS = 5_000;
 async function main(): Promise<void> {
   const env = loadEnvConfig();
   const logger = createLogger(env.logLevel);
-  const app = await createApp({ env, logger });
+  const app = await createApp({
+    env,
+    logger,
+    // The embedded endpoint's worker died more often than it is restarted: exit non-zero, for an
+    // orchestrator (or the operator) to restart the whole process.
+    onFatal: () => process.exit(1),
+  });
   const { url } = await app.listen();
   await app.warmUp();
   logger.info({ url: `${url}/graphql`, backend: env.backend }, `gapwatch is serving GraphQL and the explorer at ${url}/graphql`);

@@ -27,6 +27,8 @@ export interface EmbeddedBackendOptions {
   logger: Logger;
   /** The pipeline's Task handlers (in this thread) and machines, when the service serves the pipeline. */
   stepFunctions?: Pick<StepFunctionsOptions, 'taskHandlers' | 'stateMachines'>;
+  /** The endpoint's worker died more often than it is restarted (worker-host.ts). */
+  onFatal?: (err: Error) => void;
 }
 
 export async function startEmbeddedBackend(options: EmbeddedBackendOptions): Promise<EmbeddedBackend> {
@@ -38,6 +40,8 @@ export async function startEmbeddedBackend(options: EmbeddedBackendOptions): Pro
     port: env.embeddedPort,
     host: '127.0.0.1',
     dataDir: env.dataDir,
+    ...(env.embeddedHeapMiB ? { heapLimitMiB: env.embeddedHeapMiB } : {}),
+    ...(options.onFatal ? { onGiveUp: options.onFatal } : {}),
     tables: options.tables,
     logger: logger.child({ component: 'embedded' }),
     // With API keys, whoever calls the endpoint must sign with the pair: another process on the machine

@@ -98,6 +98,8 @@ export interface EmbeddedEndpoint {
   calls(): Promise<Record<string, number>>;
   /** A fraction `rate` of matching requests answer HTTP 400 with that error (as Athena throttles); null clears. */
   injectFaults(f: FaultSpec | null): Promise<void>;
+  /** Whether it serves now: false while its worker thread is down (worker-host.ts restarts it), with why. */
+  health(): { up: boolean; reason?: string };
 }
 
 const JSON_11 = 'application/x-amz-json-1.1';
@@ -366,6 +368,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
   return {
     url,
     calls: async () => Object.fromEntries(counts),
+    health: () => (closing ? { up: false, reason: 'closed' } : { up: true }),
     async injectFaults(f) {
       if (f === null) {
         faults = null;
