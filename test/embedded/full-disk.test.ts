@@ -14,10 +14,11 @@ import {
   type AthenaClient,
 } from '@aws-sdk/client-athena';
 import { CreateStateMachineCommand, DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EmbeddedEndpoint } from '../../src/embedded/server';
 import { startEmbeddedWorker } from '../../src/embedded/worker-host';
+import { startTestApp } from '../support/app';
 import { describeSmallDisk, smallDisk, type SmallDisk } from '../support/small-disk';
 import { athenaClient, waitForState } from './helpers';
 import { sfnClient, waitForEnd } from './stepfunctions/helpers';
@@ -123,3 +124,27 @@ describeSmallDisk('the embedded endpoint on a full disk', () => {
     expect((await waitForState(athena, next!)).Status!.State).toBe('SUCCEEDED');
   });
 });
+
+describeSmallDisk('the service with its data dir on a full disk', () => {
+  it('answers gaps with a coded error (no hang), and checks again once there is room', async () => {
+    const disk = smallDisk(48);
+    try {
+      const t = await startTestApp({ dataDir: disk.path, config: readFileSync(path.resolve(__dirname, '../../gapwatch.config.yaml'), 'utf8') });
+      try {
+        const GAPS = '{ gaps(dataset: "stock_ticks", from: "2024-03-10", to: "2024-03-11") { status } }';
+        disk.fill();
+        const refused = await t.gql(GAPS);
+        expect(refused.data).toBeNull();
+        expect(refused.errors[0].extensions.code).toBe('BACKEND_UNAVAILABLE');
+        expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+        disk.free();
+        expect((await t.gql(GAPS)).data.gaps.status).toBe('OK');
+      } finally {
+        await t.stop();
+      }
+    } finally {
+      disk.remove();
+    }
+  });
+});
+
