@@ -8,6 +8,7 @@ import { CreateStateMachineCommand, DescribeExecutionCommand, ListStateMachinesC
 import type { EmbeddedEndpoint } from '../../src/embedded/server';
 import { startEmbeddedWorker } from '../../src/embedded/worker-host';
 import { startTestApp } from '../support/app';
+import { startBuiltService } from '../support/built-service';
 import { tempDir } from './helpers';
 import { sfnClient } from './stepfunctions/helpers';
 
@@ -137,3 +138,35 @@ describe('the service while its embedded endpoint is down', () => {
     }
   });
 });
+
+describe('the service whose embedded endpoint keeps dying', () => {
+  it('exits with code 1 once the worker died more often than it is restarted (3 times in 10 minutes)', async () => {
+    const dir = tempDir('gapwatch-worker-restart-');
+    const service = await startBuiltService({ GAPWATCH_DATA_DIR: dir.path, GAPWATCH_EMBEDDED_PORT: '0', GAPWATCH_EMBEDDED_HEAP_MIB: '64', GAPWATCH_CONFIG: `${dir.path}/none.yaml` });
+    const exited = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));
+    let code: number | null | undefined;
+    void exited.then((c) => (code = c));
+    try {
+      const url = /"endpoint":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(service.stdout())![1]!;
+      const client = sfnClient(url);
+      try {
+        const machine = (await client.send(new CreateStateMachineCommand({ name: 'wide', roleArn: 'arn:aws:iam::000000000000:role/r', definition: WIDE_FLOOD }))).stateMachineArn!;
+        for (let death = 1; code === undefined; death++) {
+          expect(death).toBeLessThanOrEqual(4);
+          await overwhelm(client, machine);
+          // Down, then either up again (a restart) or gone (the process exited).
+          await until(`death ${death}`, async () => code !== undefined || (await fetch(`${service.url}/healthz`).then((r) => r.status, () => 0)) === 503);
+          await until(`restart ${death}`, async () => code !== undefined || (await fetch(`${service.url}/healthz`).then((r) => r.status, () => 0)) === 200);
+        }
+      } finally {
+        client.destroy();
+      }
+      expect(await exited).toBe(1);
+      expect(service.stdout()).toMatch(/the embedded AWS endpoint is down for good/);
+    } finally {
+      if (code === undefined) service.child.kill('SIGKILL');
+      dir.remove();
+    }
+  }, 180_000);
+});
+
