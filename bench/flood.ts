@@ -6,6 +6,10 @@
  * process (the endpoint's worker included), the data dir's peak size, the slowest ListStateMachines, how
  * long StopExecution took, how each execution ended, and whether the endpoint was still serving.
  *
+ * With FLOOD_HEAP_MIB (e.g. 64) the endpoint's worker gets that heap limit and the machine waits a second
+ * between loops, so the executions run side by side until the worker runs out of memory: the report then
+ * says how long the endpoint was down until its restart served again.
+ *
  * A benchmark, not a test: figures depend on the machine. The test suite checks the behaviour
  * (test/embedded/stepfunctions/flood.test.ts, test/embedded/worker-restart.test.ts).
  */
@@ -19,11 +23,13 @@ const num = (name: string, fallback: number): number => Number(process.env[name]
 const EXECUTIONS = num('FLOOD_EXECUTIONS', 4);
 const PAYLOAD_KIB = num('FLOOD_PAYLOAD_KIB', 200);
 const SECONDS = num('FLOOD_SECONDS', 20);
+const HEAP_MIB = process.env.FLOOD_HEAP_MIB ? Number(process.env.FLOOD_HEAP_MIB) : undefined;
 
 const LOOP = JSON.stringify({
   StartAt: 'A',
   States: {
-    A: { Type: 'Pass', Next: 'B' },
+    A: { Type: 'Pass', Next: HEAP_MIB ? 'W' : 'B' },
+    W: { Type: 'Wait', Seconds: 1, Next: 'B' },
     B: { Type: 'Choice', Choices: [{ Variable: '$.stop', IsPresent: true, Next: 'Done' }], Default: 'A' },
     Done: { Type: 'Succeed' },
   },
@@ -42,17 +48,25 @@ const within = <T>(ms: number, p: Promise<T>): Promise<T | 'timeout'> => Promise
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gapwatch-flood-'));
-  const endpoint = await startEmbeddedWorker({ port: 0, dataDir, stepFunctions: { dataDir } });
+  const endpoint = await startEmbeddedWorker({ port: 0, dataDir, stepFunctions: { dataDir }, ...(HEAP_MIB ? { heapLimitMiB: HEAP_MIB } : {}) });
   const sfn = new SFNClient({ endpoint: endpoint.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
   const MiB = 2 ** 20;
   let peakRss = 0;
   let peakDisk = 0;
   let slowestList = 0;
   let listFailures = 0;
+  /** Each time the endpoint was down: when it went down and when it served again. */
+  const outages: { from: number; to?: number }[] = [];
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
     peakDisk = Math.max(peakDisk, dirBytes(dataDir));
   }, 250);
+  const health = setInterval(() => {
+    const up = endpoint.health().up;
+    const last = outages[outages.length - 1];
+    if (!up && (!last || last.to !== undefined)) outages.push({ from: Date.now() });
+    else if (up && last && last.to === undefined) last.to = Date.now();
+  }, 10);
   let listing = true;
   const lister = (async () => {
     while (listing) {
@@ -66,7 +80,11 @@ async function main(): Promise<void> {
   try {
     const machine = (await sfn.send(new CreateStateMachineCommand({ name: 'flood', roleArn: 'arn:aws:iam::000000000000:role/r', definition: LOOP }))).stateMachineArn!;
     const input = JSON.stringify({ p: 'x'.repeat(PAYLOAD_KIB * 1024) });
-    const arns = await Promise.all(Array.from({ length: EXECUTIONS }, async () => (await sfn.send(new StartExecutionCommand({ stateMachineArn: machine, input }))).executionArn!));
+    // A start the dying worker never answers is left out.
+    const started = await Promise.all(
+      Array.from({ length: EXECUTIONS }, () => sfn.send(new StartExecutionCommand({ stateMachineArn: machine, input })).then((o) => o.executionArn!, () => undefined)),
+    );
+    const arns = started.filter((a): a is string => a !== undefined);
     await new Promise((r) => setTimeout(r, 2000));
     const stopAt = Date.now();
     const stopped = await within(20_000, sfn.send(new StopExecutionCommand({ executionArn: arns[0] })).then(() => 'ok', (e: Error) => e.name));
@@ -78,11 +96,12 @@ async function main(): Promise<void> {
     listing = false;
     await lister;
     clearInterval(sampler);
+    clearInterval(health);
     const serving = endpoint.health().up && (await within(5000, sfn.send(new ListStateMachinesCommand({})).then(() => true, () => false))) === true;
     console.log(
       JSON.stringify(
         {
-          executions: EXECUTIONS,
+          executions: `${arns.length} of ${EXECUTIONS} started`,
           payloadKiB: PAYLOAD_KIB,
           seconds: SECONDS,
           peakRssMiB: Math.round(peakRss / MiB),
@@ -91,6 +110,7 @@ async function main(): Promise<void> {
           slowestListMs: slowestList,
           listFailures,
           ends,
+          outagesMs: outages.map((o) => (o.to === undefined ? 'still down' : o.to - o.from)),
           servingAfter: serving,
         },
         null,
@@ -100,6 +120,7 @@ async function main(): Promise<void> {
   } finally {
     listing = false;
     clearInterval(sampler);
+    clearInterval(health);
     sfn.destroy();
     await endpoint.close().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
