@@ -231,7 +231,13 @@ export class SfnStore {
   }
 
   private writeAtomic(file: string, text: string): void {
-    writeFileSync(`${file}.tmp`, text);
-    renameSync(`${file}.tmp`, file);
+    try {
+      writeFileSync(`${file}.tmp`, text);
+      renameSync(`${file}.tmp`, file);
+    } catch (err) {
+      // A full disk leaves no half-written temp file behind to take what space there is.
+      rmSync(`${file}.tmp`, { force: true });
+      throw err;
+    }
   }
 }
