@@ -67,7 +67,9 @@ async function main(): Promise<void> {
     if (!up && (!last || last.to !== undefined)) outages.push({ from: Date.now() });
     else if (up && last && last.to === undefined) last.to = Date.now();
   }, 10);
-  let listing = true;
+  // Not with FLOOD_HEAP_MIB: Node 20 can abort the whole process when a worker ends for its heap while it
+  // parses an HTTP request (`FATAL ERROR: v8::ToLocalChecked Empty MaybeLocal` in llhttp).
+  let listing = HEAP_MIB === undefined;
   const lister = (async () => {
     while (listing) {
       const at = Date.now();
@@ -87,7 +89,9 @@ async function main(): Promise<void> {
     const arns = started.filter((a): a is string => a !== undefined);
     await new Promise((r) => setTimeout(r, 2000));
     const stopAt = Date.now();
-    const stopped = await within(20_000, sfn.send(new StopExecutionCommand({ executionArn: arns[0] })).then(() => 'ok', (e: Error) => e.name));
+    const stopped = HEAP_MIB
+      ? 'not asked'
+      : await within(20_000, sfn.send(new StopExecutionCommand({ executionArn: arns[0] })).then(() => 'ok', (e: Error) => e.name));
     const stopMs = Date.now() - stopAt;
     await new Promise((r) => setTimeout(r, Math.max(0, SECONDS * 1000 - 2000 - stopMs)));
     const ends = await Promise.all(
