@@ -10,11 +10,13 @@ import * as events from './events.bench';
 import * as gaps from './gaps.bench';
 import * as lambda from './lambda.bench';
 import * as paging from './paging.bench';
+import * as results from './results.bench';
 import { formatResult, type BenchResult } from './result';
 
 const SUITES: ReadonlyArray<{ name: string; run: () => Promise<BenchResult[]> }> = [
   { name: 'decode', run: () => decode.run() },
   { name: 'paging', run: () => paging.run() },
+  { name: 'results', run: () => results.run() },
   { name: 'embedded', run: () => embedded.run() },
   { name: 'gaps', run: () => gaps.run() },
   { name: 'events', run: () => events.run() },
