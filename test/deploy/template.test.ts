@@ -64,6 +64,20 @@ describe('deploy/template.yaml', () => {
     expect(machineRole.Resource.map((r: unknown) => render(r)).sort()).toStrictEqual(TASKS.map((t) => `arn:aws:lambda:eu-west-1:123456789012:function:gapwatch-${t}`).sort());
     expect(template.Outputs.StateMachineArn.Value).toStrictEqual({ Ref: 'PipelineStateMachine' });
   });
+
+  it('grants the service s3:GetObject on the Athena results prefix, and nothing else in S3', () => {
+    const statements = template.Resources.ServicePolicy!.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    const s3 = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:')));
+    expect(s3).toStrictEqual([
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${AthenaResultsBucket}/${AthenaResultsPrefix}*' } },
+    ]);
+    const prefix = (template as unknown as { Parameters: Record<string, { AllowedPattern: string; Default: string }> }).Parameters.AthenaResultsPrefix!;
+    const pattern = new RegExp(prefix.AllowedPattern);
+    expect(['', 'results/', 'athena/results/'].every((p) => pattern.test(p))).toBe(true);
+    // A prefix must end at a folder: `results` would also grant `results-of-others/…`.
+    expect(['results', '/results/', '*'].some((p) => pattern.test(p))).toBe(false);
+    expect(prefix.Default).toBe('');
+  });
 });
 
 describe('the Lambda entries, invoked as Lambda does, against the embedded Athena', () => {
