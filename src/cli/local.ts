@@ -6,7 +6,7 @@ import { CodedError, ConfigError } from '../errors';
 import type { Logger } from '../logger';
 import { DataDirInUseError, resetEmbeddedSample } from '../embedded/server';
 import { realClock } from '../services/clock/clock';
-import { windowProblem } from '../services/gaps/compute';
+import { checkUse, windowProblem } from '../services/gaps/compute';
 import type { CheckArgs } from './args';
 import { CliError, oneLine } from './errors';
 import { fromGapCheck, type CliReport } from './report';
@@ -55,7 +55,7 @@ export async function checkLocal(args: CheckArgs, env: Env, now: number): Promis
     throw new CliError(`dataset: no dataset '${args.dataset}' ${where}; configured: ${known.length ? known.join(', ') : 'none'}`);
   }
   const window = resolveWindow(args.window, dataset, now);
-  const problem = windowProblem(dataset, window.from, window.to);
+  const problem = windowProblem(dataset, window.from, window.to, checkUse(dataset, false));
   if (problem) {
     // Name what the user typed: the window came from --from/--to, from --last, or from the dataset's own checkWindow.
     const source =

@@ -18,7 +18,7 @@ import {
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import { CodedError, ConfigError, ErrorCode, limitExceeded } from '../errors';
 import { asGraphQLError } from './mask';
-import { windowProblem } from '../services/gaps/compute';
+import { checkUse, windowProblem } from '../services/gaps/compute';
 import { eventsCalls, listCalls } from '../services/pipeline/pipeline.service';
 import type { Dataset } from '../services/gaps/dataset';
 import type { Principal } from './access';
@@ -39,7 +39,10 @@ export interface Limits {
   maxTokens: number;
   /** Entries of `gaps(groups:)`. */
   maxGroups: number;
-  /** Buckets × groups one `gaps` check may judge. */
+  /**
+   * Buckets × groups one `gaps` check judged bucket by bucket in the service may judge: a check with `series`, or
+   * of a wide dataset. A check judged in Athena is bounded by its dataset's maxCheckWindow instead.
+   */
   maxCheckCells: number;
   /** Buckets × groups one `gaps { series }` may return (each cell is an object in the response). */
   maxSeriesCells: number;
@@ -168,7 +171,12 @@ function selects(set: SelectionSetNode | undefined, field: string, document: Doc
   });
 }
 
-/** Refuses a `gaps` check whose size is over the bounds before it runs; returns its cost otherwise. */
+/**
+ * Refuses a `gaps` check whose size is over the bounds before it runs; returns its cost otherwise: what the
+ * service does for it. Judged bucket by bucket in the service (series, a wide dataset), that is buckets × groups;
+ * judged in Athena, one grid of the window's buckets, whatever the groups (the facts that come back grow with
+ * the gaps, which are not known before).
+ */
 function gapsCost(args: Record<string, unknown>, node: FieldNode, document: DocumentNode, limits: Limits, dataset: (name: string) => Dataset | undefined): number {
   const groups = Array.isArray(args.groups) ? new Set(args.groups).size : 0;
   if (Array.isArray(args.groups) && args.groups.length > limits.maxGroups) {
@@ -177,19 +185,22 @@ function gapsCost(args: Record<string, unknown>, node: FieldNode, document: Docu
   const d = typeof args.dataset === 'string' ? dataset(args.dataset) : undefined;
   const from = args.from instanceof Date ? args.from.getTime() : NaN;
   const to = args.to instanceof Date ? args.to.getTime() : NaN;
-  // An unknown dataset or a window the dataset cannot judge (outside the SQL range, reversed, over maxWindow)
-  // is the resolver's to refuse as BAD_USER_INPUT naming the argument: asked with the gaps service's own rule,
-  // so a bad window is reported as bad input rather than as a check too big to run.
-  if (!d || windowProblem(d, from, to) !== undefined) return 0;
+  const series = selects(node.selectionSet, 'series', document);
+  const use = d === undefined ? 'buckets' : checkUse(d, series);
+  // An unknown dataset or a window the dataset cannot judge (outside the SQL range, reversed, over maxWindow or
+  // maxCheckWindow) is the resolver's to refuse as BAD_USER_INPUT naming the argument: asked with the gaps
+  // service's own rule, so a bad window is reported as bad input rather than as a check too big to run.
+  if (!d || windowProblem(d, from, to, use) !== undefined) return 0;
   // +1: the window is aligned outward to bucket boundaries.
   const buckets = Math.ceil((to - from) / d.bucketMs) + 1;
+  if (use === 'athena') return Math.ceil(buckets / 1_000);
   // Groups the check will judge, as far as they are known before it runs: the asked-for list, else the
   // configured one; a dataset that judges "every group seen" counts as one here.
   const cells = buckets * Math.max(groups || d.groups?.length || 1, 1);
   if (cells > limits.maxCheckCells) {
-    throw limitExceeded('maxCheckCells', limits.maxCheckCells, `this check would judge ${cells} buckets × groups; narrow the window or the groups`);
+    throw limitExceeded('maxCheckCells', limits.maxCheckCells, `this check would judge ${cells} buckets × groups in the service; narrow the window or the groups${series && d.shape === 'long' ? ', or leave series out (then Athena judges it)' : ''}`);
   }
-  if (cells > limits.maxSeriesCells && selects(node.selectionSet, 'series', document)) {
+  if (cells > limits.maxSeriesCells && series) {
     throw limitExceeded('maxSeriesCells', limits.maxSeriesCells, `series would return ${cells} buckets × groups; narrow the window or the groups, or leave series out`);
   }
   return Math.ceil(cells / 1_000);

@@ -29,6 +29,7 @@ function toInfo(d: Dataset): DatasetInfo {
     settle: formatDuration(d.settleMs),
     schedule: d.scheduleMs === undefined ? undefined : formatDuration(d.scheduleMs),
     maxWindow: formatDuration(d.maxWindowMs),
+    maxCheckWindow: formatDuration(d.maxCheckWindowMs),
     checkWindow: formatDuration(d.checkWindowMs),
   };
 }

@@ -288,8 +288,11 @@ export class DatasetInfo {
   @Field(() => String, { nullable: true, description: 'Automatic check cadence; null = on demand only.' })
   schedule?: string;
 
-  @Field({ description: 'Longest window one check may judge.' })
+  @Field({ description: 'Longest window judged bucket by bucket in the service: a check with series, any check of a wide dataset, a range a pipeline run repairs.' })
   maxWindow!: string;
+
+  @Field({ description: 'Longest window of a check without series of a long dataset, which Athena judges (its result grows with the gaps, not the buckets).' })
+  maxCheckWindow!: string;
 
   @Field({ description: 'Trailing window of scheduled checks.' })
   checkWindow!: string;

@@ -160,7 +160,7 @@ export class RunWindowArgs {
   @Field({ description: 'A configured dataset name.' })
   dataset!: string;
 
-  @Field(() => Date, { description: 'Window start (inclusive); at most the dataset\'s maxWindow before `to`.' })
+  @Field(() => Date, { description: 'Window start (inclusive); at most the dataset\'s maxCheckWindow before `to` (maxWindow for a wide dataset).' })
   from!: Date;
 
   @Field(() => Date, { description: 'Window end (exclusive).' })

@@ -265,14 +265,14 @@ describe('gapwatch check in-process on the embedded backend', () => {
   });
 
   it('exits 2 on a window the dataset does not allow, before starting any backend', async () => {
-    const run = await gapwatch(['check', '--dataset', 'stock_ticks', '--from', '2023-01-01T00:00:00Z', '--to', '2024-03-10T00:00:00Z'], env);
+    const run = await gapwatch(['check', '--dataset', 'stock_ticks', '--from', '2000-01-01T00:00:00Z', '--to', '2024-03-10T00:00:00Z'], env);
     expect(run).toStrictEqual({
       code: 2,
       stdout: '',
-      stderr: 'gapwatch: --from: window of 10416h exceeds maxWindow of 744h for dataset stock_ticks\n',
+      stderr: 'gapwatch: --from: window of 212040h exceeds maxCheckWindow of 87840h for dataset stock_ticks\n',
     });
-    expect((await gapwatch(['check', '--dataset', 'stock_ticks', '--last', '32d'], env)).stderr).toBe(
-      'gapwatch: --last: window of 768h exceeds maxWindow of 744h for dataset stock_ticks\n',
+    expect((await gapwatch(['check', '--dataset', 'stock_ticks', '--last', '3661d'], env)).stderr).toBe(
+      'gapwatch: --last: window of 87864h exceeds maxCheckWindow of 87840h for dataset stock_ticks\n',
     );
   });
 });

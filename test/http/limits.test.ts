@@ -95,13 +95,25 @@ describe('limits on what one operation may ask', () => {
     ]);
   });
 
-  it('refuses a check of more buckets × groups than one check may judge, before it runs', async () => {
+  it('refuses a check judged in the service of more buckets × groups than it may judge, before it runs', async () => {
     const groups = Array.from({ length: 100 }, (_, i) => `S${i}`);
-    const body = await t.gql('query ($groups: [String!]) { gaps(dataset: "minute_ticks", from: "2024-03-01T00:00:00Z", to: "2024-03-31T00:00:00Z", groups: $groups) { status } }', { groups });
+    const body = await t.gql(GAPS_SERIES, { dataset: 'minute_ticks', from: '2024-03-01T00:00:00Z', to: '2024-03-31T00:00:00Z', groups });
     expect(limitError(body)).toStrictEqual({
-      message: 'maxCheckCells (2000000) exceeded: this check would judge 4320100 buckets × groups; narrow the window or the groups',
+      message: 'maxCheckCells (2000000) exceeded: this check would judge 4320100 buckets × groups in the service; narrow the window or the groups, or leave series out (then Athena judges it)',
       extensions: { code: 'LIMIT_EXCEEDED', limit: 'maxCheckCells', value: 2_000_000 },
     });
+    // Without series Athena judges it: the service's work is one grid of the window, whatever the groups.
+    const plain = await t.gql('query ($groups: [String!]) { gaps(dataset: "minute_ticks", from: "2024-03-01T00:00:00Z", to: "2024-03-31T00:00:00Z", groups: $groups) { status ranges { group } } }', { groups });
+    expect(plain.errors).toBeUndefined();
+    expect(plain.data.gaps.status).toBe('GAPS');
+  });
+
+  it('lets a check without series of 500 groups over five years of hours run as one query', async () => {
+    const groups = Array.from({ length: 500 }, (_, i) => `S${i}`);
+    const body = await t.gql('query ($groups: [String!]) { gaps(dataset: "stock_ticks", from: "2019-03-01T00:00:00Z", to: "2024-03-01T00:00:00Z", groups: $groups) { status checkedBuckets ranges { group absent } } }', { groups });
+    expect(body.errors).toBeUndefined();
+    expect(body.data.gaps).toMatchObject({ status: 'GAPS', checkedBuckets: 500 * 1827 * 24 });
+    expect(body.data.gaps.ranges).toHaveLength(500);
   });
 
   it('refuses 1,000 aliases of runQuery (they started 1,000 executions)', async () => {

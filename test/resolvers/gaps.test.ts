@@ -225,8 +225,11 @@ describe('gaps over GraphQL on the sample data lake', () => {
     });
     const backwards = await t.gql(GAPS, { dataset: 'stock_ticks', from: '2024-03-11T00:00:00Z', to: '2024-03-10T00:00:00Z' });
     expect(backwards.errors[0].extensions).toStrictEqual({ code: 'BAD_USER_INPUT', argument: 'to' });
-    const tooLong = await t.gql(GAPS, { dataset: 'stock_ticks', from: '2023-01-01T00:00:00Z', to: '2024-03-10T00:00:00Z' });
-    expect(tooLong.errors[0]).toMatchObject({ message: expect.stringContaining('maxWindow'), extensions: { code: 'BAD_USER_INPUT', argument: 'from' } });
+    const tooLong = await t.gql(GAPS, { dataset: 'stock_ticks', from: '2000-01-01T00:00:00Z', to: '2024-03-10T00:00:00Z' });
+    expect(tooLong.errors[0]).toMatchObject({ message: expect.stringContaining('exceeds maxCheckWindow of 87840h'), extensions: { code: 'BAD_USER_INPUT', argument: 'from' } });
+    // Per-bucket series are judged in the service, within maxWindow.
+    const longSeries = await t.gql(`query { gaps(dataset: "stock_ticks", from: "2023-01-01T00:00:00Z", to: "2024-03-10T00:00:00Z") { series { group } } }`);
+    expect(longSeries.errors[0]).toMatchObject({ message: expect.stringContaining('exceeds maxWindow of 744h'), extensions: { code: 'BAD_USER_INPUT', argument: 'from' } });
     const notIso = await t.gql(GAPS, { dataset: 'stock_ticks', from: 'last tuesday', to: '2024-03-10T00:00:00Z' });
     expect(notIso.errors[0]).toMatchObject({ message: expect.stringContaining('"$from"'), extensions: { code: 'BAD_USER_INPUT' } });
     expect(notIso.errors[0].message).toContain('last tuesday');

@@ -24,7 +24,7 @@ import { zoneFor } from '../time/zone';
 
 const DAY_MS = 86_400_000;
 /** Counts are integers and thresholds products of decimals: 0.8 × 55 must not read as 44.000…01. */
-const EPSILON = 1e-9;
+export const EPSILON = 1e-9;
 
 export type BucketStatus = 'OK' | 'MISSING' | 'UNDERFILLED' | 'PARTIAL_EDGE' | 'NOT_EXPECTED' | 'SETTLING';
 export type ReportStatus = 'OK' | 'GAPS' | 'PENDING' | 'EMPTY';
@@ -146,28 +146,45 @@ export function instantProblem(ms: number): string | undefined {
   return undefined;
 }
 
+/**
+ * How a window is judged, which decides how long it may be: `buckets`, bucket by bucket in the service (a check
+ * with series, a wide dataset, a repaired range; up to maxWindow), or `athena`, by the check's own SQL (a long
+ * dataset without series, islands.ts; up to maxCheckWindow).
+ */
+export type WindowUse = 'buckets' | 'athena';
+
+/** How a check of this dataset is judged: in Athena unless it asks for per-bucket series or reads a wide named query. */
+export function checkUse(dataset: Dataset, series: boolean): WindowUse {
+  return dataset.shape === 'long' && !series ? 'athena' : 'buckets';
+}
+
 /** Why a requested window cannot be judged, for the API edge to turn into BAD_USER_INPUT; undefined when fine. */
-export function windowProblem(dataset: Dataset, from: number, to: number): string | undefined {
+export function windowProblem(dataset: Dataset, from: number, to: number, use: WindowUse = 'buckets'): string | undefined {
   if (!Number.isFinite(from) || !Number.isFinite(to)) return 'from and to must be valid instants';
   const range = instantProblem(from) ?? instantProblem(to);
   if (range !== undefined) return range;
   if (from >= to) return `from (${iso(from)}) must be before to (${iso(to)})`;
-  if (to - from > dataset.maxWindowMs) {
-    return `window of ${Math.ceil((to - from) / 3_600_000)}h exceeds maxWindow of ${dataset.maxWindowMs / 3_600_000}h for dataset ${dataset.name}`;
+  const hours = Math.ceil((to - from) / 3_600_000);
+  if (use === 'athena' && to - from > dataset.maxCheckWindowMs) {
+    return `window of ${hours}h exceeds maxCheckWindow of ${dataset.maxCheckWindowMs / 3_600_000}h for dataset ${dataset.name}`;
+  }
+  if (use === 'buckets' && to - from > dataset.maxWindowMs) {
+    return `window of ${hours}h exceeds maxWindow of ${dataset.maxWindowMs / 3_600_000}h for dataset ${dataset.name}`;
   }
   return undefined;
 }
 
-function iso(ms: number): string {
+export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
 /** Rounds float noise out of summed fractional expectations (prorated session buckets). */
-function tidy(x: number): number {
+export function tidy(x: number): number {
   return Math.round(x * 1e6) / 1e6;
 }
 
-interface Grid {
+/** A window's buckets, shared by every group (and by the check judged in Athena, islands.ts). */
+export interface Grid {
   /** n + 1 boundaries: bucket i is [bounds[i], bounds[i + 1]). */
   readonly bounds: Float64Array;
   readonly n: number;
@@ -253,7 +270,24 @@ interface Accumulated {
   anyRow: boolean;
 }
 
-type RunKind = 'MISSING' | 'UNDERFILLED' | 'SERIES_START' | 'SETTLING';
+/** What a run of buckets is, before it becomes a range: a gap kind, or one of PARTIAL_EDGE's reasons. */
+export type RunKind = 'MISSING' | 'UNDERFILLED' | 'SERIES_START' | 'SETTLING';
+
+/** A closed run of one kind as its range; `absent` is the group's (no rows at all in the window). */
+export function rangeOf(kind: RunKind, group: string, start: number, end: number, buckets: number, expected: number, observed: number, absent: boolean): GapRange {
+  const base = { group, start: iso(start), end: iso(end), buckets, expected: tidy(expected), observed };
+  switch (kind) {
+    case 'MISSING':
+      return { kind: 'MISSING', ...base, absent };
+    case 'UNDERFILLED':
+      return { kind: 'UNDERFILLED', ...base };
+    case 'SERIES_START':
+    case 'SETTLING':
+      return { kind: 'PARTIAL_EDGE', ...base, reason: kind };
+    default:
+      return assertNever(kind);
+  }
+}
 
 /** One group's verdict. */
 interface Judged {
@@ -265,7 +299,7 @@ interface Judged {
 }
 
 /** Where the settled part of the grid ends and the future begins, as bucket indices. */
-interface Lines {
+export interface Lines {
   /** Buckets at or after this index end after now − settle: they may still be filling. */
   readonly settleFrom: number;
   /** Buckets at or after this index start at or after now: they have not happened. */
@@ -339,7 +373,8 @@ export class GapEngine {
     };
   }
 
-  private gridFor(dataset: Dataset, from: number, to: number): Grid {
+  /** The grid of an aligned window, from the cache when a recent call built it. */
+  gridFor(dataset: Dataset, from: number, to: number): Grid {
     const key = `${dataset.name}\u0000${dataset.timezone}\u0000${dataset.bucketMs}\u0000${dataset.expectedPerBucket}\u0000${JSON.stringify(dataset.calendar ?? null)}\u0000${from}\u0000${to}`;
     let grid = this.grids.get(key);
     if (grid === undefined) {
@@ -446,7 +481,7 @@ export class GapEngine {
 }
 
 /** Buckets ending after now − settle may still be filling; those starting at or after now have not happened. */
-function settleLines(grid: Grid, now: number, settleMs: number): Lines {
+export function settleLines(grid: Grid, now: number, settleMs: number): Lines {
   const { bounds, n } = grid;
   const settleLine = now - settleMs;
   let settleFrom = n;
@@ -457,7 +492,7 @@ function settleLines(grid: Grid, now: number, settleMs: number): Lines {
 }
 
 /** Where a group's series begins in the grid: the index of the bucket holding the start, and whether it began inside it. */
-interface Start {
+export interface Start {
   readonly index: number;
   readonly mid: boolean;
 }
@@ -468,7 +503,15 @@ interface Start {
  * ones without a lookup, before the window. A group known to exist with no data at all (listed, found
  * by the lookup, or a wide column) is expected over the whole window, because silence is never a pass.
  */
-function seriesStart(input: ComputeGapsInput, group: string, a: GroupAcc, listedGroup: boolean, grid: Grid, from: number, to: number): Start {
+export function seriesStart(
+  input: Pick<ComputeGapsInput, 'dataset' | 'seriesStarts'>,
+  group: string,
+  a: Pick<GroupAcc, 'earliest' | 'earliestExact'>,
+  listedGroup: boolean,
+  grid: Grid,
+  from: number,
+  to: number,
+): Start {
   const { dataset } = input;
   const startsAt = dataset.startsAtMs;
   let start = startsAt?.byGroup.get(group) ?? startsAt?.all;
@@ -511,21 +554,7 @@ function judgeGroup(input: ComputeGapsInput, group: string, a: GroupAcc, counts:
   let runObserved = 0;
   const close = (): void => {
     if (runKind === undefined) return;
-    const base = { group, start: iso(bounds[runStart]!), end: iso(bounds[runEnd + 1]!), buckets: runBuckets, expected: tidy(runExpected), observed: runObserved };
-    switch (runKind) {
-      case 'MISSING':
-        ranges.push({ kind: 'MISSING', ...base, absent });
-        break;
-      case 'UNDERFILLED':
-        ranges.push({ kind: 'UNDERFILLED', ...base });
-        break;
-      case 'SERIES_START':
-      case 'SETTLING':
-        ranges.push({ kind: 'PARTIAL_EDGE', ...base, reason: runKind });
-        break;
-      default:
-        assertNever(runKind);
-    }
+    ranges.push(rangeOf(runKind, group, bounds[runStart]!, bounds[runEnd + 1]!, runBuckets, runExpected, runObserved, absent));
     runKind = undefined;
   };
 
@@ -594,7 +623,7 @@ function judgeGroup(input: ComputeGapsInput, group: string, a: GroupAcc, counts:
  * known) there is nothing to hang a range on, so the calendar decides: something expected in a settled bucket is GAPS, only in unsettled
  * ones PENDING.
  */
-function statusOf(grid: Grid, lines: Lines, ranges: readonly GapRange[], groups: number, checked: number, pending: number): ReportStatus {
+export function statusOf(grid: Grid, lines: Lines, ranges: readonly GapRange[], groups: number, checked: number, pending: number): ReportStatus {
   if (ranges.some((r) => r.kind === 'MISSING' || r.kind === 'UNDERFILLED')) return 'GAPS';
   if (groups === 0) {
     const expectedIn = (lo: number, hi: number): boolean => {

@@ -53,7 +53,7 @@ function parseZonedTimestamp(text: string): number | undefined {
  * A time cell → epoch ms: a timestamp (UTC), a timestamp with time zone (its instant), or a date — a
  * calendar day, read as local midnight in the dataset's zone, the start of that day's bucket.
  */
-function timestampOf(value: unknown, column: string, timezone: string): number | null {
+export function timestampOf(value: unknown, column: string, timezone: string): number | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   if (value instanceof Date && !Number.isNaN(value.getTime())) return value.getTime();
@@ -69,7 +69,7 @@ function timestampOf(value: unknown, column: string, timezone: string): number |
   throw new TypeError(`column ${column}: expected a timestamp, timestamp with time zone or date, got ${JSON.stringify(value)}`);
 }
 
-function countOf(value: unknown, column: string): number {
+export function countOf(value: unknown, column: string): number {
   if (value === null || value === undefined) return 0;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
   if (typeof value === 'bigint' && value >= 0n) return Number(value);
@@ -77,7 +77,7 @@ function countOf(value: unknown, column: string): number {
   throw new TypeError(`column ${column}: expected a non-negative count, got ${JSON.stringify(value)}`);
 }
 
-function groupOf(value: unknown): string | null {
+export function groupOf(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   return typeof value === 'string' ? value : String(value);
 }

@@ -91,7 +91,13 @@ export interface Dataset {
   readonly startsAt?: string | Readonly<Record<string, string>>;
   /** startsAt resolved to epoch ms: `all` for every group, `byGroup` overriding it per group. */
   readonly startsAtMs?: { readonly all?: number; readonly byGroup: ReadonlyMap<string, number> };
+  /**
+   * Longest window judged bucket by bucket in the service: a check with `series`, any check of a wide dataset,
+   * and a range a pipeline run repairs.
+   */
   readonly maxWindowMs: number;
+  /** Longest window of a check judged in Athena (a long dataset, without `series`); at least maxWindowMs. */
+  readonly maxCheckWindowMs: number;
   readonly seriesLookbackMs: number;
   /** The trailing window a scheduled check (and `gapwatch check` without --from/--last) judges. */
   readonly checkWindowMs: number;
@@ -129,7 +135,21 @@ export const DEFAULT_MAX_WINDOW_MS: Readonly<Record<Bucket, number>> = {
   '1d': 366 * 86_400_000,
 };
 
-/** Hard ceiling on buckets per group in one window, whatever maxWindow says. */
+/**
+ * Default longest window of a check judged in Athena (gaps-and-islands in its SQL, docs/gaps.md). What comes
+ * back grows with the gaps, not the buckets, so the bound is the service's one grid of the window's buckets
+ * (group-independent, at most ~530,000 here) and the bytes Athena scans: ten years of 15m/1h/1d, five of 5m,
+ * one of 1m.
+ */
+export const DEFAULT_MAX_CHECK_WINDOW_MS: Readonly<Record<Bucket, number>> = {
+  '1m': 366 * 86_400_000,
+  '5m': 1830 * 86_400_000,
+  '15m': 3660 * 86_400_000,
+  '1h': 3660 * 86_400_000,
+  '1d': 3660 * 86_400_000,
+};
+
+/** Hard ceiling on buckets per group in one window, whatever maxWindow or maxCheckWindow say. */
 export const MAX_BUCKETS_PER_GROUP = 1_000_000;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -140,7 +160,7 @@ const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:
 const KNOWN_KEYS = [
   'name', 'shape', 'database', 'table', 'timestampColumn', 'groupColumn', 'query', 'timeColumn',
   'wideColumns', 'groups', 'bucket', 'expectedPerBucket', 'minRatio', 'timezone', 'calendar', 'settle',
-  'schedule', 'startsAt', 'maxWindow', 'seriesLookback', 'checkWindow', 'timestampType', 'partition', 'repair',
+  'schedule', 'startsAt', 'maxWindow', 'maxCheckWindow', 'seriesLookback', 'checkWindow', 'timestampType', 'partition', 'repair',
   'autoRepair',
 ] as const;
 const PARTITION_KEYS = ['column', 'format', 'type'] as const;
@@ -508,6 +528,11 @@ function parseOne(raw: unknown, index: number, namedQueryNames: ReadonlySet<stri
   if (maxWindowMs / bucketMs > MAX_BUCKETS_PER_GROUP) {
     r.fail('maxWindow', `at most ${MAX_BUCKETS_PER_GROUP} buckets of ${bucket} (${formatDuration(MAX_BUCKETS_PER_GROUP * bucketMs)}), got '${String(obj.maxWindow)}'`);
   }
+  const maxCheckWindowMs = r.duration('maxCheckWindow', bucketMs) ?? Math.max(maxWindowMs, DEFAULT_MAX_CHECK_WINDOW_MS[bucket]);
+  if (maxCheckWindowMs / bucketMs > MAX_BUCKETS_PER_GROUP) {
+    r.fail('maxCheckWindow', `at most ${MAX_BUCKETS_PER_GROUP} buckets of ${bucket} (${formatDuration(MAX_BUCKETS_PER_GROUP * bucketMs)}), got '${String(obj.maxCheckWindow)}'`);
+  }
+  if (maxCheckWindowMs < maxWindowMs) r.fail('maxCheckWindow', `must be at least maxWindow (${formatDuration(maxWindowMs)}), got '${String(obj.maxCheckWindow)}'`);
   const seriesLookbackMs = r.duration('seriesLookback', 60_000) ?? maxWindowMs;
   const checkWindowMs = r.duration('checkWindow', bucketMs) ?? Math.min(maxWindowMs, DEFAULT_CHECK_WINDOW_MS[bucket]);
   if (checkWindowMs > maxWindowMs) r.fail('checkWindow', `must not exceed maxWindow (${formatDuration(maxWindowMs)}), got '${String(obj.checkWindow)}'`);
@@ -528,6 +553,7 @@ function parseOne(raw: unknown, index: number, namedQueryNames: ReadonlySet<stri
     ...(scheduleMs !== undefined ? { scheduleMs } : {}),
     ...starts,
     maxWindowMs,
+    maxCheckWindowMs,
     seriesLookbackMs,
     checkWindowMs,
     ...(repair !== undefined ? { repair } : {}),

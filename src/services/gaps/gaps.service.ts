@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { badInput, CodedError, ErrorCode } from '../../errors';
+import { badInput, CodedError, ErrorCode, limitExceeded } from '../../errors';
 import type { Logger } from '../../logger';
 import type { AthenaService } from '../athena/athena.service';
 import type { Clock } from '../clock/clock';
 import type { QueriesService } from '../athena/queries.service';
 import type { TypedValue } from '../athena/decode';
-import { alignWindow, GapEngine, instantProblem, windowProblem, type GapReport } from './compute';
+import { alignWindow, checkUse, GapEngine, instantProblem, windowProblem, type ComputeGapsInput, type GapReport, type WindowUse } from './compute';
 import type { Dataset } from './dataset';
 import { completenessQuery, seriesStartQuery } from './query';
-import { toCountRows, toSeriesStarts, type DecodedRow } from './count-rows';
+import { toCountRows, toSeriesStarts, type CountRow, type DecodedRow } from './count-rows';
+import { islandsQuery, judgeIslands, MAX_QUERY_BYTES, toIslandFacts } from './islands';
 import { HISTORY_PER_DATASET, type CheckStore, type ReadySignal, type SeriesStartMemo } from './check-store';
 
 export { HISTORY_PER_DATASET };
@@ -77,13 +78,13 @@ function sumBytes(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : a + b;
 }
 
-/** Refuses a window the dataset cannot judge, naming the argument at fault. */
-export function checkWindow(dataset: Dataset, from: number, to: number): void {
+/** Refuses a window the dataset cannot judge (judged as `use` says), naming the argument at fault. */
+export function checkWindow(dataset: Dataset, from: number, to: number, use: WindowUse): void {
   for (const [argument, at] of [['from', from], ['to', to]] as const) {
     const problem = instantProblem(at);
     if (problem) throw badInput(argument, problem);
   }
-  const problem = windowProblem(dataset, from, to);
+  const problem = windowProblem(dataset, from, to, use);
   if (problem) throw badInput(from >= to ? 'to' : 'from', problem);
 }
 
@@ -156,7 +157,8 @@ export class GapsService {
    */
   async recordReadySignal(input: ReadySignalInput): Promise<ReadySignal> {
     const dataset = this.require(input.dataset);
-    checkWindow(dataset, input.from, input.to);
+    // A window that may be declared ready is one a check may judge.
+    checkWindow(dataset, input.from, input.to, checkUse(dataset, false));
     let source: ReadySignal['source'];
     if ('checkId' in input.source) {
       const check = await this.store.check(dataset.name, input.source.checkId);
@@ -194,7 +196,7 @@ export class GapsService {
    */
   check(name: string, request: CheckRequest): Promise<GapCheck> {
     const dataset = this.require(name);
-    checkWindow(dataset, request.from, request.to);
+    checkWindow(dataset, request.from, request.to, checkUse(dataset, request.series === true));
     const groups = request.groups && request.groups.length > 0 ? [...new Set(request.groups)].sort() : undefined;
     const key = [name, request.from, request.to, groups?.join(',') ?? '*', request.series ? 'series' : ''].join('\u0000');
     let pending = this.inflight.get(key);
@@ -296,9 +298,26 @@ export class GapsService {
       const execution = await this.queries.runNamed(dataset.query!);
       const { rows, columns } = await this.readAll(execution.id);
       const scan: Scan = { queryExecutionId: execution.id, dataScannedBytes: execution.dataScannedBytes, countsNullTimestamps: true };
-      return this.record(dataset, request, started, scan, rows, columns, undefined);
+      return this.record(dataset, request, started, scan, (now) => this.engine.compute(this.engineInput(dataset, request, toCountRows(dataset, rows, columns), undefined, now)));
     }
     const window = alignWindow(dataset, request.from, request.to);
+    if (request.series !== true) {
+      // Judged in Athena (islands.ts): what comes back grows with the gaps, not the buckets.
+      const query = islandsQuery(dataset, this.engine.gridFor(dataset, window.from, window.to));
+      if (Buffer.byteLength(query.sql) > MAX_QUERY_BYTES) {
+          throw limitExceeded('queryBytes', MAX_QUERY_BYTES, `the check's SQL for this window is longer than Athena takes (many holidays or DST changes in it); narrow the window`);
+      }
+      const [execution, lookup] = await Promise.all([
+        this.athena.run({ sql: query.sql, parameters: query.parameters, database: dataset.database }),
+        this.seriesStarts(dataset, window.from),
+      ]);
+      const facts = toIslandFacts(dataset, (await this.readAll(execution.id)).rows);
+      const scan: Scan = { queryExecutionId: execution.id, dataScannedBytes: sumBytes(execution.dataScannedBytes, lookup?.dataScannedBytes ?? 0), countsNullTimestamps: query.countsNullTimestamps };
+      return this.record(dataset, request, started, scan, (now) =>
+        judgeIslands(this.engine, { dataset, from: request.from, to: request.to, now, facts, ...(request.groups ? { groups: request.groups } : {}), ...(lookup ? { seriesStarts: lookup.starts } : {}) }),
+      );
+    }
+    // With series: one count row per (bucket, group), judged here by the engine, which makes the series.
     const query = completenessQuery(dataset, window);
     const [execution, lookup] = await Promise.all([
       this.athena.run({ sql: query.sql, parameters: query.parameters, database: dataset.database }),
@@ -310,29 +329,26 @@ export class GapsService {
       dataScannedBytes: sumBytes(execution.dataScannedBytes, lookup?.dataScannedBytes ?? 0),
       countsNullTimestamps: query.countsNullTimestamps,
     };
-    return this.record(dataset, request, started, scan, rows, undefined, lookup?.starts);
+    return this.record(dataset, request, started, scan, (now) => this.engine.compute(this.engineInput(dataset, request, toCountRows(dataset, rows), lookup?.starts, now)));
   }
 
-  private async record(
-    dataset: Dataset,
-    request: CheckRequest,
-    started: number,
-    scan: Scan,
-    rows: DecodedRow[],
-    columns: string[] | undefined,
-    seriesStarts: ReadonlyMap<string, number> | undefined,
-  ): Promise<GapCheck> {
-    const now = this.clock.now();
-    const report = this.engine.compute({
+  private engineInput(dataset: Dataset, request: CheckRequest, rows: CountRow[], seriesStarts: ReadonlyMap<string, number> | undefined, now: number): ComputeGapsInput {
+    return {
       dataset,
       from: request.from,
       to: request.to,
       now,
-      rows: toCountRows(dataset, rows, columns),
+      rows,
       ...(request.groups ? { groups: request.groups } : {}),
       ...(seriesStarts ? { seriesStarts } : {}),
       series: request.series === true,
-    });
+    };
+  }
+
+  /** Judges the check at this moment (`judge` gets now) and keeps it; an OK check of every group is a ready signal. */
+  private async record(dataset: Dataset, request: CheckRequest, started: number, scan: Scan, judge: (now: number) => GapReport): Promise<GapCheck> {
+    const now = this.clock.now();
+    const report = judge(now);
     const check: GapCheck = {
       ...report,
       id: randomUUID(),

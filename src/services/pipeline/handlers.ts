@@ -7,7 +7,7 @@
  */
 import { CodedError, ErrorCode } from '../../errors';
 import type { Clock } from '../clock/clock';
-import { windowProblem } from '../gaps/compute';
+import { checkUse, windowProblem, type WindowUse } from '../gaps/compute';
 import type { Dataset } from '../gaps/dataset';
 import type { GapCheck, GapsService } from '../gaps/gaps.service';
 import { MAX_RESULT_BYTES, RepairError, type RepairAction } from './repair';
@@ -130,12 +130,12 @@ export function createHandlers(deps: HandlerDeps): Record<TaskName, PipelineHand
   };
 
   /**
-   * The dataset's window rules (instants in range, at most maxWindow), for every window a handler acts on:
-   * whoever calls it (a state machine that is not the pipeline's, a direct Lambda invoke), a repair never
-   * writes more than a check may judge.
+   * The dataset's window rules (instants in range; at most maxCheckWindow for what a check judges, maxWindow for
+   * what a repair writes), for every window a handler acts on: whoever calls it (a state machine that is not
+   * the pipeline's, a direct Lambda invoke), a repair never writes more than a check may judge.
    */
-  const requireWindow = (dataset: Dataset, from: number, to: number, where: string): void => {
-    const problem = windowProblem(dataset, from, to);
+  const requireWindow = (dataset: Dataset, from: number, to: number, where: string, use: WindowUse = checkUse(dataset, false)): void => {
+    const problem = windowProblem(dataset, from, to, use);
     if (problem) fail(`${where}: ${problem}`);
   };
 
@@ -160,7 +160,7 @@ export function createHandlers(deps: HandlerDeps): Record<TaskName, PipelineHand
       const input = object(raw, 'input');
       const dataset = text(input, 'dataset');
       const range = parseRange(input.range, 'input.range');
-      requireWindow(requireDataset(dataset), Date.parse(range.start), Date.parse(range.end), 'input.range');
+      requireWindow(requireDataset(dataset), Date.parse(range.start), Date.parse(range.end), 'input.range', 'buckets');
       const action = repairs.get(dataset);
       if (!action) throw new TaskError('RepairNotConfigured', `dataset '${dataset}' has no repair action (set repair: in its config entry)`);
       signal.throwIfAborted();

@@ -14,6 +14,7 @@ import type { Clock } from '../clock/clock';
 import { TERMINAL_EVENT_TYPES, type RunWatcher } from '../events/run-watcher';
 import { streamRunEvents, type ReadyStream } from '../events/run-stream';
 import { checkWindow, type GapsService } from '../gaps/gaps.service';
+import { checkUse } from '../gaps/compute';
 import { executionArnOf, isExecutionArn, isExecutionOf } from './arn';
 import { decodeCursor, encodeCursor, isRunsCursor, type RunsCursor } from './cursor';
 import { RunEventCache } from './event-stream';
@@ -175,7 +176,7 @@ export class PipelineService {
   validate(request: StartRequest): PipelineInput {
     const dataset = this.gaps.require(request.dataset);
     // The window rules of a gap check: a run's Check and Validate would refuse anything else, only later.
-    checkWindow(dataset, request.from, request.to);
+    checkWindow(dataset, request.from, request.to, checkUse(dataset, false));
     const input: PipelineInput = {
       dataset: dataset.name,
       from: new Date(request.from).toISOString(),

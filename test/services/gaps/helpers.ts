@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, type GetQueryResultsOutput } from '@aws-sdk/client-athena';
+import { decodePages } from '../../../src/services/athena/pages';
+import type { SqlQuery } from '../../../src/services/gaps/query';
 import type { Dataset } from '../../../src/services/gaps/dataset';
 import { parseDatasets } from '../../../src/services/gaps/dataset';
 import type { CountRow, DecodedRow } from '../../../src/services/gaps/count-rows';
@@ -84,4 +87,30 @@ export function decodeFixture(path = fixturePath(HOURLY_COUNTS)): { columns: str
     return out;
   });
   return { columns, rows };
+}
+
+/** An SDK client for an embedded endpoint. */
+export function athenaClient(url: string): AthenaClient {
+  return new AthenaClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+/** Start, wait, fetch every page, decode: what the Athena service does, kept minimal here. */
+export async function runQuery(athena: AthenaClient, q: SqlQuery): Promise<Record<string, unknown>[]> {
+  const { QueryExecutionId } = await athena.send(new StartQueryExecutionCommand({ QueryString: q.sql, ...(q.parameters.length > 0 ? { ExecutionParameters: [...q.parameters] } : {}) }));
+  for (;;) {
+    const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId }));
+    const state = QueryExecution?.Status?.State;
+    if (state === 'SUCCEEDED') break;
+    if (state === 'FAILED' || state === 'CANCELLED') throw new Error(`${state}: ${QueryExecution?.Status?.StateChangeReason}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const pages: GetQueryResultsOutput[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId, NextToken }));
+    pages.push(page);
+    NextToken = page.NextToken;
+  } while (NextToken !== undefined);
+  const { rows, decoder } = decodePages(pages);
+  return rows.map((values) => decoder.toObject(values));
 }

@@ -1,16 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, type GetQueryResultsOutput } from '@aws-sdk/client-athena';
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import { startEmbedded, type EmbeddedEndpoint } from '../../../src/embedded/server';
-import { decodePages } from '../../../src/services/athena/pages';
 import { computeGaps } from '../../../src/services/gaps/compute';
 import type { SqlQuery } from '../../../src/services/gaps/query';
 import { completenessQuery, partitionValue, seriesStartQuery, subBucketFor, timestampLiteral } from '../../../src/services/gaps/query';
 import { parsePartitionFormat } from '../../../src/services/gaps/dataset';
 import { toCountRows, toSeriesStarts } from '../../../src/services/gaps/count-rows';
 import { SAMPLE_DEFECTS, SAMPLE_RANGE, SAMPLE_SYMBOLS } from '../../../src/embedded/athena/sample';
-import { longDataset, t, wideDataset } from './helpers';
+import { athenaClient, longDataset, runQuery, t, wideDataset } from './helpers';
 
 describe('completenessQuery text', () => {
   it('binds the bounds as timestamp literals, quotes identifiers and groups by expressions; without a partition column, reads only the window', () => {
@@ -173,7 +172,7 @@ describe('the generated SQL on the embedded engine (DuckDB behind the Athena pro
         { database: 'gaps_test', name: 'typed', location: join(dir, 'typed.csv'), format: 'csv' },
       ],
     });
-    athena = new AthenaClient({ endpoint: endpoint.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    athena = athenaClient(endpoint.url);
   });
 
   afterAll(async () => {
@@ -182,26 +181,7 @@ describe('the generated SQL on the embedded engine (DuckDB behind the Athena pro
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Start, wait, fetch every page, decode: what the Athena service does, kept minimal here. */
-  async function run(q: SqlQuery): Promise<Record<string, unknown>[]> {
-    const { QueryExecutionId } = await athena.send(new StartQueryExecutionCommand({ QueryString: q.sql, ExecutionParameters: [...q.parameters] }));
-    for (;;) {
-      const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId }));
-      const state = QueryExecution?.Status?.State;
-      if (state === 'SUCCEEDED') break;
-      if (state === 'FAILED' || state === 'CANCELLED') throw new Error(`${state}: ${QueryExecution?.Status?.StateChangeReason}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    const pages: GetQueryResultsOutput[] = [];
-    let NextToken: string | undefined;
-    do {
-      const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId, NextToken }));
-      pages.push(page);
-      NextToken = page.NextToken;
-    } while (NextToken !== undefined);
-    const { rows, decoder } = decodePages(pages);
-    return rows.map((values) => decoder.toObject(values));
-  }
+  const run = (q: SqlQuery) => runQuery(athena, q);
 
   it('counts per hour and group, keeps NULLs, and finds the series starts within the lookback', async () => {
     const dataset = longDataset({ database: 'gaps_test' });

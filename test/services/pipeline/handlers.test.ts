@@ -90,6 +90,22 @@ describe('pipeline handlers against the embedded Athena', () => {
     expect(out.ranges.map((r) => `${r.group} ${r.start} ${r.end}`).sort()).toStrictEqual(gaps.map((d) => `${d.symbol} ${d.start} ${d.end}`).sort());
   });
 
+  it('Check and Validate have Athena judge the window: a year of hours is one query whose result grows with the gaps', async () => {
+    const year = { dataset: 'stock_ticks', from: '2023-03-14T00:00:00Z', to: '2024-03-14T00:00:00Z' };
+    const out = (await backends.handlers.check(year, live())) as CheckResult;
+    const gaps = SAMPLE_DEFECTS.filter((d) => d.kind !== 'STARTS_MID_HOUR');
+    expect(out.ranges.map((r) => `${r.group} ${r.start} ${r.end}`).sort()).toStrictEqual(gaps.map((d) => `${d.symbol} ${d.start} ${d.end}`).sort());
+    const execution = await backends.services.athena.get(out.queryExecutionId!);
+    expect(execution.sql).toContain('row_number() OVER (PARTITION BY grp, kind ORDER BY idx)');
+    let rows = 0;
+    for await (const page of backends.services.athena.allPages(execution.id)) rows += page.values.length;
+    // 8,760 hours × 3 symbols judged; what came back: each symbol's islands (one more than its gaps) and thin hours.
+    expect(rows).toBeLessThanOrEqual(3 + 2 * gaps.length);
+    const validated = (await backends.handlers.validate(year, live())) as ValidationResult;
+    expect(validated).toMatchObject({ status: 'GAPS', windows: [] });
+    expect(validated.remaining).toHaveLength(gaps.length);
+  });
+
   it('Repair fills a missing hour and a thin hour from the sample source, idempotently; Validate then finds them OK', async () => {
     const missing = { group: 'AMZN', start: '2024-03-05T13:00:00.000Z', end: '2024-03-05T14:00:00.000Z', kind: 'MISSING' };
     const thin = { group: 'WORK', start: '2024-03-06T07:00:00.000Z', end: '2024-03-06T08:00:00.000Z', kind: 'UNDERFILLED' };
@@ -168,7 +184,7 @@ describe('pipeline handlers against the embedded Athena', () => {
     await expect(backends.handlers.check(null, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput' });
     await expect(backends.handlers.check({ ...window, from: 'yesterday' }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /input.from/ });
     await expect(backends.handlers.check({ ...window, dataset: 'nope' }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /no dataset 'nope'/ });
-    await expect(backends.handlers.check({ ...window, to: '2025-03-14T00:00:00Z' }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /maxWindow/ });
+    await expect(backends.handlers.check({ ...window, from: '2000-01-01T00:00:00Z' }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /maxCheckWindow/ });
     await expect(backends.handlers.repair({ dataset: 'stock_ticks', range: { ...range, end: range.start } }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput' });
     await expect(backends.handlers.repair({ dataset: 'stock_ticks', range: { ...range, group: 'MSFT' } }, live())).rejects.toMatchObject({ name: 'gapwatch.RepairFailed', message: /no symbol 'MSFT'/ });
     await expect(backends.handlers.repair({ dataset: 'unrepairable', range }, live())).rejects.toMatchObject({ name: 'gapwatch.RepairNotConfigured' });
@@ -187,8 +203,9 @@ describe('pipeline handlers against the embedded Athena', () => {
     await expect(backends.handlers.repair({ dataset: 'custom', range: { ...long, group: 'X' } }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /maxWindow/ });
     expect(await count()).toBe(0);
     const range = { group: 'AMZN', start: '2024-03-05T00:00:00Z', end: '2024-03-05T01:00:00Z' };
-    const wide = { dataset: 'stock_ticks', from: '2024-01-01T00:00:00Z', to: '2024-03-14T00:00:00Z' };
-    await expect(backends.handlers.validate({ ...wide, ranges: [range] }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /maxWindow/ });
+    // A window is held to what a check judges (maxCheckWindow, Athena judging it), a repaired range to maxWindow.
+    const wide = { dataset: 'stock_ticks', from: '2000-01-01T00:00:00Z', to: '2024-03-14T00:00:00Z' };
+    await expect(backends.handlers.validate({ ...wide, ranges: [range] }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /maxCheckWindow/ });
     await expect(backends.handlers.validate({ ...window, ranges: [{ ...range, start: '2024-03-01T00:00:00Z' }] }, live())).rejects.toMatchObject({
       name: 'gapwatch.InvalidInput',
       message: /input.ranges\[0\]: \[2024-03-01T00:00:00.000Z, 2024-03-05T01:00:00.000Z\) is not inside the window/,
@@ -197,7 +214,7 @@ describe('pipeline handlers against the embedded Athena', () => {
       name: 'gapwatch.InvalidInput',
       message: /input.repaired\[0\]: .* is not inside the window/,
     });
-    await expect(backends.handlers.initiate({ ...wide, runId: live().executionArn }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /maxWindow/ });
+    await expect(backends.handlers.initiate({ ...wide, runId: live().executionArn }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /maxCheckWindow/ });
     await expect(backends.handlers.initiate({ ...window, runId: 'forged' }, live())).rejects.toMatchObject({ name: 'gapwatch.InvalidInput', message: /input.runId: expected this execution's ARN/ });
   });
 
