@@ -93,6 +93,8 @@ export async function connectBackends(
       env,
       ...(options.onFatal ? { onFatal: options.onFatal } : {}),
       tables: settings.embeddedTables,
+      // The workgroup gapwatch is configured with exists locally, as it does in the account it deploys to.
+      workGroups: [settings.athena.workgroup],
       region,
       logger,
       ...(servePipeline

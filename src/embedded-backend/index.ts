@@ -23,6 +23,8 @@ export interface EmbeddedBackend {
 export interface EmbeddedBackendOptions {
   env: EnvConfig;
   tables: EmbeddedTable[];
+  /** Athena workgroups that exist besides `primary`. */
+  workGroups: readonly string[];
   region: string;
   logger: Logger;
   /** The pipeline's Task handlers (in this thread) and machines, when the service serves the pipeline. */
@@ -43,6 +45,7 @@ export async function startEmbeddedBackend(options: EmbeddedBackendOptions): Pro
     ...(env.embeddedHeapMiB ? { heapLimitMiB: env.embeddedHeapMiB } : {}),
     ...(options.onFatal ? { onGiveUp: options.onFatal } : {}),
     tables: options.tables,
+    workGroups: options.workGroups,
     logger: logger.child({ component: 'embedded' }),
     // With API keys, whoever calls the endpoint must sign with the pair: another process on the machine
     // must not start, stop or forge pipeline runs past the keys. Without, loopback development as ever.

@@ -80,7 +80,7 @@ export const sampleTicksRepair: BuiltInRepair = (dataset, where, { athena, datab
       const insert = await runQuery(
         athena,
         `INSERT INTO ${target} (symbol, capture_datetime, price, volume)
-         SELECT '${range.group}', v.capture_datetime, round(${lastPrice} * (1 + (v.volume % 21 - 10) / 10000.0), 2), v.volume ${absent}`,
+         SELECT '${range.group}', v.capture_datetime, round(${lastPrice} * (1 + (v.volume % 21 - 10) / 10000e0), 2), v.volume ${absent}`,
         database,
         signal,
       );

@@ -56,6 +56,7 @@ export async function startEmbeddedFromEnv(env: Env, out: { write(text: string):
     port: config.embeddedPort,
     dataDir: config.dataDir,
     tables: settings.embeddedTables,
+    workGroups: [settings.athena.workgroup],
     logger,
     stepFunctions: { dataDir: config.dataDir, region },
     ...(signed ? { auth: { region, keys: [embeddedKeyPair(config.dataDir)] } } : {}),

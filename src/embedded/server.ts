@@ -39,6 +39,8 @@ export interface EmbeddedOptions {
   /** Local tables over files (from the config file). */
   tables?: EmbeddedTable[];
   logger?: Logger;
+  /** Athena workgroups that exist besides `primary` (StartQueryExecution and ListQueryExecutions refuse others). */
+  workGroups?: readonly string[];
   /** Bounds on stored executions, results and the QUEUED queue; defaults in athena/engine.ts and athena/store.ts. */
   limits?: Partial<EngineLimits>;
   /** More services to route, each under its own target prefix. */
@@ -201,7 +203,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
   checkTableLocations(tables);
   mkdirSync(opts.dataDir, { recursive: true });
 
-  const engine = await AthenaEngine.open({ dataDir: opts.dataDir, tables, logger, limits: opts.limits }).catch((err: unknown) => {
+  const engine = await AthenaEngine.open({ dataDir: opts.dataDir, tables, logger, limits: opts.limits, workGroups: opts.workGroups }).catch((err: unknown) => {
     throw inUse(err, opts.dataDir);
   });
   const registry = new ServiceRegistry();

@@ -11,14 +11,13 @@ import {
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOURLY_COUNTS, readFixture } from '../support/fixtures';
-import { allPages, athenaClient, resultRows, runQuery, startHarness, waitForState, type Harness } from './helpers';
+import { allPages, athenaClient, numbers, resultRows, runQuery, SLOW_QUERY, startHarness, waitForState, type Harness } from './helpers';
 
 /** A query that runs until interrupted: a cross join of 10^8 × 10^6 rows with an impossible filter. */
-const SLOW_QUERY = 'SELECT count(*) FROM range(100000000) a, range(1000000) b WHERE a.range + b.range = -1';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ workGroups: ['listing'] });
 });
 afterAll(async () => {
   await h.stop();
@@ -91,17 +90,28 @@ describe('StartQueryExecution → GetQueryExecution', () => {
 });
 
 describe('failures and cancellation', () => {
-  it('ends a syntax error FAILED with a reason and a user AthenaError (not an HTTP error)', async () => {
-    const { id, execution } = await runQuery(h.client, 'SELEC 1');
+  it('refuses a syntax error at StartQueryExecution with Trino\'s position, storing nothing, as Athena does', async () => {
+    const before = await h.client.send(new ListQueryExecutionsCommand({}));
+    await expectInvalidRequest(h.client.send(new StartQueryExecutionCommand({ QueryString: 'SELEC 1' })), /^line 1:1: mismatched input 'SELEC'\. Expecting: /);
+    await expectInvalidRequest(
+      h.client.send(new StartQueryExecutionCommand({ QueryString: 'SELECT a,\n  FROM t' })),
+      /^line 2:3: mismatched input 'FROM'\. Expecting: /,
+    );
+    await expectInvalidRequest(h.client.send(new StartQueryExecutionCommand({ QueryString: 'SELECT 1 +' })), /^line 1:11: mismatched input '<EOF>'\. Expecting: /);
+    // DuckDB's own syntax is not Athena's.
+    await expectInvalidRequest(h.client.send(new StartQueryExecutionCommand({ QueryString: 'FROM market.ticks SELECT symbol' })), /^line 1:1: mismatched input 'FROM'/);
+    await expectInvalidRequest(h.client.send(new StartQueryExecutionCommand({ QueryString: 'SELECT 1::varchar' })), /^line 1:9: mismatched input ':'/);
+    await expectInvalidRequest(h.client.send(new StartQueryExecutionCommand({ QueryString: 'SELECT 7 // 2' })), /^line 1:11: mismatched input '\/'/);
+    const after = await h.client.send(new ListQueryExecutionsCommand({}));
+    expect(after.QueryExecutionIds).toStrictEqual(before.QueryExecutionIds);
+  });
+
+  it('fails at run time, as a user error, what Athena accepts and then fails', async () => {
+    const { id, execution } = await runQuery(h.client, 'SELECT 1 / 0');
     const status = execution.Status!;
     expect(status.State).toBe('FAILED');
-    expect(status.StateChangeReason).toMatch(/^SYNTAX_ERROR: Parser Error: syntax error at or near "SELEC"/);
-    expect(status.AthenaError).toStrictEqual({
-      ErrorCategory: 2,
-      ErrorType: 1000,
-      Retryable: false,
-      ErrorMessage: status.StateChangeReason,
-    });
+    expect(status.StateChangeReason).toBe('DIVISION_BY_ZERO: Division by zero');
+    expect(status.AthenaError).toStrictEqual({ ErrorCategory: 2, ErrorType: 1001, Retryable: false, ErrorMessage: status.StateChangeReason });
     await expectInvalidRequest(
       h.client.send(new GetQueryResultsCommand({ QueryExecutionId: id })),
       'Query did not finish successfully. Final query state: FAILED',
@@ -157,7 +167,7 @@ describe('failures and cancellation', () => {
   });
 
   it('cancels a query stopped while it streams rows, and drops its partial result', async () => {
-    const { QueryExecutionId } = await h.client.send(new StartQueryExecutionCommand({ QueryString: 'SELECT range AS n FROM range(10000000000)' }));
+    const { QueryExecutionId } = await h.client.send(new StartQueryExecutionCommand({ QueryString: `SELECT n FROM ${numbers(100_000_000)}` }));
     await waitForState(h.client, QueryExecutionId!, ['RUNNING']);
     // Wait until rows are being written, so the stop meets the fetch loop, not the start of the run.
     // (The index grows by a row at a time; the CSV starts with its header line before any row.)
@@ -194,7 +204,7 @@ describe('failures and cancellation', () => {
 
 describe('GetQueryResults', () => {
   it('pages a 2,500-row result with MaxResults 1000 into 3 pages with exactly one header row', async () => {
-    const { id } = await runQuery(h.client, 'SELECT range AS n FROM range(2500) ORDER BY n');
+    const { id } = await runQuery(h.client, `SELECT n FROM ${numbers(2500)} ORDER BY n`);
     const pages = await allPages(h.client, id, 1000);
     expect(pages.map((p) => p.ResultSet!.Rows!.length)).toStrictEqual([1000, 1000, 501]);
     expect(pages.map((p) => p.NextToken === undefined)).toStrictEqual([false, false, true]);
@@ -234,18 +244,27 @@ describe('GetQueryResults', () => {
       ['v', "'abc'", 'varchar', 2147483647, 0, 'abc'],
       ['vb1', "from_hex('313233')", 'varbinary', 1073741824, 0, '31 32 33'],
       ['vb2', "CAST('123' AS VARBINARY)", 'varbinary', 1073741824, 0, '31 32 33'],
-      ['j', `CAST('{"a":1}' AS JSON)`, 'json', 0, 0, '{"a":1}'],
+      ['vb3', "X'0102'", 'varbinary', 1073741824, 0, '01 02'],
+      ['j', `json_parse('{"a": 1}')`, 'json', 0, 0, '{"a":1}'],
+      ['js', `CAST('{"a":1}' AS JSON)`, 'json', 0, 0, '"{\\"a\\":1}"'],
       ['dt', "DATE '2020-06-18'", 'date', 0, 0, '2020-06-18'],
       ['tm', "TIME '03:04:05'", 'time', 3, 0, '03:04:05.000'],
       ['ts', "TIMESTAMP '2020-06-18 16:00:00'", 'timestamp', 3, 0, '2020-06-18 16:00:00.000'],
-      ['tsz', "TIMESTAMPTZ '2001-08-22 03:04:05.321+00'", 'timestamp with time zone', 3, 0, '2001-08-22 03:04:05.321 UTC'],
+      ['ts6', "TIMESTAMP '2020-06-18 16:00:00.123456'", 'timestamp', 6, 0, '2020-06-18 16:00:00.123456'],
+      ['tsz', "TIMESTAMP '2001-08-22 03:04:05.321 UTC'", 'timestamp with time zone', 3, 0, '2001-08-22 03:04:05.321 UTC'],
+      ['tsz0', "TIMESTAMP '2024-01-01 00:00:00 UTC'", 'timestamp with time zone', 3, 0, '2024-01-01 00:00:00.000 UTC'],
       ['ids1', "INTERVAL '2' DAY", 'interval day to second', 0, 0, '2 00:00:00.000'],
-      ['ids2', "INTERVAL '2 days 3 hours 4 minutes 5 seconds'", 'interval day to second', 0, 0, '2 03:04:05.000'],
-      ['iym', "INTERVAL '14' MONTH", 'interval year to month', 0, 0, '1-2'],
-      ['arr', '[1, 2]', 'array', 0, 0, '[1, 2]'],
-      ['arrs', "['a', NULL]", 'array', 0, 0, '[a, null]'],
-      ['m', "MAP {'a': 1, 'b': 2}", 'map', 0, 0, '{a=1, b=2}'],
-      ['r', "{'x': 1, 'y': 'abc'}", 'row', 0, 0, '{x=1, y=abc}'],
+      ['ids2', "INTERVAL '2 03:04:05' DAY TO SECOND", 'interval day to second', 0, 0, '2 03:04:05.000'],
+      ['iym', "INTERVAL '1-2' YEAR TO MONTH", 'interval year to month', 0, 0, '1-2'],
+      ['dpi', "DATE '2024-01-31' + INTERVAL '1' DAY", 'date', 0, 0, '2024-02-01'],
+      ['arr', 'ARRAY[1, 2]', 'array', 0, 0, '[1, 2]'],
+      ['arrs', "ARRAY['a', NULL]", 'array', 0, 0, '[a, null]'],
+      ['m', "MAP(ARRAY['a', 'b'], ARRAY[1, 2])", 'map', 0, 0, '{a=1, b=2}'],
+      ['r', "CAST(ROW(1, 'abc') AS ROW(x integer, y varchar))", 'row', 0, 0, '{x=1, y=abc}'],
+      ['ra', "ROW('Bob', 38)", 'row', 0, 0, '{field0=Bob, field1=38}'],
+      ['rn', "ARRAY[ROW(1, 'a')]", 'array', 0, 0, '[{field0=1, field1=a}]'],
+      ['nul', 'NULL', 'unknown', 0, 0, ''],
+      ['ch', "CAST('ab' AS char(3))", 'char', 3, 0, 'ab '],
     ];
     const sql = `SELECT ${columns.map(([alias, expr]) => `${expr} AS ${alias}`).join(', ')}`;
     const { id, execution } = await runQuery(h.client, sql);
@@ -262,10 +281,10 @@ describe('GetQueryResults', () => {
         Precision,
         Scale,
         Nullable: 'UNKNOWN',
-        CaseSensitive: Type === 'varchar',
+        CaseSensitive: Type === 'varchar' || Type === 'char',
       })),
     );
-    expect(res.ResultSet!.Rows![1]).toStrictEqual({ Data: columns.map(([, , , , , text]) => ({ VarCharValue: text })) });
+    expect(res.ResultSet!.Rows![1]).toStrictEqual({ Data: columns.map(([, expr, , , , text]) => (expr === 'NULL' ? {} : { VarCharValue: text })) });
   });
 
   it('names unaliased expressions _colN like Athena, keeping aliases and column names', async () => {
@@ -279,10 +298,10 @@ describe('GetQueryResults', () => {
       h.client,
       "SELECT 7 / 2 AS q, -7 / 2 AS nq, 7 % 3 AS r, hour(TIMESTAMP '2020-06-18 16:23:00') AS hh, minute(TIMESTAMP '2020-06-18 16:23:00') AS mm, " +
         "date_trunc('hour', TIMESTAMP '2020-06-18 16:23:45.000') AS th, date_trunc('minute', TIMESTAMP '2020-06-18 16:23:45.000') AS tm, " +
-        "date_trunc('day', TIMESTAMP '2020-06-18 16:23:45.000') AS td, CAST(TIMESTAMPTZ '2020-06-18 16:00:00+02' AS VARCHAR) AS z",
+        "date_trunc('day', TIMESTAMP '2020-06-18 16:23:45.000') AS td, CAST(TIMESTAMP '2020-06-18 14:00:00 UTC' AS VARCHAR) AS z",
     );
     const rows = await resultRows(h.client, id);
-    expect(rows[1]).toStrictEqual(['3', '-3', '1', '16', '23', '2020-06-18 16:00:00.000', '2020-06-18 16:23:00.000', '2020-06-18 00:00:00.000', '2020-06-18 14:00:00+00']);
+    expect(rows[1]).toStrictEqual(['3', '-3', '1', '16', '23', '2020-06-18 16:00:00.000', '2020-06-18 16:23:00.000', '2020-06-18 00:00:00.000', '2020-06-18 14:00:00.000 UTC']);
   });
 
   it('matches the ColumnInfo of a real Athena hourly-count result (shared fixture)', async () => {
@@ -333,7 +352,7 @@ describe('ExecutionParameters', () => {
     });
     expect(execution.Status!.State).toBe('FAILED');
     expect(execution.Status!.StateChangeReason).toBe(
-      "INVALID_PARAMETER_USAGE: Execution parameter 1 is not a literal value (unexpected OR after the value): 'AMZN' OR 1=1",
+      "INVALID_PARAMETER_USAGE: Execution parameter 1 is not a literal value (only literals are allowed): 'AMZN' OR 1=1",
     );
   });
 
@@ -385,6 +404,11 @@ describe('BatchGetQueryExecution and ListQueryExecutions', () => {
     expect(second.NextToken).toBeUndefined();
     const primary = await h.client.send(new ListQueryExecutionsCommand({}));
     expect(primary.QueryExecutionIds!.some((x) => ids.includes(x))).toBe(false);
+  });
+
+  it('refuses a workgroup that does not exist, as Athena does, in StartQueryExecution and ListQueryExecutions', async () => {
+    await expectInvalidRequest(h.client.send(new StartQueryExecutionCommand({ QueryString: 'SELECT 1', WorkGroup: 'nope' })), 'WorkGroup nope is not found.');
+    await expectInvalidRequest(h.client.send(new ListQueryExecutionsCommand({ WorkGroup: 'nope' })), 'WorkGroup nope is not found.');
   });
 });
 

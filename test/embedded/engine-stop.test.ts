@@ -5,10 +5,9 @@
 import { existsSync } from 'node:fs';
 import { AthenaEngine } from '../../src/embedded/athena/engine';
 import type { ExecutionRecord, QueryState } from '../../src/embedded/athena/store';
-import { tempDir } from './helpers';
+import { numbers, SLOW_QUERY, tempDir } from './helpers';
 
 /** A query that runs until interrupted: a cross join of 10^8 × 10^6 rows with an impossible filter. */
-const SLOW_QUERY = 'SELECT count(*) FROM range(100000000) a, range(1000000) b WHERE a.range + b.range = -1';
 
 const FINAL: readonly QueryState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
 
@@ -68,7 +67,7 @@ describe('AthenaEngine.stop', () => {
     // Stops swept over the whole life of queries that would succeed (with rows), fail, or change data:
     // if the stop found the execution unfinished it must end CANCELLED with no result files; if it was
     // already final, the stop is a no-op.
-    const queries = ['SELECT range AS n FROM range(3000)', 'SELEC 1', "SELECT CAST('x' AS INTEGER)", 'CREATE TABLE IF NOT EXISTS stop_scratch (a INTEGER)'];
+    const queries = [`SELECT n FROM ${numbers(3000)}`, 'SELECT 1 / 0', "SELECT CAST('x' AS INTEGER)", 'CREATE TABLE IF NOT EXISTS stop_scratch (a INTEGER)'];
     for (const query of queries) {
       // Sweep until stops keep finding the execution already final: the whole run has been covered.
       let finishedInARow = 0;

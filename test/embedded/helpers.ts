@@ -139,3 +139,35 @@ function cliEnv(key: { accessKeyId: string; secretAccessKey: string }, home: str
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
   };
 }
+
+/**
+ * A FROM-clause source of `count` rows, column `n` = 0 … count-1, in Athena's SQL (Trino's sequence() holds
+ * at most 10,000 entries, so larger counts cross two of them).
+ */
+export function numbers(count: number): string {
+  if (count <= 10_000) return `UNNEST(sequence(0, ${count - 1})) AS numbers(n)`;
+  const outer = Math.ceil(count / 10_000);
+  if (outer > 10_000) throw new RangeError('numbers(): at most 10^8 rows');
+  return `(SELECT hi * 10000 + lo AS n FROM UNNEST(sequence(0, ${outer - 1})) AS h(hi) CROSS JOIN UNNEST(sequence(0, 9999)) AS l(lo) WHERE hi * 10000 + lo < ${count}) AS numbers`;
+}
+
+/** A query that runs for minutes unless stopped: 10^12 rows counted, none kept. */
+export const SLOW_QUERY =
+  'SELECT count(*) FROM UNNEST(sequence(1, 10000)) AS a(x) CROSS JOIN UNNEST(sequence(1, 10000)) AS b(y) CROSS JOIN UNNEST(sequence(1, 10000)) AS c(z) WHERE x + y + z = -1';
+
+/**
+ * Why a statement is refused, whether Athena would refuse it at StartQueryExecution (a syntax error:
+ * `InvalidRequestException: line …`) or run it and fail (`<CODE>: …`, a user error).
+ */
+export async function refusal(client: AthenaClient, sql: string, input: Partial<StartQueryExecutionCommandInput> = {}): Promise<string> {
+  let id: string;
+  try {
+    id = (await client.send(new StartQueryExecutionCommand({ QueryString: sql, ...input }))).QueryExecutionId!;
+  } catch (e) {
+    return `${(e as Error).name}: ${(e as Error).message}`;
+  }
+  const execution = await waitForState(client, id);
+  if (execution.Status!.State !== 'FAILED') throw new Error(`${sql} ended ${execution.Status!.State}`);
+  if (execution.Status!.AthenaError!.ErrorCategory !== 2) throw new Error(`${sql} failed as a system error: ${execution.Status!.StateChangeReason}`);
+  return execution.Status!.StateChangeReason!;
+}

@@ -1,6 +1,6 @@
 import { GetQueryExecutionCommand, GetQueryResultsCommand } from '@aws-sdk/client-athena';
 import { startEmbedded } from '../../src/embedded/server';
-import { allPages, athenaClient, runQuery, tempDir } from './helpers';
+import { allPages, athenaClient, numbers, runQuery, SLOW_QUERY, tempDir } from './helpers';
 
 describe('persistence across restarts', () => {
   it('answers an old execution id with its results after a restart on the same dataDir', async () => {
@@ -8,8 +8,8 @@ describe('persistence across restarts', () => {
     try {
       const first = await startEmbedded({ port: 0, dataDir: dir.path });
       let client = athenaClient(first.url);
-      const { id } = await runQuery(client, 'SELECT range AS n, CASE WHEN range % 2 = 0 THEN NULL ELSE \'odd\' END AS o FROM range(1500) ORDER BY n');
-      const failed = await runQuery(client, 'SELEC 1');
+      const { id } = await runQuery(client, `SELECT n, CASE WHEN n % 2 = 0 THEN NULL ELSE 'odd' END AS o FROM ${numbers(1500)} ORDER BY n`);
+      const failed = await runQuery(client, 'SELECT 1 / 0');
       const before = await allPages(client, id, 700);
       client.destroy();
       await first.close();
@@ -43,7 +43,7 @@ describe('persistence across restarts', () => {
       let client = athenaClient(first.url);
       const { StartQueryExecutionCommand } = await import('@aws-sdk/client-athena');
       const { QueryExecutionId } = await client.send(
-        new StartQueryExecutionCommand({ QueryString: 'SELECT count(*) FROM range(100000000) a, range(1000000) b WHERE a.range + b.range = -1' }),
+        new StartQueryExecutionCommand({ QueryString: SLOW_QUERY }),
       );
       client.destroy();
       await first.close();

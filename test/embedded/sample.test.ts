@@ -59,6 +59,6 @@ describe('the built-in sample market.ticks', () => {
       h.client,
       'SELECT min(capture_datetime), max(capture_datetime), count(DISTINCT symbol), typeof(any_value(price)), typeof(any_value(volume)) FROM market.ticks',
     );
-    expect((await resultRows(h.client, id))[1]).toStrictEqual(['2024-03-04 00:00:00.000', '2024-03-13 23:59:00.000', '3', 'DOUBLE', 'BIGINT']);
+    expect((await resultRows(h.client, id))[1]).toStrictEqual(['2024-03-04 00:00:00.000', '2024-03-13 23:59:00.000', '3', 'double', 'bigint']);
   });
 });

@@ -10,15 +10,15 @@ import { crc32 } from 'node:zlib';
 import pino from 'pino';
 import { startEmbedded } from '../../src/embedded/server';
 import { ExecutionStore, ResultWriter, type ExecutionRecord } from '../../src/embedded/athena/store';
-import { athenaClient, resultRows, runQuery, startHarness, tempDir } from './helpers';
+import { athenaClient, numbers, resultRows, runQuery, startHarness, tempDir } from './helpers';
 
 describe('result size bound', () => {
   it('fails the query that passes its bound while it is written, and evicts nothing to make room', async () => {
     const h = await startHarness({ limits: { maxResultBytesPerQuery: 64 * 1024, maxResultBytes: 256 * 1024 } });
     try {
       const earlier: string[] = [];
-      for (let i = 0; i < 3; i++) earlier.push((await runQuery(h.client, `SELECT range AS n FROM range(${1000 + i})`)).id);
-      const { id, execution } = await runQuery(h.client, 'SELECT range AS n FROM range(1000000)');
+      for (let i = 0; i < 3; i++) earlier.push((await runQuery(h.client, `SELECT n FROM ${numbers(1000 + i)}`)).id);
+      const { id, execution } = await runQuery(h.client, `SELECT n FROM ${numbers(1_000_000)}`);
       expect(execution.Status!.State).toBe('FAILED');
       expect(execution.Status!.StateChangeReason).toMatch(
         /^EXCEEDED_RESULT_SIZE_LIMIT: Query result exceeds the embedded endpoint's bound of 65536 bytes per result \(limits\.maxResultBytesPerQuery\)/,
@@ -219,7 +219,7 @@ describe('damaged records and result files', () => {
     const h = await startHarness({ logger });
     try {
       const ids: string[] = [];
-      for (let i = 0; i < 5; i++) ids.push((await runQuery(h.client, 'SELECT range AS n, \'x\' AS s FROM range(50)')).id);
+      for (let i = 0; i < 5; i++) ids.push((await runQuery(h.client, `SELECT n, 'x' AS s FROM ${numbers(50)}`)).id);
       const file = (id: string, ext: string): string => join(h.dataDir, 'athena', 'results', `${id}.${ext}`);
       const paths = (id: string) => ({ csv: file(id, 'csv'), idx: file(id, 'idx'), crc: file(id, 'crc') });
       truncateSync(paths(ids[0]).idx, 16);

@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startTestApp, type TestApp } from '../support/app';
+import { numbers, SLOW_QUERY } from '../embedded/helpers';
 
 // The heap is measured after full collections; `gc` is V8's, exposed for this file.
 setFlagsFromString('--expose-gc');
@@ -19,7 +20,7 @@ athena:
   database: market
 namedQueries:
   - name: nested
-    sql: SELECT [1, 2, NULL] AS xs, 'x' AS s
+    sql: SELECT ARRAY[1, 2, NULL] AS xs, 'x' AS s
     types: { xs: 'array(integer)' }
 limits:
   rateLimitPerMinute: 40
@@ -33,7 +34,7 @@ async function run(t: TestApp, sql: string, wait = true): Promise<string> {
 const get = (t: TestApp, path: string, headers: Record<string, string> = {}) =>
   fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${KEY}`, ...headers } });
 
-const SQL = (n: number) => `SELECT range AS n, 'r' || CAST(range AS VARCHAR) AS s, CASE WHEN range % 3 = 0 THEN NULL ELSE '' END AS e, 9007199254740993 + range AS big FROM range(${n}) ORDER BY n`;
+const SQL = (n: number) => `SELECT n, 'r' || CAST(n AS VARCHAR) AS s, CASE WHEN n % 3 = 0 THEN NULL ELSE '' END AS e, 9007199254740993 + n AS big FROM ${numbers(n)} ORDER BY n`;
 
 describe('GET /results/<queryExecutionId>', () => {
   let t: TestApp;
@@ -85,7 +86,7 @@ describe('GET /results/<queryExecutionId>', () => {
     const unknown = await get(t, '/results/00000000-0000-0000-0000-000000000000');
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as any).errors[0].extensions).toMatchObject({ code: 'NOT_FOUND' });
-    const slow = await run(t, 'SELECT count(*) FROM range(100000000) a, range(1000000) b WHERE a.range + b.range = -1', false);
+    const slow = await run(t, SLOW_QUERY, false);
     const running = await get(t, `/results/${slow}`);
     expect(running.status).toBe(409);
     expect(((await running.json()) as any).errors[0].extensions).toMatchObject({ code: 'QUERY_NOT_READY', queryExecutionId: slow });

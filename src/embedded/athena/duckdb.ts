@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import type { EmbeddedTable } from '../tables';
 import { createTableViews, ensureSampleTable, resetSampleTable } from './catalog';
 import { columnInfo, intervalKindOf, renderCell, type AthenaColumnInfo, type Cell, type IntervalKind } from './render';
+import { macroStatements, warmUp, type TypeHint } from './sql';
 import type { ResultWriter } from './store';
 
 /** DuckDB's catalog is named after the file, so `awsdatacatalog.market.ticks` resolves as in Athena. */
@@ -59,6 +60,7 @@ export async function openDuckDB(dataDir: string, tables: readonly EmbeddedTable
       const created = await ensureSampleTable(conn);
       if (created) logger?.info('created the sample table market.ticks');
       await createTableViews(conn, tables);
+      for (const sql of macroStatements()) await conn.run(sql);
       await lockDown(conn, tables);
     } finally {
       conn.closeSync();
@@ -67,6 +69,7 @@ export async function openDuckDB(dataDir: string, tables: readonly EmbeddedTable
     instance.closeSync();
     throw err;
   }
+  warmUp();
   return instance;
 }
 
@@ -131,29 +134,28 @@ const REFUSED: ReadonlyMap<StatementType, string> = new Map([
  * The query's one statement, prepared with its parameter values bound, or the reason it is refused
  * (`NOT_SUPPORTED`, as Athena words statements it does not run).
  */
-export async function prepareStatement(
-  conn: DuckDBConnection,
-  sql: string,
-  values: readonly string[],
-): Promise<{ prepared: DuckDBPreparedStatement } | { refused: string }> {
+export async function prepareStatement(conn: DuckDBConnection, sql: string): Promise<{ prepared: DuckDBPreparedStatement } | { refused: string }> {
   const prepared = await conn.prepare(sql);
   const refused = REFUSED.get(prepared.statementType);
   if (refused !== undefined) {
     prepared.destroySync();
     return { refused: `${refused} statements are not supported by the embedded Athena endpoint` };
   }
-  try {
-    if (values.length > 0) prepared.bind([...values]);
-  } catch (err) {
-    prepared.destroySync();
-    throw err;
-  }
   return { prepared };
+}
+
+/** Rows in a table (a CREATE TABLE … AS just wrote; the name is the translator's quoted one). */
+export async function countRows(conn: DuckDBConnection, quotedName: string): Promise<number> {
+  const r = await conn.runAndReadAll(`SELECT count(*) FROM ${quotedName}`);
+  return Number(r.getRows()[0][0]);
 }
 
 /** Trino error names for the DuckDB error classes a user can cause, so StateChangeReason reads like Athena's. */
 export function classifyDuckError(message: string): { code: string; category: number; type: number } {
   const user = (code: string, type = 1000) => ({ code, category: 2, type });
+  // Raised by the Trino macros (sql/macros.ts) with Trino's error name in front.
+  const named = /^Invalid Input Error: ([A-Z_]+): /.exec(message);
+  if (named) return user(named[1], named[1] === 'NOT_SUPPORTED' ? 1000 : 1001);
   if (/^Parser Error/.test(message)) return user('SYNTAX_ERROR');
   if (/Table with name .* does not exist/.test(message)) return user('TABLE_NOT_FOUND');
   if (/Schema with name .* does not exist/.test(message)) return user('SCHEMA_NOT_FOUND');
@@ -189,17 +191,6 @@ export async function estimateScan(conn: DuckDBConnection, sql: string): Promise
 }
 
 
-/** DuckDB's own parse tree of the statement (json_serialize_sql takes a constant), or null if unavailable. */
-export async function serializeSql(conn: DuckDBConnection, sql: string): Promise<string | null> {
-  try {
-    const r = await conn.runAndReadAll(`SELECT json_serialize_sql('${sql.replace(/'/g, "''")}')`);
-    const v = r.getRows()[0][0];
-    return typeof v === 'string' ? v : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Fixes each INTERVAL column's Athena kind from its first non-null value (see render.ts). */
 function decideIntervalKinds(types: readonly DuckDBType[], rows: readonly unknown[][], kinds: (IntervalKind | undefined)[]): void {
   types.forEach((t, c) => {
@@ -217,6 +208,7 @@ function decideIntervalKinds(types: readonly DuckDBType[], rows: readonly unknow
 export async function writeResultRows(
   result: DuckDBResult,
   names: readonly string[],
+  hints: readonly (TypeHint | undefined)[],
   writer: ResultWriter,
   checkpoint: () => void,
 ): Promise<AthenaColumnInfo[]> {
@@ -233,8 +225,8 @@ export async function writeResultRows(
     // a 1M-row query until the endpoint's next full GC.
     chunk.reset();
     decideIntervalKinds(types, rows, kinds);
-    const cells: Cell[][] = rows.map((row) => row.map((v, c) => renderCell(v, types[c], kinds[c])));
+    const cells: Cell[][] = rows.map((row) => row.map((v, c) => renderCell(v, types[c], kinds[c], hints[c])));
     await writer.append(cells);
   }
-  return names.map((n, c) => columnInfo(n, types[c], kinds[c]));
+  return names.map((n, c) => columnInfo(n, types[c], kinds[c], hints[c]));
 }

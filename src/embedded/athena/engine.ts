@@ -12,8 +12,8 @@ import type { DuckDBConnection, DuckDBInstance, DuckDBPendingResult } from '@duc
 import type { Logger } from 'pino';
 import type { EmbeddedTable } from '../tables';
 import { ResultReturnType } from '@duckdb/node-api';
-import { classifyDuckError, estimateScan, openDuckDB, prepareStatement, serializeSql, writeResultRows } from './duckdb';
-import { athenaColumnNames, bindParameters, isBlank, SqlTextError, statementType, type BoundQuery } from './sql';
+import { classifyDuckError, countRows, estimateScan, openDuckDB, prepareStatement, writeResultRows } from './duckdb';
+import { guessStatementType, planStatement, SqlTextError, type Plan } from './sql';
 import {
   DEFAULT_STORE_LIMITS,
   ExecutionStore,
@@ -38,6 +38,8 @@ export interface EngineOptions {
   concurrency?: number;
   /** Clock in epoch ms (tests and records); defaults to Date.now. */
   now?: () => number;
+  /** Workgroups that exist (Athena refuses others); `primary` always does. */
+  workGroups?: readonly string[];
 }
 
 export interface SubmitInput {
@@ -56,7 +58,9 @@ export type SubmitOutcome =
   | { kind: 'token-conflict' }
   | { kind: 'queue-full'; limit: number }
   /** The data dir refused the record: nothing was kept. */
-  | { kind: 'write-failed'; reason: string };
+  | { kind: 'write-failed'; reason: string }
+  /** Refused before anything is stored, as Athena refuses a syntax error at StartQueryExecution. */
+  | { kind: 'invalid'; message: string };
 
 /** The store's bounds plus how many executions may wait QUEUED (Athena answers TooManyRequestsException past its own). */
 export interface EngineLimits extends StoreLimits {
@@ -120,6 +124,10 @@ export class AthenaEngine {
   private readonly now: () => number;
   private readonly concurrency: number;
   private readonly limits: EngineLimits;
+  /** Each queued or running execution's plan, made at submit (or why it cannot run). Not persisted: an
+   * execution that was not final when the endpoint stopped is failed on the next start anyway. */
+  private readonly plans = new Map<string, Plan | SqlTextError>();
+  readonly workGroups: ReadonlySet<string>;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -130,6 +138,7 @@ export class AthenaEngine {
     this.now = opts.now ?? Date.now;
     this.concurrency = opts.concurrency ?? 4;
     this.limits = { ...DEFAULT_ENGINE_LIMITS, ...opts.limits };
+    this.workGroups = new Set(['primary', ...(opts.workGroups ?? [])]);
   }
 
   static async open(opts: EngineOptions): Promise<AthenaEngine> {
@@ -156,8 +165,16 @@ export class AthenaEngine {
     }
     // Checked before anything is stored, so a refused start leaves no trace and evicts nothing.
     if (this.queue.length >= this.limits.maxQueued) return { kind: 'queue-full', limit: this.limits.maxQueued };
+    let plan: Plan | SqlTextError;
+    try {
+      plan = planStatement(input.query, input.executionParameters ?? [], input.database ?? 'default');
+    } catch (e) {
+      if (!(e instanceof SqlTextError)) throw e;
+      if (e.errorType === 'SYNTAX_ERROR') return { kind: 'invalid', message: e.message };
+      plan = e;
+    }
     const id = randomUUID();
-    const type = statementType(input.query);
+    const type = plan instanceof SqlTextError ? guessStatementType(input.query) : plan.statementType;
     const base = input.outputLocation ?? DEFAULT_OUTPUT_LOCATION;
     const record: ExecutionRecord = {
       id,
@@ -182,6 +199,7 @@ export class AthenaEngine {
       this.logger?.error({ err }, 'could not record a new query execution');
       return { kind: 'write-failed', reason: err.code ?? err.message };
     }
+    this.plans.set(id, plan);
     this.queue.push(id);
     // Scheduled, not run inline: the caller's response goes out while the execution is still QUEUED.
     setImmediate(() => this.pump());
@@ -237,6 +255,7 @@ export class AthenaEngine {
    */
   private finish(rec: ExecutionRecord, outcome: Outcome): void {
     if (isFinal(rec.state)) return;
+    this.plans.delete(rec.id);
     Object.assign(rec, finalFields(outcome, this.now()));
     try {
       this.store.save(rec);
@@ -268,7 +287,7 @@ export class AthenaEngine {
         const message = firstLine((err as Error).message ?? String(err));
         const { code, category, type } = classifyDuckError(message);
         if (category === 1) this.logger?.error({ err, executionId: rec.id }, 'query failed inside the engine');
-        outcome = failed(code, message, category, type);
+        outcome = failed(code, message.replace(/^Invalid Input Error: [A-Z_]+: /, ''), category, type);
       }
     }
     // An accepted stop overrides whatever the run produced. Applied again after the only await below, so
@@ -301,29 +320,16 @@ export class AthenaEngine {
       if (Number(schemaOk.getRows()[0][0]) === 0) return failed('SCHEMA_NOT_FOUND', `line 1:1: Schema '${database}' does not exist`, 2, 1000);
       await conn.run(`USE "${database.replace(/"/g, '""')}"`);
       checkpoint();
-      if (isBlank(rec.query)) return failed('SYNTAX_ERROR', 'line 1:1: empty query', 2, 1000);
-      let bound: BoundQuery;
-      try {
-        bound = bindParameters(rec.query, rec.executionParameters ?? []);
-      } catch (e) {
-        if (e instanceof SqlTextError) return failed(e.errorType, e.message, 2, 1000);
-        throw e;
-      }
-      const sql = bound.sql;
-      const statements = await conn.extractStatements(sql).catch((e: Error) => {
-        // Same error as running it would give, without the wrapper's prefix.
-        throw new Error(e.message.replace(/^Failed to extract statements: /, ''));
-      });
-      checkpoint();
-      if (statements.count !== 1) return failed('INVALID_INPUT', `Only one sql statement is allowed. Got: ${rec.query}`, 2, 1000);
+      const plan = this.plans.get(rec.id);
+      if (plan === undefined) return failed('INTERNAL_ERROR', 'The execution lost its plan', 1, 100, true);
+      if (plan instanceof SqlTextError) return failed(plan.errorType, plan.message, 2, 1000);
+      const sql = plan.sql;
       rec.dataScannedInBytes = await estimateScan(conn, sql);
-      checkpoint();
-      const serialized = await serializeSql(conn, sql);
       checkpoint();
       // Prepared and registered with DuckDB, not yet executing. From this point until the statement ends
       // DuckDB keeps an interrupt, so a stop that arrived while it was being planned is replayed here and
       // any later stop() reaches it directly: the execution below cannot outlive a stop.
-      const statement = await prepareStatement(conn, sql, bound.values);
+      const statement = await prepareStatement(conn, sql);
       if ('refused' in statement) return failed('NOT_SUPPORTED', statement.refused, 2, 1000);
       let pending: DuckDBPendingResult;
       try {
@@ -335,16 +341,18 @@ export class AthenaEngine {
       const result = await pending.getResult();
       checkpoint();
       if (result.returnType !== ResultReturnType.QUERY_RESULT) {
-        // INSERT / CTAS / DDL: no rows, the changed-row count goes to UpdateCount as in Athena.
-        return { state: 'SUCCEEDED', result: { columns: [], rowCount: 0, header: false, updateCount: Number(result.rowsChanged), bytes: 0, format: 'csv' } };
+        // INSERT / CTAS / DDL: no rows, the changed-row count goes to UpdateCount as in Athena (for CTAS the
+        // rows written, which DuckDB does not report for CREATE TABLE … AS).
+        const updateCount = plan.countTable !== undefined ? await countRows(conn, plan.countTable) : Number(result.rowsChanged);
+        return { state: 'SUCCEEDED', result: { columns: [], rowCount: 0, header: false, updateCount, bytes: 0, format: 'csv' } };
       }
       const maxBytes = Math.min(this.limits.maxResultBytesPerQuery, this.limits.maxResultBytes);
-      const names = athenaColumnNames(serialized, result.columnNames());
+      const names = result.columnNames();
       // Athena starts a DML result's file, as its GetQueryResults, with the column labels.
       const header = rec.statementType === 'DML';
       const writer = await ResultWriter.create(this.store.resultPaths(rec.id), header ? names : null, maxBytes);
       resultFiles.writer = writer;
-      const columns = await writeResultRows(result, names, writer, checkpoint);
+      const columns = await writeResultRows(result, names, plan.hints, writer, checkpoint);
       const files = await writer.finish();
       return {
         state: 'SUCCEEDED',

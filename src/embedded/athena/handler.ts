@@ -101,11 +101,13 @@ export function athenaHandler(engine: AthenaEngine): ServiceHandler {
       if (outputLocation !== undefined && !S3_LOCATION.test(outputLocation)) {
         throw invalid(`OutputLocation '${outputLocation.slice(0, 200)}' is not an S3 location; expected s3://<bucket>/<prefix>/`);
       }
+      const workGroup = optionalString(input, 'WorkGroup', 1, 128) ?? 'primary';
+      if (!engine.workGroups.has(workGroup)) throw invalid(`WorkGroup ${workGroup} is not found.`);
       const outcome = engine.submit({
         query,
         database: optionalString(ctx, 'Database', 1, 255),
         catalog: optionalString(ctx, 'Catalog', 1, 256),
-        workGroup: optionalString(input, 'WorkGroup', 1, 128) ?? 'primary',
+        workGroup,
         outputLocation,
         executionParameters: params as string[] | undefined,
         clientRequestToken: optionalString(input, 'ClientRequestToken', 32, 128),
@@ -121,6 +123,7 @@ export function athenaHandler(engine: AthenaEngine): ServiceHandler {
           500,
         );
       }
+      if (outcome.kind === 'invalid') throw invalid(outcome.message);
       if (outcome.kind === 'queue-full') {
         throw new AwsServiceError(
           'TooManyRequestsException',
@@ -199,6 +202,7 @@ export function athenaHandler(engine: AthenaEngine): ServiceHandler {
     async ListQueryExecutions(input) {
       const max = optionalInt(input, 'MaxResults', 0, 50) ?? 50;
       const workGroup = optionalString(input, 'WorkGroup', 1, 128) ?? 'primary';
+      if (!engine.workGroups.has(workGroup)) throw invalid(`WorkGroup ${workGroup} is not found.`);
       const token = optionalString(input, 'NextToken', 1, 1024);
       // Newest first; the token remembers the last sequence number served, so executions started
       // between two pages neither shift nor repeat entries.

@@ -29,6 +29,7 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import type { TypeHint } from './sql';
 
 /** One entry of `ResultSet.ResultSetMetadata.ColumnInfo`, with every field Athena fills in. */
 export interface AthenaColumnInfo {
@@ -138,8 +139,22 @@ export function athenaType(type: DuckDBType, intervalKind: IntervalKind = 'day t
   }
 }
 
-export function columnInfo(name: string, type: DuckDBType, intervalKind?: IntervalKind): AthenaColumnInfo {
-  const at = athenaType(type, intervalKind);
+/** Athena's type where the translator knew better than DuckDB's result type (sql/types.ts). */
+function hintedType(hint: TypeHint): AthenaType {
+  switch (hint.type) {
+    case 'unknown':
+      return t('unknown');
+    case 'char':
+      return t('char', hint.precision, 0, true);
+    case 'string':
+      return t('string', 0, 0, true);
+    default:
+      return t(hint.type, hint.precision);
+  }
+}
+
+export function columnInfo(name: string, type: DuckDBType, intervalKind?: IntervalKind, hint?: TypeHint): AthenaColumnInfo {
+  const at = hint ? hintedType(hint) : athenaType(type, intervalKind);
   return {
     CatalogName: 'hive',
     SchemaName: '',
@@ -185,29 +200,32 @@ export function formatDate(days: number): string {
   return `${formatYear(y)}-${pad(m, 2)}-${pad(d, 2)}`;
 }
 
-/** hh:mm:ss.mmm from microseconds since midnight; Athena prints millisecond precision, truncating. */
-export function formatTimeOfDay(micros: bigint): string {
-  const ms = micros / 1000n;
-  const h = ms / 3_600_000n;
-  const mi = (ms / 60_000n) % 60n;
-  const s = (ms / 1000n) % 60n;
-  return `${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(ms % 1000n, 3)}`;
+/**
+ * hh:mm:ss.fff from microseconds since midnight, with `digits` fraction digits (truncating): 3 for Athena's
+ * timestamp(3), 6 for a timestamp(6).
+ */
+export function formatTimeOfDay(micros: bigint, digits = 3): string {
+  const h = micros / 3_600_000_000n;
+  const mi = (micros / 60_000_000n) % 60n;
+  const s = (micros / 1_000_000n) % 60n;
+  const frac = pad(micros % 1_000_000n, 6).slice(0, digits);
+  return `${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${digits > 0 ? `.${frac}` : ''}`;
 }
 
 /** yyyy-MM-dd HH:mm:ss.SSS from microseconds since the epoch (UTC). */
-export function formatTimestampMicros(micros: bigint): string {
+export function formatTimestampMicros(micros: bigint, digits = 3): string {
   let days = micros / MICROS_PER_DAY;
   let rem = micros % MICROS_PER_DAY;
   if (rem < 0n) {
     rem += MICROS_PER_DAY;
     days -= 1n;
   }
-  return `${formatDate(Number(days))} ${formatTimeOfDay(rem)}`;
+  return `${formatDate(Number(days))} ${formatTimeOfDay(rem, digits)}`;
 }
 
-function formatTimestampValue(v: { micros: bigint; isFinite: boolean }): string {
+function formatTimestampValue(v: { micros: bigint; isFinite: boolean }, digits = 3): string {
   if (!v.isFinite) return v.micros > 0n ? 'infinity' : '-infinity';
-  return formatTimestampMicros(v.micros);
+  return formatTimestampMicros(v.micros, digits);
 }
 
 /** Trino's `interval day to second`: `2 03:04:05.000`, sign in front. Months count as 30 days. */
@@ -282,7 +300,7 @@ function hexBytes(bytes: Uint8Array): string {
  * Renders one non-null value as Athena prints it. `type` drives what the JS value alone cannot tell
  * (float vs double, json, interval kind); nested values inside array/map/row print null as `null`.
  */
-export function renderValue(value: DuckDBValue, type: DuckDBType, intervalKind: IntervalKind = 'day to second'): string {
+export function renderValue(value: DuckDBValue, type: DuckDBType, intervalKind: IntervalKind = 'day to second', digits = 3): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -297,9 +315,9 @@ export function renderValue(value: DuckDBValue, type: DuckDBType, intervalKind: 
       return String(value);
   }
   if (value instanceof DuckDBDecimalValue) return value.toString();
-  if (value instanceof DuckDBTimestampValue) return formatTimestampValue(value);
+  if (value instanceof DuckDBTimestampValue) return formatTimestampValue(value, digits);
   if (value instanceof DuckDBTimestampTZValue) {
-    return value.isFinite ? `${formatTimestampMicros(value.micros)} UTC` : formatTimestampValue(value);
+    return value.isFinite ? `${formatTimestampMicros(value.micros, digits)} UTC` : formatTimestampValue(value);
   }
   if (value instanceof DuckDBTimestampSecondsValue) return formatTimestampMicros(value.seconds * 1_000_000n);
   if (value instanceof DuckDBTimestampMillisecondsValue) return formatTimestampMicros(value.millis * 1000n);
@@ -346,6 +364,7 @@ export function renderValue(value: DuckDBValue, type: DuckDBType, intervalKind: 
 /** A rendered cell: null is SQL NULL (sent as a Datum without VarCharValue), a string is the text. */
 export type Cell = string | null;
 
-export function renderCell(value: DuckDBValue, type: DuckDBType, intervalKind?: IntervalKind): Cell {
-  return value === null ? null : renderValue(value, type, intervalKind);
+export function renderCell(value: DuckDBValue, type: DuckDBType, intervalKind?: IntervalKind, hint?: TypeHint): Cell {
+  const digits = hint?.type === 'timestamp' || hint?.type === 'timestamp with time zone' ? hint.precision : 3;
+  return value === null ? null : renderValue(value, type, intervalKind, digits);
 }

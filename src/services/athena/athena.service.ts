@@ -130,6 +130,11 @@ export class AthenaService {
       if (q.clientRequestToken && isTokenConflict(err)) {
         throw badInput('clientRequestToken', `already used for a different request (Athena: ${(err as Error).message}); use a new token for a new request`);
       }
+      // Athena refuses SQL that does not parse at StartQueryExecution (`line 1:8: mismatched input …`): the
+      // query's failure, told as one, not the backend's.
+      if (isRefused(err) && /^line \d+:\d+: /.test(err.message)) {
+        throw new CodedError(ErrorCode.QUERY_FAILED, `Athena refused the query: ${err.message}`, { reason: err.message });
+      }
       throw backendError(err, 'StartQueryExecution');
     }
   }

@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startTestApp, type TestApp } from '../../support/app';
 import { FIRST_PAGE, nextRef, type PageRef } from '../../../src/services/athena/result-pages';
+import { numbers } from '../../embedded/helpers';
 
 // The heap is measured after full collections; `gc` is V8's, exposed for this file.
 setFlagsFromString('--expose-gc');
@@ -24,9 +25,9 @@ describe('the result cache holds no more heap than athena.resultCacheMiB', () =>
   afterAll(() => t.stop());
 
   const SHAPES: [string, string][] = [
-    ['one bigint column', 'SELECT range AS n FROM range(60000) ORDER BY n'],
-    ['nested arrays and rows', "SELECT range AS id, [range, range + 1, range + 2] AS xs, {'a': range, 'b': 'text'} AS r FROM range(60000) ORDER BY id"],
-    ['five mixed columns', "SELECT range AS id, 'SYM' || CAST(range % 500 AS VARCHAR) AS s, range * 0.25 AS p, range % 7 = 0 AS f, DATE '2024-01-01' + CAST(range % 900 AS INTEGER) AS d FROM range(60000) ORDER BY id"],
+    ['one bigint column', `SELECT n FROM ${numbers(60000)} ORDER BY n`],
+    ['nested arrays and rows', `SELECT n AS id, ARRAY[n, n + 1, n + 2] AS xs, CAST(ROW(n, 'text') AS ROW(a bigint, b varchar)) AS r FROM ${numbers(60000)} ORDER BY id`],
+    ['five mixed columns', `SELECT n AS id, 'SYM' || CAST(n % 500 AS VARCHAR) AS s, n * 0.25 AS p, n % 7 = 0 AS f, date_add('day', n % 900, DATE '2024-01-01') AS d FROM ${numbers(60000)} ORDER BY id`],
   ];
 
   it.each(SHAPES)('%s', async (_name, sql) => {

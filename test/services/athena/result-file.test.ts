@@ -4,6 +4,7 @@
  * cursors as GetQueryResults; where the file cannot be read, GetQueryResults takes over, logged once.
  */
 import { startTestApp, type TestApp } from '../../support/app';
+import { numbers } from '../../embedded/helpers';
 
 const CONFIG = `
 athena:
@@ -42,7 +43,7 @@ async function pageAll(t: TestApp, id: string, first = 1000): Promise<unknown[]>
   }
 }
 
-const SQL = (n: number): string => `SELECT range AS n, 'r' || CAST(range AS VARCHAR) AS s, CASE WHEN range % 3 = 0 THEN NULL ELSE '' END AS e FROM range(${n}) ORDER BY n`;
+const SQL = (n: number): string => `SELECT n, 'r' || CAST(n AS VARCHAR) AS s, CASE WHEN n % 3 = 0 THEN NULL ELSE '' END AS e FROM ${numbers(n)} ORDER BY n`;
 const expected = (n: number) => Array.from({ length: n }, (_, i) => ({ n: i, s: `r${i}`, e: i % 3 === 0 ? null : '' }));
 
 describe('reading a result past its first page from its file in S3', () => {

@@ -1,16 +1,13 @@
 /**
- * Lexical work on Athena SQL text before DuckDB sees it: binding `?` execution parameters, classifying
- * the statement (Athena's StatementType), and Athena's `_colN` names for unnamed columns.
+ * Athena SQL (Trino's, plus Hive's catalog statements) → DuckDB, pure: no I/O.
  *
- * Pure: no I/O. Athena binds ExecutionParameters as SQL literal text (it runs the query as a prepared
- * statement `EXECUTE … USING <p1>, <p2>`), so each parameter must itself be a literal expression. We keep
- * that meaning and make it safe: the query is tokenized so a `?` inside a string, quoted identifier or
- * comment is never touched, each parameter is parsed against a small literal grammar so it can only
- * ever be one value — never a subquery, a column reference, a comment or a second statement — and the
- * text inside its strings reaches DuckDB as a bound value, never as SQL.
+ * parse.ts reads text with Trino's own grammar (trino/grammar.cjs) and refuses what Trino refuses, with Trino's
+ * positions; translate.ts, functions.ts and types.ts print the tree as DuckDB SQL that answers as Trino does,
+ * with the macros of macros.ts; statement.ts plans one statement (Hive's catalog statements included);
+ * literal.ts checks that each execution parameter is one literal value, since Athena binds them as SQL text.
  */
-export { tokenize, SqlTextError, type Token, type TokenKind } from './tokenize';
-export { parseParameterLiteral } from './literal';
-export { bindParameters, type BoundQuery } from './bind';
-export { statementType, isBlank, type StatementType } from './statement';
-export { athenaColumnNames } from './columns';
+export { SqlTextError, warmUp } from './parse';
+export { planStatement, guessStatementType, type Plan, type StatementType } from './statement';
+export { parameterLiteral } from './literal';
+export { macroStatements } from './macros';
+export type { TypeHint } from './types';
