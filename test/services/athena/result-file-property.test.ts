@@ -89,7 +89,7 @@ describe('typed values from the result file and from GetQueryResults', () => {
       fc.asyncProperty(fc.array(fc.tuple(...COLUMNS.map(([, arb]) => arb)), { minLength: 1, maxLength: 12 }), async (rows) => {
         const values = rows.map((r, i) => `(${i}, ${r.join(', ')})`).join(',\n');
         // Repeated past page 0, so most rows come from the file.
-        const sql = `SELECT k, rep, ${COLUMNS.map(([c]) => c).join(', ')} FROM (VALUES ${values}) AS v(k, ${COLUMNS.map(([c]) => c).join(', ')}) CROSS JOIN range(${Math.ceil(2300 / rows.length)}) AS r(rep) ORDER BY rep, k`;
+        const sql = `SELECT k, rep, ${COLUMNS.map(([c]) => c).join(', ')} FROM (VALUES ${values}) AS v(k, ${COLUMNS.map(([c]) => c).join(', ')}) CROSS JOIN UNNEST(sequence(0, ${Math.ceil(2300 / rows.length) - 1})) AS r(rep) ORDER BY rep, k`;
         const done = await fromFile.run({ sql });
         const before = (await h.endpoint.calls()).GetObject ?? 0;
         const viaFile = await read(fromFile, done.id);
