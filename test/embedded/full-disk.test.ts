@@ -20,7 +20,7 @@ import type { EmbeddedEndpoint } from '../../src/embedded/server';
 import { startEmbeddedWorker } from '../../src/embedded/worker-host';
 import { startTestApp } from '../support/app';
 import { describeSmallDisk, smallDisk, type SmallDisk } from '../support/small-disk';
-import { athenaClient, waitForState } from './helpers';
+import { athenaClient, numbers, waitForState } from './helpers';
 import { sfnClient, waitForEnd } from './stepfunctions/helpers';
 
 const ROLE = 'arn:aws:iam::000000000000:role/r';
@@ -93,7 +93,7 @@ describeSmallDisk('the embedded endpoint on a full disk', () => {
   it('a query whose result or record cannot be written ends FAILED (INTERNAL_ERROR, retryable), leaves no result files, and the endpoint serves on', async () => {
     // Started while there is room, finishing once there is none: its result and its final record both fail.
     const { QueryExecutionId } = await athena.send(
-      new StartQueryExecutionCommand({ QueryString: "SELECT range, repeat('x', 200) FROM range(400000) WHERE (SELECT count(*) FROM range(30000000)) > 0" }),
+      new StartQueryExecutionCommand({ QueryString: `SELECT n, lpad('', 200, 'x') FROM ${numbers(400_000)} WHERE (SELECT count(*) FROM ${numbers(30_000_000)}) > 0` }),
     );
     await waitForState(athena, QueryExecutionId!, ['RUNNING', 'SUCCEEDED', 'FAILED']);
     disk.fill();
@@ -111,7 +111,7 @@ describeSmallDisk('the embedded endpoint on a full disk', () => {
   });
 
   it('a query ending while the disk is full (its final record refused too) ends FAILED in memory, and the endpoint lives on', async () => {
-    const { QueryExecutionId } = await athena.send(new StartQueryExecutionCommand({ QueryString: 'SELECT count(*) FROM range(400000000) WHERE range % 7 = 3' }));
+    const { QueryExecutionId } = await athena.send(new StartQueryExecutionCommand({ QueryString: 'SELECT count(*) FROM UNNEST(sequence(1, 10000)) AS a(x) CROSS JOIN UNNEST(sequence(1, 10000)) AS b(y) CROSS JOIN UNNEST(sequence(1, 4)) AS c(z) WHERE (x + y + z) % 7 = 3' }));
     await waitForState(athena, QueryExecutionId!, ['RUNNING', 'SUCCEEDED', 'FAILED']);
     disk.fill();
     const q = await waitForState(athena, QueryExecutionId!);
