@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import type { EmbeddedTable } from '../tables';
 import { createTableViews, ensureSampleTable, resetSampleTable } from './catalog';
 import { columnInfo, intervalKindOf, renderCell, type AthenaColumnInfo, type Cell, type IntervalKind } from './render';
-import { macroStatements, warmUp, type TypeHint } from './sql';
+import { macroStatements, type TypeHint } from './sql';
 import type { ResultWriter } from './store';
 
 /** DuckDB's catalog is named after the file, so `awsdatacatalog.market.ticks` resolves as in Athena. */
@@ -69,7 +69,6 @@ export async function openDuckDB(dataDir: string, tables: readonly EmbeddedTable
     instance.closeSync();
     throw err;
   }
-  warmUp();
   return instance;
 }
 

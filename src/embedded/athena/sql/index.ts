@@ -6,7 +6,7 @@
  * with the macros of macros.ts; statement.ts plans one statement (Hive's catalog statements included);
  * literal.ts checks that each execution parameter is one literal value, since Athena binds them as SQL text.
  */
-export { SqlTextError, warmUp } from './parse';
+export { SqlTextError } from './parse';
 export { planStatement, guessStatementType, type Plan, type StatementType } from './statement';
 export { parameterLiteral } from './literal';
 export { macroStatements } from './macros';

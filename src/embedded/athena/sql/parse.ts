@@ -199,8 +199,3 @@ export function lexTokens(sql: string): Token[] {
   if (listener.error) throw listener.error;
   return tokens.getTokens().filter((t) => t.channel === 0 && t.type !== -1);
 }
-
-/** Parses once at start-up so the first query does not pay for building the grammar's decision tables. */
-export function warmUp(): void {
-  parseStatement("SELECT a, count(*), CAST(b AS row(x integer)), transform(ARRAY[1], x -> x + 1) FROM t WHERE c = 'x' GROUP BY 1 ORDER BY 2");
-}
