@@ -20,10 +20,12 @@ export const FIVE_MILLION = 5_000_000;
 const query = (name: string, rows: number): string => `
   - name: ${name}
     sql: >-
-      SELECT range AS id, 'SYM' || CAST(range % 500 AS VARCHAR) AS symbol,
-        TIMESTAMP '2024-01-01 00:00:00' + range * INTERVAL 1 MINUTE AS captured,
-        range * 0.25 AS price, range % 7 = 0 AS flag
-      FROM range(${rows}) ORDER BY id`;
+      SELECT n AS id, 'SYM' || CAST(n % 500 AS VARCHAR) AS symbol,
+        date_add('minute', n, TIMESTAMP '2024-01-01 00:00:00') AS captured,
+        n * 0.25 AS price, n % 7 = 0 AS flag
+      FROM (SELECT hi * 10000 + lo AS n FROM UNNEST(sequence(0, ${Math.ceil(rows / 10_000) - 1})) AS h(hi)
+        CROSS JOIN UNNEST(sequence(0, 9999)) AS l(lo)) AS t
+      WHERE n < ${rows} ORDER BY id`;
 
 const config = (fromS3: boolean): string => `
 athena:
