@@ -208,6 +208,24 @@ describe('a local process and the embedded Step Functions', () => {
     expect(signal?.source.runId).not.toBe(id);
   });
 
+  it('declares no window ready after a FULL run whose window is not settled yet (its check said GAPS and PENDING)', async () => {
+    // Hours up to now are MISSING (the sample holds March 2024); the last ones are still settling or to
+    // come. Repairing the MISSING ranges leaves a window that checks PENDING, which is not ready.
+    const hour = 3_600_000;
+    const from = new Date(Math.floor(Date.now() / hour) * hour - 6 * hour).toISOString();
+    const to = new Date(Math.floor(Date.now() / hour) * hour + 2 * hour).toISOString();
+    const started = await t.gql(`mutation ($from: DateTime!, $to: DateTime!) { startCheck(dataset: "stock_ticks", from: $from, to: $to, repair: true) { id } }`, { from, to });
+    const id = started.data.startCheck.id;
+    const run = await ended(id);
+    expect(run).toMatchObject({ status: 'SUCCEEDED', currentState: 'NotReady', output: { check: { status: 'GAPS' }, validation: { status: 'NOT_READY' } } });
+    expect(run.output.ready).toBeUndefined();
+    expect(run.output.notReady.reason).toMatch(/checks PENDING, not OK, so it is not declared ready/);
+    const gaps = await t.gql(`query ($from: DateTime!, $to: DateTime!) { gaps(dataset: "stock_ticks", from: $from, to: $to) { status } }`, { from, to });
+    expect(gaps.data.gaps.status).toBe('PENDING');
+    const signal = (await t.gql(LAST_READY)).data.dataset.lastReadySignal;
+    expect(signal?.source.runId).not.toBe(id);
+  });
+
   it('declares the window ready after a REPAIR run that leaves all of it complete', async () => {
     // 2024-03-05's one gap is AMZN 13:00-14:00 (the sample's planted defects).
     const started = await t.gql(`mutation { startRepair(dataset: "stock_ticks", from: "2024-03-05", to: "2024-03-06", ranges: [{ group: "AMZN", start: "2024-03-05T13:00:00Z", end: "2024-03-05T14:00:00Z" }]) { id } }`);

@@ -218,10 +218,10 @@ export function createHandlers(deps: HandlerDeps): Record<TaskName, PipelineHand
           signal.throwIfAborted();
           remaining.push(...gapRanges(await check(dataset, w.start, w.end, w.groups)));
         }
-        // What was repaired is complete. A FULL run's Check judged the whole window and found exactly these
-        // ranges (all of them: more fails the run); any other run's ranges are someone's choice, so the rest
-        // of the window is judged now.
-        if (remaining.length === 0 && input.mode !== 'FULL') {
+        // What was repaired is complete; the rest of the window is judged now, whatever the run's mode: a
+        // FULL run's Check found these ranges, but a GAPS check may also have had buckets still settling
+        // (PENDING), and the data may have changed since. `mode` is the caller's word, not evidence.
+        if (remaining.length === 0) {
           signal.throwIfAborted();
           whole = await check(dataset, from, to);
         }
