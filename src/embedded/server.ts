@@ -300,6 +300,8 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
     const requestId = randomUUID();
     if (isS3Request(req)) return handleS3(req, res, requestId);
     let contentType: string | undefined;
+    /** Refused before its body was read: the connection is closed after the answer rather than drained. */
+    let unread = false;
     try {
       checkAccess(req);
       if (req.method !== 'POST') throw new AwsServiceError('UnknownOperationException', `${req.method} is not supported; AWS JSON services take POST /`, 404);
@@ -311,13 +313,23 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
           415,
         );
       }
-      const bytes = await readBody(req);
       const target = String(req.headers['x-amz-target'] ?? '');
       const routed = registry.resolve(target);
       if (!routed) throw new AwsServiceError('UnknownOperationException', `No embedded service handles X-Amz-Target '${quoted(target)}'`);
       contentType = routed.route.contentType;
+      const verify = (payloadHash: string) => verifierFor(routed.route.signingName).verify({ method: req.method!, url: req.url ?? '/', rawHeaders: req.rawHeaders, payloadHash });
       if (auth) {
-        const verified = verifierFor(routed.route.signingName).verify({ method: req.method, url: req.url ?? '/', rawHeaders: req.rawHeaders, payloadHash: sha256Hex(bytes) });
+        // Everything but the payload is checked before the body is read (up to MAX_BODY): a caller with no
+        // key, a key not ours or a stale date is answered at once, and its upload is never held in memory.
+        const early = verify('');
+        if (!early.ok && early.failure.kind !== 'mismatch') {
+          unread = true;
+          throw jsonAuthError(early.failure);
+        }
+      }
+      const bytes = await readBody(req);
+      if (auth) {
+        const verified = verify(sha256Hex(bytes));
         if (!verified.ok) throw jsonAuthError(verified.failure);
       }
       const body = bytes.toString('utf8');
@@ -340,6 +352,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedEndp
       const out = await routed.route.handler(routed.operation, input as Record<string, unknown>);
       send(res, 200, requestId, out ?? {}, undefined, contentType);
     } catch (err) {
+      if (unread) res.shouldKeepAlive = false;
       if (err instanceof AwsServiceError) {
         send(res, err.status, requestId, err.body(), err.type, contentType);
       } else {

@@ -4,6 +4,7 @@
  * SDK clients and by the SDK's own signer (@smithy/signature-v4), never by the code under test.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { request } from 'node:http';
 import { AthenaClient, ListQueryExecutionsCommand } from '@aws-sdk/client-athena';
 import { ListStateMachinesCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -86,6 +87,40 @@ describe('the embedded endpoint with keys verifies SigV4', () => {
       type: 'MissingAuthenticationTokenException',
       body: { __type: 'MissingAuthenticationTokenException', Message: 'Request is missing Authentication Token' },
     });
+  });
+
+  it('refuses an unsigned or unknown-key request before reading its body, so unsigned uploads cannot fill its memory', async () => {
+    // Headers that declare 8 MiB, and only the first bytes of it sent: the answer comes without the rest.
+    const answer = (authorization?: string) =>
+      new Promise<{ status: number; type: string | undefined; connection: string | undefined }>((resolve, reject) => {
+        const req = request({
+          host: url.hostname,
+          port: Number(url.port),
+          method: 'POST',
+          path: '/',
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': 'AWSStepFunctions.ListStateMachines',
+            'content-length': 8 * 1024 * 1024,
+            ...(authorization ? { authorization, 'x-amz-date': new Date().toISOString().replace(/[-:]|\.\d{3}/g, '') } : {}),
+          },
+        });
+        const timer = setTimeout(() => reject(new Error('no answer before the body was sent')), 5_000);
+        req.on('response', (res) => {
+          clearTimeout(timer);
+          res.resume();
+          resolve({ status: res.statusCode!, type: res.headers['x-amzn-errortype'] as string | undefined, connection: res.headers.connection });
+          req.destroy();
+        });
+        req.on('error', () => undefined);
+        req.write('{"a":"' + 'x'.repeat(1000));
+      });
+    await expect(answer()).resolves.toStrictEqual({ status: 400, type: 'MissingAuthenticationTokenException', connection: 'close' });
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    const unknown = `AWS4-HMAC-SHA256 Credential=x/${day}/us-east-1/states/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`;
+    await expect(answer(unknown)).resolves.toStrictEqual({ status: 400, type: 'UnrecognizedClientException', connection: 'close' });
+    // The endpoint still serves a signed caller afterwards.
+    expect((await sfn(KEY).send(new ListStateMachinesCommand({}))).stateMachines).toBeDefined();
   });
 
   it('refuses a key it does not have (the dummy credentials): UnrecognizedClientException, through the real SDK', async () => {
