@@ -46,6 +46,8 @@ export interface StepFunctionsOptions {
   maxRunning?: number;
   /** Bytes of history one execution may write (default MAX_HISTORY_BYTES); past it the execution fails. */
   maxHistoryBytes?: number;
+  /** Bytes of history all executions may hold together (default MAX_TOTAL_HISTORY_BYTES); see `makeRoom`. */
+  maxTotalHistoryBytes?: number;
 }
 
 /** AWS's limit on execution input, output and every state's data: 256 KiB of UTF-8. */
@@ -64,6 +66,12 @@ export const MAX_CAUSE_CHARS = 32_768;
  * 64 events of the largest payload AWS allows.
  */
 export const MAX_HISTORY_BYTES = 16 * 1024 * 1024;
+/**
+ * The embedded endpoint's limit on the histories of all its executions together, as its Athena keeps at
+ * most 1 GiB of results: each execution under MAX_HISTORY_BYTES, started by the hundred, would otherwise
+ * fill the service's disk (and, running, its memory) however small each one is.
+ */
+export const MAX_TOTAL_HISTORY_BYTES = 1024 * 1024 * 1024;
 /**
  * What a history may hold past its bound: the events that close it (the end, and a TaskStateAborted or
  * MapIterationAborted per state cut off), so a history at the bound still ends with its terminal event.
@@ -245,6 +253,9 @@ export class EmbeddedStepFunctions {
   private readonly maxExecutions: number;
   private readonly maxRunning: number;
   private readonly maxHistoryBytes: number;
+  private readonly maxTotalHistoryBytes: number;
+  /** Bytes of every stored history (running ones included), kept under maxTotalHistoryBytes. */
+  private historyTotal = 0;
   private nextSeq = 1;
   private nextMachineSeq = 1;
   private closing = false;
@@ -256,6 +267,7 @@ export class EmbeddedStepFunctions {
     this.partition = { region: opts.region ?? 'us-east-1', accountId: opts.accountId ?? '000000000000' };
     this.logger = opts.logger;
     this.maxHistoryBytes = opts.maxHistoryBytes ?? MAX_HISTORY_BYTES;
+    this.maxTotalHistoryBytes = opts.maxTotalHistoryBytes ?? MAX_TOTAL_HISTORY_BYTES;
     this.store = new SfnStore(opts.dataDir, opts.logger, this.maxHistoryBytes + CLOSING_ALLOWANCE);
     // A Map, not an object: a Resource such as `__proto__` must find no handler rather than Object.prototype.
     this.handlers = new Map(Object.entries(opts.taskHandlers ?? {}));
@@ -292,6 +304,7 @@ export class EmbeddedStepFunctions {
       if (rec.status === 'RUNNING') this.closeInterrupted(rec, now);
       this.executions.set(rec.arn, rec);
       this.order.push(rec);
+      this.historyTotal += this.store.historyBytes(rec.seq);
       this.nextSeq = Math.max(this.nextSeq, rec.seq + 1);
     }
   }
@@ -514,14 +527,29 @@ export class EmbeddedStepFunctions {
   }
 
   private evict(): void {
-    while (this.order.length > this.maxExecutions) {
-      const i = this.order.findIndex((r) => r.status !== 'RUNNING');
-      if (i < 0) return;
-      const [r] = this.order.splice(i, 1);
-      this.executions.delete(r.arn);
-      this.store.removeExecution(r.seq);
-      if (this.lastRead?.seq === r.seq) this.lastRead = undefined;
-    }
+    while (this.order.length > this.maxExecutions) if (!this.forgetOldest()) return;
+  }
+
+  /**
+   * Room for `bytes` more history within maxTotalHistoryBytes: the oldest finished executions are forgotten
+   * as a whole until it fits, as older ones are past maxExecutions. False when only running histories are
+   * left: the execution writing then fails rather than the disk filling up.
+   */
+  private makeRoom(bytes: number): boolean {
+    while (this.historyTotal + bytes > this.maxTotalHistoryBytes) if (!this.forgetOldest()) return false;
+    return true;
+  }
+
+  /** Forgets the oldest finished execution, record and history; false when every execution is running. */
+  private forgetOldest(): boolean {
+    const i = this.order.findIndex((r) => r.status !== 'RUNNING');
+    if (i < 0) return false;
+    const [r] = this.order.splice(i, 1);
+    this.executions.delete(r.arn);
+    this.historyTotal -= this.store.historyBytes(r.seq);
+    this.store.removeExecution(r.seq);
+    if (this.lastRead?.seq === r.seq) this.lastRead = undefined;
+    return true;
   }
 
   // ---- running ---------------------------------------------------------------------------------
@@ -539,6 +567,13 @@ export class EmbeddedStepFunctions {
     const ev = this.event(run, type, details, lane, after);
     if (run.bytes + ev.line.length > this.maxHistoryBytes) {
       this.close(run, 'FAILED', { error: 'States.Runtime', cause: `The execution reached the embedded endpoint's limit of ${this.maxHistoryBytes} bytes of history (maxHistoryBytes)` });
+      return;
+    }
+    if (!this.makeRoom(ev.line.length)) {
+      this.close(run, 'FAILED', {
+        error: 'States.Runtime',
+        cause: `The embedded endpoint's running executions reached its limit of ${this.maxTotalHistoryBytes} bytes of history in all (maxTotalHistoryBytes)`,
+      });
       return;
     }
     this.writeOrFail(run, ev);
@@ -565,6 +600,7 @@ export class EmbeddedStepFunctions {
   /** Appends the event to the history file, then to the run; throws what the disk threw. */
   private write(run: Run, e: { ev: HistoryEvent; lane: string; line: Buffer }): void {
     this.store.appendEvent(run.rec.seq, e.line);
+    this.historyTotal += e.line.length;
     run.lanes.set(e.lane, e.ev.id);
     run.events.push(e.ev);
     run.bytes += e.line.length;

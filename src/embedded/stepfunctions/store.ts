@@ -206,6 +206,12 @@ export class SfnStore {
     return out;
   }
 
+  /** Bytes of the history file of `seq` (0 when it has none). */
+  historyBytes(seq: number): number {
+    const file = join(this.execDir, `${seq}.events`);
+    return existsSync(file) ? statSync(file).size : 0;
+  }
+
   removeExecution(seq: number): void {
     rmSync(join(this.execDir, `${seq}.json`), { force: true });
     rmSync(join(this.execDir, `${seq}.events`), { force: true });

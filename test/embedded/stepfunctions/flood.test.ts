@@ -4,8 +4,8 @@
  * start. Each execution's history is bounded in bytes as well as events; the flood fails that execution,
  * never the endpoint, and a history too large to read is skipped at start.
  */
-import { CreateStateMachineCommand, GetExecutionHistoryCommand, ListStateMachinesCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { CreateStateMachineCommand, DescribeExecutionCommand, GetExecutionHistoryCommand, ListStateMachinesCommand, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -59,6 +59,53 @@ describe('a history flood', () => {
       expect(d).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
       expect(d.cause).toMatch(new RegExp(`limit of ${MAX_HISTORY_BYTES} bytes of history`));
       expect(statSync(historyFile(h, 1)).size).toBeLessThanOrEqual(MAX_HISTORY_BYTES + 300 * 1024);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
+describe('many floods, each under the bound', () => {
+  const historyBytes = (h: SfnHarness): number => {
+    const dir = path.join(h.dataDir, 'stepfunctions', 'executions');
+    return readdirSync(dir).filter((f) => f.endsWith('.events')).reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
+  };
+
+  it('hold at most maxTotalHistoryBytes in all: the oldest finished histories go first, and a run that finds none to drop fails', async () => {
+    const h = await startSfn(undefined, { maxHistoryBytes: 256 * 1024, maxTotalHistoryBytes: 1024 * 1024 });
+    const dir = h.dataDir;
+    try {
+      // One after another: each ends at its own bound, and the oldest are forgotten to make room.
+      const first = await flood(h, 4096);
+      expect(await waitForEnd(h.client, first)).toMatchObject({ status: 'FAILED', cause: expect.stringMatching(/limit of 262144 bytes of history \(maxHistoryBytes\)$/) });
+      const machine = first.replace(/:execution:(flood):.*$/, ':stateMachine:$1');
+      const start = async () => (await h.client.send(new StartExecutionCommand({ stateMachineArn: machine, input: JSON.stringify({ p: 'x'.repeat(4096) }) }))).executionArn!;
+      for (let i = 0; i < 5; i++) expect(await waitForEnd(h.client, await start())).toMatchObject({ status: 'FAILED', cause: expect.stringMatching(/\(maxHistoryBytes\)$/) });
+      expect(historyBytes(h)).toBeLessThanOrEqual(1024 * 1024 + 64 * 1024);
+      await expect(h.client.send(new DescribeExecutionCommand({ executionArn: first }))).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+
+      // At once: running histories cannot be dropped, so runs fail at the endpoint's total instead (and,
+      // finished, are the oldest to drop when the others need room: a run may be forgotten by its end).
+      const together = await Promise.all(Array.from({ length: 6 }, start));
+      const ends = await Promise.all(
+        together.map((arn) => waitForEnd(h.client, arn).then((d) => d.cause!, (err: Error) => (err.name === 'ExecutionDoesNotExist' ? 'forgotten' : Promise.reject(err)))),
+      );
+      expect(ends.every((cause) => cause === 'forgotten' || /\((maxHistoryBytes|maxTotalHistoryBytes)\)$/.test(cause))).toBe(true);
+      expect(ends.filter((cause) => cause === 'forgotten' || /bytes of history in all \(maxTotalHistoryBytes\)$/.test(cause)).length).toBeGreaterThan(0);
+      expect(historyBytes(h)).toBeLessThanOrEqual(1024 * 1024 + 6 * 64 * 1024);
+      expect((await h.client.send(new ListStateMachinesCommand({}))).stateMachines!.length).toBe(2);
+      await h.close();
+
+      // A restart counts what is on disk: the next flood still makes room rather than adding to it.
+      const again = await startSfn(dir, { maxHistoryBytes: 256 * 1024, maxTotalHistoryBytes: 1024 * 1024 });
+      try {
+        const m = await again.client.send(new CreateStateMachineCommand({ name: 'flood2', roleArn: 'arn:aws:iam::000000000000:role/r', definition: LOOP }));
+        const arn = (await again.client.send(new StartExecutionCommand({ stateMachineArn: m.stateMachineArn, input: JSON.stringify({ p: 'x'.repeat(4096) }) }))).executionArn!;
+        expect(await waitForEnd(again.client, arn)).toMatchObject({ status: 'FAILED', cause: expect.stringMatching(/\(maxHistoryBytes\)$/) });
+        expect(historyBytes(again)).toBeLessThanOrEqual(1024 * 1024 + 6 * 64 * 1024);
+      } finally {
+        await again.close();
+      }
     } finally {
       await h.stop();
     }
