@@ -6,6 +6,11 @@
  */
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CreateStateMachineCommand, DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { FileCheckStore } from '../../src/services/gaps/check-store';
 import { startTestApp, type TestApp } from '../support/app';
 import { STOCK_TICKS_YAML } from '../support/config';
 import { collect } from '../support/runs';
@@ -237,5 +242,40 @@ describe('a local process and the embedded Step Functions', () => {
       if (signal?.source.runId !== id) await new Promise((r) => setTimeout(r, 50));
     }
     expect(signal).toMatchObject({ from: '2024-03-05T00:00:00.000Z', to: '2024-03-06T00:00:00.000Z', source: { kind: 'PIPELINE', runId: id } });
+  });
+});
+
+describe('a ready signal stamped in the future, kept before such signals were refused', () => {
+  let t: TestApp;
+  const logs: string[] = [];
+  const FUTURE_RUN = 'arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:forged-before-the-fix';
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'gapwatch-future-signal-'));
+    const kept = new FileCheckStore(path.join(dataDir, 'gaps'), pino({ level: 'silent' }));
+    await kept.addReadySignal({ ...FORGED, at: new Date(FORGED.at), source: { kind: 'PIPELINE', runId: FUTURE_RUN } });
+    await kept.flush();
+    t = await startTestApp({ config: STOCK_TICKS_YAML, dataDir, env: { GAPWATCH_LOG_LEVEL: 'warn' }, logTo: { write: (l: string) => void logs.push(l) } });
+  });
+  afterAll(async () => {
+    await t.stop();
+    rmSync(t.dataDir, { recursive: true, force: true });
+  });
+
+  it('is not read as the newest, says so in the log once, and does not outrank a genuine run', async () => {
+    expect((await t.gql(LAST_READY)).data.dataset.lastReadySignal).toBeNull();
+    expect((await t.gql(LAST_READY)).data.dataset.lastReadySignal).toBeNull();
+    const warned = logs.filter((l) => l.includes(FUTURE_RUN));
+    expect(warned).toHaveLength(1);
+    expect(JSON.parse(warned[0]!)).toMatchObject({ level: 40, dataset: 'stock_ticks', at: FORGED.at, msg: expect.stringMatching(/stamped ahead of now/) });
+
+    const started = await t.gql(`mutation { startCheck(dataset: "stock_ticks", from: "2024-03-10", to: "2024-03-11") { id } }`);
+    const id = started.data.startCheck.id;
+    let signal: any = null;
+    for (let i = 0; i < 300 && signal?.source.runId !== id; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      signal = (await t.gql(LAST_READY)).data.dataset.lastReadySignal;
+    }
+    expect(signal).toMatchObject({ from: '2024-03-10T00:00:00.000Z', to: '2024-03-11T00:00:00.000Z', source: { kind: 'PIPELINE', runId: id } });
+    expect(Date.parse(signal.at)).toBeLessThanOrEqual(Date.now());
   });
 });

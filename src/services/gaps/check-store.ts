@@ -34,6 +34,19 @@ export interface ReadySignal {
   readonly source: ReadySignalSource;
 }
 
+/**
+ * How far a signal's `at` may be ahead of this service's clock: a pipeline's Initiate stamps it with its own
+ * clock (on AWS a Lambda's), which may run a little ahead. Further ahead, a signal would outrank every
+ * genuine one until then, so it is never taken (pipeline/ready-signals.ts) nor read as the newest
+ * (GapsService.lastReadySignal), whichever store keeps it.
+ */
+export const MAX_AT_AHEAD_MS = 60_000;
+
+/** Whether `signal` is stamped further ahead of `now` than a clock may drift (MAX_AT_AHEAD_MS). */
+export function stampedAhead(signal: { readonly at: Date }, now: number): boolean {
+  return signal.at.getTime() > now + MAX_AT_AHEAD_MS;
+}
+
 /** Series starts found by lookups: group → earliest timestamp, and the window start the lookups covered. */
 export interface SeriesStartMemo {
   readonly starts: ReadonlyMap<string, number>;

@@ -10,7 +10,7 @@ import type { Dataset } from './dataset';
 import { completenessQuery, seriesStartQuery } from './query';
 import { toCountRows, toSeriesStarts, type CountRow, type DecodedRow } from './count-rows';
 import { islandsQuery, judgeIslands, MAX_QUERY_BYTES, toIslandFacts } from './islands';
-import { HISTORY_PER_DATASET, type CheckStore, type ReadySignal, type SeriesStartMemo } from './check-store';
+import { HISTORY_PER_DATASET, stampedAhead, type CheckStore, type ReadySignal, type SeriesStartMemo } from './check-store';
 
 export { HISTORY_PER_DATASET };
 
@@ -99,6 +99,8 @@ export class GapsService {
   private readonly engine = new GapEngine();
   private readonly checkListeners = new Set<(check: GapCheck) => void>();
   private readonly readyListeners = new Set<(signal: ReadySignal) => void>();
+  /** Future-stamped signals already logged (dataset and source), so each is said once. */
+  private readonly aheadLogged = new Set<string>();
 
   constructor(
     private readonly athena: AthenaService,
@@ -145,9 +147,22 @@ export class GapsService {
     return (await this.store.checks(name, 1))[0];
   }
 
-  /** The newest ready signal: the last time clients could be told the data is good, and what said so. */
-  lastReadySignal(name: string): Promise<ReadySignal | undefined> {
-    return this.store.lastReadySignal(name);
+  /**
+   * The newest ready signal: the last time clients could be told the data is good, and what said so. One
+   * stamped ahead of now (kept before such signals were refused, or written by another clock) is not it:
+   * it is logged once and read as none, so it hides nothing genuine for long and outranks nothing — the
+   * next genuine signal is kept as the newest (ReadySignals.record compares against this).
+   */
+  async lastReadySignal(name: string): Promise<ReadySignal | undefined> {
+    const last = await this.store.lastReadySignal(name);
+    if (last === undefined || !stampedAhead(last, this.clock.now())) return last;
+    const key = `${name}\n${JSON.stringify(last.source)}`;
+    if (!this.aheadLogged.has(key)) {
+      if (this.aheadLogged.size >= 1_000) this.aheadLogged.clear();
+      this.aheadLogged.add(key);
+      this.logger.warn({ dataset: name, at: last.at.toISOString(), source: last.source }, 'ready signal stamped ahead of now ignored: a genuine signal replaces it');
+    }
+    return undefined;
   }
 
   /**
@@ -179,6 +194,7 @@ export class GapsService {
       at: new Date(input.at ?? this.clock.now()),
       source,
     };
+    if (stampedAhead(signal, this.clock.now())) throw badInput('at', `${signal.at.toISOString()} is ahead of now: a ready signal is stamped when it is declared`);
     await this.keepReadySignal(signal);
     this.logger.info({ dataset: dataset.name, from: signal.from, to: signal.to, source }, 'ready signal recorded');
     return signal;

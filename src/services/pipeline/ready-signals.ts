@@ -1,6 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { Logger } from '../../logger';
 import type { Clock } from '../clock/clock';
+import { MAX_AT_AHEAD_MS } from '../gaps/check-store';
 import type { GapsService } from '../gaps/gaps.service';
 import { detailOf } from './history';
 import type { ReadySignal } from './types';
@@ -8,12 +9,7 @@ import type { ReadySignal } from './types';
 /** The state of the pipeline's machine whose Task result is the ready signal (pipeline.asl.json, ResultPath `$.ready`). */
 export const INITIATE_STATE = 'Initiate';
 
-/**
- * How far a signal's `at` may be ahead of this service's clock: Initiate stamps it with its own clock (on
- * AWS a Lambda's), which may run a little ahead. Further ahead is refused: a signal stamped in the future
- * would outrank every genuine one until then.
- */
-export const MAX_AT_AHEAD_MS = 60_000;
+export { MAX_AT_AHEAD_MS };
 
 function parse(text: unknown): unknown {
   if (typeof text !== 'string') return undefined;
