@@ -284,6 +284,15 @@ export function compileDefinition(text: string, opts: CompileOptions): CompiledM
   return { definition: copy as unknown as StateMachineDefinition, states };
 }
 
+/** A nested machine's own QueryLanguage (an ItemProcessor's, a branch's) is refused as a state's or the definition's is. */
+function checkLanguage(machine: MachineDef, where: string): MachineDef {
+  const language = (machine as { QueryLanguage?: unknown }).QueryLanguage;
+  if (language !== undefined && language !== 'JSONPath') {
+    throw unsupported(`QueryLanguage ${JSON.stringify(language)}`, where, 'the embedded Step Functions evaluates JSONPath only, not JSONata');
+  }
+  return machine;
+}
+
 function index(machine: MachineDef, map: string | undefined, out: Map<string, IndexedState>, opts: CompileOptions, branches: IndexedState['branches'] = []): void {
   for (const [name, def] of Object.entries(machine.States)) {
     if (out.has(name)) throw invalid(`SCHEMA_VALIDATION_FAILED: duplicate state name '${name}' (state names must be unique across the whole state machine)`);
@@ -292,8 +301,8 @@ function index(machine: MachineDef, map: string | undefined, out: Map<string, In
     if (def.Type === 'Task' && def.TimeoutSecondsPath === undefined) def.TimeoutSeconds = Math.min(def.TimeoutSeconds ?? MAX_TIMER_SECONDS, MAX_TIMER_SECONDS);
     const inner = def.ItemProcessor ?? def.Iterator;
     // A Map iteration is a lane of its own: the branches around the Map do not carry into it.
-    if (def.Type === 'Map' && inner) index(inner, name, out, opts);
-    (def.Branches ?? []).forEach((branch, i) => index(branch, map, out, opts, [...branches, { parallel: name, index: i }]));
+    if (def.Type === 'Map' && inner) index(checkLanguage(inner, `${name}.ItemProcessor`), name, out, opts);
+    (def.Branches ?? []).forEach((branch, i) => index(checkLanguage(branch, `${name}.Branches[${i}]`), map, out, opts, [...branches, { parallel: name, index: i }]));
   }
 }
 

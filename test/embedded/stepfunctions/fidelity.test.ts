@@ -51,6 +51,17 @@ describe('embedded Step Functions: what it runs as AWS does, and what it refuses
     expect(jsonata).toMatchObject({ name: 'InvalidDefinition', message: expect.stringMatching(/UNSUPPORTED_FEATURE: QueryLanguage "JSONata" \(the definition\): .*JSONPath only/) });
     const perState = await refusal('jsonata-state', { StartAt: 'P', States: { P: { Type: 'Pass', QueryLanguage: 'JSONata', Output: '{% 1 %}', End: true } } });
     expect(perState.message).toMatch(/UNSUPPORTED_FEATURE: QueryLanguage "JSONata" \(state P\)/);
+    // Hidden one level down, on a Map's ItemProcessor or a Parallel branch rather than a state.
+    const inProcessor = await refusal('jsonata-processor', {
+      StartAt: 'M',
+      States: { M: { Type: 'Map', ItemProcessor: { QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, End: true } },
+    });
+    expect(inProcessor.message).toMatch(/UNSUPPORTED_FEATURE: QueryLanguage "JSONata" \(M.ItemProcessor\)/);
+    const inBranch = await refusal('jsonata-branch', {
+      StartAt: 'B',
+      States: { B: { Type: 'Parallel', Branches: [{ StartAt: 'Q', States: { Q: { Type: 'Pass', End: true } } }, { QueryLanguage: 'JSONata', StartAt: 'R', States: { R: { Type: 'Pass', End: true } } }], End: true } },
+    });
+    expect(inBranch.message).toMatch(/UNSUPPORTED_FEATURE: QueryLanguage "JSONata" \(B.Branches\[1\]\)/);
     const assign = await refusal('assign', { StartAt: 'P', States: { P: { Type: 'Pass', Assign: { x: 1 }, End: true } } });
     expect(assign.message).toMatch(/UNSUPPORTED_FEATURE: Assign \(state P\): the embedded Step Functions has no variables/);
     const inCatch = await refusal('assign-catch', {
