@@ -57,6 +57,15 @@ function startsWithAt(body: Bytes, pos: number, word: Bytes): boolean {
   return true;
 }
 
+/** Offset of the value of a `"key"` found at `at` (after its colon), or -1 when those bytes are not a key there. */
+function keyValueAt(body: Bytes, at: number, length: number): number {
+  let before = at - 1;
+  while (isSpace(body[before])) before--;
+  if (body[before] !== OPEN_BRACE && body[before] !== COMMA) return -1;
+  const colon = skipSpace(body, at + length);
+  return body[colon] === COLON ? skipSpace(body, colon + 1) : -1;
+}
+
 /**
  * Offset of the value of the first `"key"` key at or after `from` (after its colon), or -1. A key sits after
  * `{` or `,` and before `:`; in valid JSON a quote inside a string is escaped, so these bytes around
@@ -65,11 +74,8 @@ function startsWithAt(body: Bytes, pos: number, word: Bytes): boolean {
 function findKey(body: Bytes, key: string, from: number): number {
   const quoted = `"${key}"`;
   for (let at = body.indexOf(quoted, from); at >= 0; at = body.indexOf(quoted, at + quoted.length)) {
-    let before = at - 1;
-    while (isSpace(body[before])) before--;
-    if (body[before] !== OPEN_BRACE && body[before] !== COMMA) continue;
-    const colon = skipSpace(body, at + quoted.length);
-    if (body[colon] === COLON) return skipSpace(body, colon + 1);
+    const value = keyValueAt(body, at, quoted.length);
+    if (value >= 0) return value;
   }
   return -1;
 }
@@ -267,11 +273,18 @@ export function cellsOf(resultSet: object | undefined): Cells[] | undefined {
   return resultSet === undefined ? undefined : (resultSet as Record<symbol, Cells[] | undefined>)[CELLS];
 }
 
-/** Offset of the value of the only `"key"` key in the body, -1 when there is none, -2 when unsure. */
+/**
+ * Offset of the value of the only `"key"` key in the body, -1 when there is none, -2 when unsure (the bytes
+ * `"key"` appear more than once, or once but not as a key). Each search reads the whole body (a page is
+ * ~220 KB), so the body is searched once for the first `"key"` and once past it, and no more.
+ */
 function onlyKeyValueAt(body: Bytes, key: string): number {
-  const at = findKey(body, key, 0);
-  if (at < 0) return body.indexOf(`"${key}"`) < 0 ? -1 : -2;
-  return body.indexOf(`"${key}"`, body.indexOf(`"${key}"`) + key.length + 2) >= 0 ? -2 : at;
+  const quoted = `"${key}"`;
+  const first = body.indexOf(quoted);
+  if (first < 0) return -1;
+  if (body.indexOf(quoted, first + quoted.length) >= 0) return -2;
+  const at = keyValueAt(body, first, quoted.length);
+  return at < 0 ? -2 : at;
 }
 
 export interface Peeked {
