@@ -20,8 +20,9 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
-# The status page is plain browser code, served from the source tree as written (src/status/status.ts).
+# The pages' own browser code is plain JavaScript, served from the source tree as written (src/http/pages.ts).
 COPY --from=build /app/src/status/page ./src/status/page
+COPY --from=build /app/src/explorer/page ./src/explorer/page
 COPY package.json schema.graphql gapwatch.config.yaml ./
 COPY bin ./bin
 RUN mkdir -p /data && chown node:node /data

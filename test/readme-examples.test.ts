@@ -20,10 +20,12 @@ interface Example {
   /** The operation with the fragments of its block, ready to send on its own. */
   document: string;
   operation: OperationDefinitionNode;
+  /** The variables the example comes with (an explorer tab's Variables). */
+  variables?: Record<string, unknown>;
 }
 
 /** One Example per operation of a block: a README block may hold several. */
-function examplesOf(source: string, text: string): Example[] {
+function examplesOf(source: string, text: string, variables?: Record<string, unknown>): Example[] {
   const doc: DocumentNode = parse(text);
   const fragments = doc.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION);
   return doc.definitions
@@ -33,13 +35,14 @@ function examplesOf(source: string, text: string): Example[] {
       name: `${operation.operation} ${operation.name?.value ?? '(anonymous)'}`,
       document: print({ kind: Kind.DOCUMENT, definitions: [operation, ...fragments] }),
       operation,
+      ...(variables ? { variables } : {}),
     }));
 }
 
 const README_BLOCKS = [...README.matchAll(/^```graphql\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 const ALL: Example[] = [
   ...README_BLOCKS.flatMap((text, i) => examplesOf(`README.md graphql block ${i + 1}`, text)),
-  ...EXAMPLES.flatMap((e) => examplesOf(`explorer tab '${e.title}'`, e.query)),
+  ...EXAMPLES.flatMap((e) => examplesOf(`explorer tab '${e.title}'`, e.query, e.variables)),
 ];
 
 /**
@@ -50,6 +53,12 @@ function variablesFor(example: Example, known: Record<string, unknown>): Record<
   const out: Record<string, unknown> = {};
   for (const v of example.operation.variableDefinitions ?? []) {
     const name = v.variable.name.value;
+    if (example.variables && name in example.variables) {
+      out[name] = example.variables[name];
+      continue;
+    }
+    // An optional variable the example leaves out is left out here too.
+    if (!(name in known) && v.type.kind !== Kind.NON_NULL_TYPE) continue;
     if (!(name in known)) throw new Error(`${example.source} (${example.name}) declares $${name}: give it a value in known (beforeAll) of test/readme-examples.test.ts`);
     out[name] = known[name];
   }

@@ -105,15 +105,16 @@ query Runs {
   {
     title: 'Run events (subscription)',
     query: /* GraphQL */ `# A run's state transitions as they happen: its Step Functions history so far, then each new event,
-# every id once and in order; it completes after the run's last event. Press run on the Repair tab, then
-# here: the id is that request's first run (a repeat after it ended is -2, -3, …; the Runs tab lists every
-# id). Reconnecting, add afterEventId: <the last id you got> to miss nothing.
-subscription RunEvents {
-  runEvents(runId: "arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:stock_ticks-full-69d4b209c7bac2f7-1") {
+# every id once and in order, shown as a growing list; it completes after the run's last event. Press run on
+# the Repair tab, then here: runId is that request's first run. "Run events of" at the top of the explorer
+# puts any recent run's id in Variables. Reconnecting, add "afterEventId": <the last id you got> to miss nothing.
+subscription RunEvents($runId: ID!, $afterEventId: Int) {
+  runEvents(runId: $runId, afterEventId: $afterEventId) {
     id type state at
   }
 }
 `,
+    variables: { runId: 'arn:aws:states:us-east-1:000000000000:execution:gapwatch-pipeline:stock_ticks-full-69d4b209c7bac2f7-1' },
   },
   {
     title: 'Heartbeat (subscription)',

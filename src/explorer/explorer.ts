@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PageAssets, servePage } from '../http/pages';
+import { PageAssets, servePage, sourceFile } from '../http/pages';
+import { SESSION_KEY_ASSET } from '../status/status';
 import { EXAMPLES } from './examples';
 
 export const EXPLORER_PREFIX = '/explorer/';
 
 /**
- * GraphiQL served entirely from installed packages (http/pages.ts): the UMD builds of React 18, GraphiQL 3 and
- * the graphql-ws client, and the bootstrap below.
+ * GraphiQL served entirely from this machine (http/pages.ts): the UMD builds of React 18, GraphiQL 3 and the
+ * graphql-ws client, the example tabs, and the page's own script (page/explorer.js, served as written).
  */
 const assets = new PageAssets(EXPLORER_PREFIX, {
   'react.js': { pkg: 'react', file: 'umd/react.production.min.js', type: 'text/javascript' },
@@ -14,43 +15,15 @@ const assets = new PageAssets(EXPLORER_PREFIX, {
   'graphiql.js': { pkg: 'graphiql', file: 'graphiql.min.js', type: 'text/javascript' },
   'graphiql.css': { pkg: 'graphiql', file: 'graphiql.min.css', type: 'text/css' },
   'graphql-ws.js': { pkg: 'graphql-ws', file: 'umd/graphql-ws.min.js', type: 'text/javascript' },
-  'explorer.js': { text: () => bootstrap(), type: 'text/javascript' },
+  'examples.js': { text: () => examples(), type: 'text/javascript' },
+  'session-key.js': SESSION_KEY_ASSET,
+  'explorer.js': { file: () => sourceFile('explorer', 'page', 'explorer.js'), type: 'text/javascript' },
 });
 
-function bootstrap(): string {
+/** The example tabs, as the page script (page/explorer.js) reads them. */
+function examples(): string {
   const tabs = EXAMPLES.map((e) => ({ query: e.query, variables: e.variables ? JSON.stringify(e.variables, null, 2) : undefined }));
-  return `'use strict';
-(function () {
-  var wsUrl = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/graphql';
-  // An API key typed into the Headers tab ({"Authorization": "Bearer <key>"}) goes with HTTP requests as
-  // headers and with subscriptions as graphql-ws connectionParams (browsers cannot set WebSocket headers):
-  // one socket per distinct set of headers.
-  var sockets = {};
-  function fetcher(params, opts) {
-    var headers = (opts && opts.headers) || {};
-    var key = JSON.stringify(headers);
-    if (!sockets[key]) sockets[key] = graphqlWs.createClient({ url: wsUrl, lazy: true, connectionParams: headers });
-    return GraphiQL.createFetcher({ url: location.origin + '/graphql', headers: headers, wsClient: sockets[key] })(params, opts);
-  }
-  ReactDOM.createRoot(document.getElementById('graphiql')).render(
-    React.createElement(GraphiQL, {
-      fetcher: fetcher,
-      defaultTabs: ${JSON.stringify(tabs)},
-      defaultEditorToolsVisibility: true,
-      shouldPersistHeaders: false,
-    }),
-  );
-  // GraphiQL wraps only its result pane; a long argument line in the others would be clipped at the edge.
-  // Its editors are CodeMirror 5 instances, created as the page renders, so each is switched on as it appears.
-  var root = document.getElementById('graphiql');
-  var wrapAll = function () {
-    root.querySelectorAll('.CodeMirror:not(.CodeMirror-wrap)').forEach(function (el) {
-      if (el.CodeMirror) el.CodeMirror.setOption('lineWrapping', true);
-    });
-  };
-  new MutationObserver(wrapAll).observe(root, { childList: true, subtree: true });
-})();
-`;
+  return `globalThis.gapwatchExamples = ${JSON.stringify(tabs)};\n`;
 }
 
 const PAGE = `<!doctype html>
@@ -61,14 +34,36 @@ const PAGE = `<!doctype html>
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <link rel="icon" href="data:,">
   <link rel="stylesheet" href="${EXPLORER_PREFIX}graphiql.css">
-  <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+  <style>
+    html, body { height: 100%; margin: 0; }
+    body { display: flex; flex-direction: column; font: 13px system-ui, -apple-system, "Segoe UI", sans-serif; }
+    #graphiql { flex: 1; min-height: 0; }
+    .gw-bar { display: flex; flex-wrap: wrap; gap: 6px 16px; align-items: center; padding: 6px 12px; border-bottom: 1px solid #d9dce1; background: #f7f8fa; }
+    .gw-bar form, .gw-bar label { display: flex; gap: 6px; align-items: center; }
+    .gw-bar input, .gw-bar select, .gw-bar button { font: inherit; }
+    #gw-key-state { color: #5f6368; }
+    .gw-bar a { margin-left: auto; }
+  </style>
 </head>
 <body>
+  <div class="gw-bar">
+    <strong>gapwatch explorer</strong>
+    <form id="gw-key-form" aria-label="API key">
+      <label>API key <input id="gw-key" type="password" autocomplete="off" size="28" placeholder="used by every tab"></label>
+      <button type="submit">Use</button>
+      <button type="button" id="gw-key-forget">Forget</button>
+      <span id="gw-key-state" role="status"></span>
+    </form>
+    <label>Run events of <select id="gw-run"><option value="">pick a run…</option></select></label>
+    <a href="/status">Status page</a>
+  </div>
   <div id="graphiql">Loading the explorer…</div>
+  <script src="${EXPLORER_PREFIX}session-key.js"></script>
   <script src="${EXPLORER_PREFIX}react.js"></script>
   <script src="${EXPLORER_PREFIX}react-dom.js"></script>
   <script src="${EXPLORER_PREFIX}graphql-ws.js"></script>
   <script src="${EXPLORER_PREFIX}graphiql.js"></script>
+  <script src="${EXPLORER_PREFIX}examples.js"></script>
   <script src="${EXPLORER_PREFIX}explorer.js"></script>
 </body>
 </html>

@@ -20,6 +20,18 @@ export function packageFile(pkg: string, file: string): string {
   throw new Error(`page asset ${pkg}/${file} is not installed`);
 }
 
+/**
+ * A file of gapwatch's own source tree (`src/<segments>`), found from this module whether it runs from source
+ * (tests) or built (`dist/src/http`; the Docker image copies the pages' folders beside `dist`). Pages' own
+ * browser code is served as written: there is no build step for it.
+ */
+export function sourceFile(...segments: string[]): string {
+  const candidates = [path.resolve(__dirname, '..', ...segments), path.resolve(__dirname, '../../../src', ...segments)];
+  const found = candidates.find((file) => existsSync(file));
+  if (!found) throw new Error(`page file ${segments.join('/')} is missing (looked at ${candidates.join(', ')})`);
+  return found;
+}
+
 /** The headers of every page and asset. The Host header only widens connect-src to the origin the page came from. */
 export function pageHeaders(req: IncomingMessage): Record<string, string> {
   const host = /^[A-Za-z0-9.\-:[\]]+$/.test(req.headers.host ?? '') ? req.headers.host : '';

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import path from 'node:path';
-import { PageAssets, servePage } from '../http/pages';
+import { PageAssets, servePage, sourceFile } from '../http/pages';
 
 /**
  * The status page (`/status`): plain browser code in `page/` (ES modules, no build step), served as written,
@@ -11,20 +10,11 @@ import { PageAssets, servePage } from '../http/pages';
 export const STATUS_PATH = '/status';
 const STATUS_PREFIX = '/status/';
 
-/**
- * Where the page's files are: beside this module when it runs from source (tests), or in the source tree when
- * it runs built (dist/src/status → src/status/page; the Docker image copies that folder as well).
- */
-function pageDir(): string {
-  const candidates = [path.join(__dirname, 'page'), path.resolve(__dirname, '../../../src/status/page')];
-  const found = candidates.find((dir) => existsSync(path.join(dir, 'index.html')));
-  if (!found) throw new Error(`the status page's files are missing (looked in ${candidates.join(', ')})`);
-  return found;
-}
+/** A file of the page's folder, located at first use (a build without the page, a Lambda bundle, still loads this module). */
+const file = (name: string): string => sourceFile('status', 'page', name);
 
-let dir: string | undefined;
-/** Found at first use, so a build without the page (a Lambda bundle) still loads this module. */
-const file = (name: string): string => path.join((dir ??= pageDir()), name);
+/** The browser session's API key, shared with the explorer (and served to it from here). */
+export const SESSION_KEY_ASSET = { file: () => file('session-key.js'), type: 'text/javascript' } as const;
 
 const assets = new PageAssets(STATUS_PREFIX, {
   'status.js': { file: () => file('status.js'), type: 'text/javascript' },
@@ -32,7 +22,7 @@ const assets = new PageAssets(STATUS_PREFIX, {
   'machine.js': { file: () => file('machine.js'), type: 'text/javascript' },
   'graphql.js': { file: () => file('graphql.js'), type: 'text/javascript' },
   'series-worker.js': { file: () => file('series-worker.js'), type: 'text/javascript' },
-  'session-key.js': { file: () => file('session-key.js'), type: 'text/javascript' },
+  'session-key.js': SESSION_KEY_ASSET,
   'status.css': { file: () => file('status.css'), type: 'text/css' },
   'graphql-ws.js': { pkg: 'graphql-ws', file: 'umd/graphql-ws.min.js', type: 'text/javascript' },
 });
