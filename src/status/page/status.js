@@ -159,8 +159,14 @@ function writeUrl(push = false) {
 
 async function boot() {
   say('');
+  // A new key: every subscription starts again on a connection that carries it.
+  for (const unsubscribe of page.subscriptions) unsubscribe();
+  page.subscriptions = [];
+  page.runSubscription?.();
+  page.runSubscription = null;
   page.live?.dispose();
   page.live = null;
+  page.dataset = null;
   let data;
   try {
     data = await gql(page.key, BOOT);
