@@ -11,6 +11,7 @@ import * as gaps from './gaps.bench';
 import * as lambda from './lambda.bench';
 import * as paging from './paging.bench';
 import * as results from './results.bench';
+import * as status from './status.bench';
 import { formatResult, type BenchResult } from './result';
 
 const SUITES: ReadonlyArray<{ name: string; run: () => Promise<BenchResult[]> }> = [
@@ -21,6 +22,7 @@ const SUITES: ReadonlyArray<{ name: string; run: () => Promise<BenchResult[]> }>
   { name: 'gaps', run: () => gaps.run() },
   { name: 'events', run: () => events.run() },
   { name: 'lambda', run: () => lambda.run() },
+  { name: 'status', run: () => status.run() },
 ];
 
 async function main(): Promise<void> {

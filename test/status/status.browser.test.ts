@@ -234,6 +234,30 @@ describeBrowser('the status page', () => {
     await context.close();
   });
 
+  it('says why a run failed, in words, with the state it ended in marked', async () => {
+    // The wide dataset has no repair action: the run's Repair fails with gapwatch.RepairNotConfigured.
+    const started = await t.gql(
+      `mutation { startRepair(dataset: "stock_ticks_hourly_wide", from: "2024-03-05", to: "2024-03-06", ranges: [{ group: "AMZN", start: "2024-03-05T13:00:00Z", end: "2024-03-05T14:00:00Z" }]) { id } }`,
+      undefined,
+      { authorization: `Bearer ${OPERATOR}` },
+    );
+    expect(started.errors).toBeUndefined();
+    const id: string = started.data.startRepair.id;
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+    const { page } = await open(context, `/status?dataset=stock_ticks_hourly_wide&from=2024-03-05&to=2024-03-06&run=${encodeURIComponent(id)}`, READER);
+    await page.locator('#run-head[data-status="FAILED"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#run-cause').innerText()).toMatch(
+      /^This dataset has no repair action configured \(repair: in the config file\): range AMZN from 2024-03-05T13:00:00.000Z to 2024-03-05T14:00:00.000Z could not be repaired: .+ \(gapwatch\.RepairNotConfigured\)$/,
+    );
+    // The state the run last entered, as its history says, is the one marked failed (inside Repair, here).
+    const history = await t.gql(`query ($id: ID!) { run(id: $id) { events(first: 1000) { edges { node { type state } } } } }`, { id }, { authorization: `Bearer ${READER}` });
+    const last = history.data.run.events.edges.map((e: any) => e.node).filter((e: any) => e.type.endsWith('StateEntered')).at(-1).state;
+    await page.locator(`#machine [data-state="${last}"].failed`).waitFor({ timeout: 30_000 });
+    expect(await page.locator('#machine [data-state="Repair"].visited').count()).toBe(1);
+    await page.screenshot({ path: path.join(shots, 'status-run-failed.png'), fullPage: true });
+    await context.close();
+  });
+
   it('says what failed, in words, when the key is wrong', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -66,7 +66,9 @@ async function load(job) {
       throw err;
     }
     if (job.id !== current) return;
-    const series = data.gaps.series;
+    // Only the report's own fields go to the page: its series stays here (a copy of it would cost the page's
+    // thread as much as parsing it there).
+    const { series, ...meta } = data.gaps;
     const B = series[0]?.buckets.length ?? 0;
     if (!shaped) {
       // The bucket grid is the same for every group of a check: take it from the first.
@@ -74,8 +76,8 @@ async function load(job) {
       const ends = new Float64Array(B);
       const bucketMs = job.bucketMs;
       series[0]?.buckets.forEach((b, i) => (starts[i] = Date.parse(b.start)));
-      for (let i = 0; i < B; i++) ends[i] = i + 1 < B ? starts[i + 1] : Date.parse(data.gaps.to) || starts[i] + bucketMs;
-      self.postMessage({ id: job.id, type: 'shape', report: report ?? data.gaps, groups, starts, ends }, [starts.buffer, ends.buffer]);
+      for (let i = 0; i < B; i++) ends[i] = i + 1 < B ? starts[i + 1] : Date.parse(meta.to) || starts[i] + bucketMs;
+      self.postMessage({ id: job.id, type: 'shape', report: report ?? meta, groups, starts, ends }, [starts.buffer, ends.buffer]);
       shaped = true;
     }
     const status = new Uint8Array(chunk.length * B);
@@ -92,7 +94,7 @@ async function load(job) {
         expected[r * B + i] = b.expected;
       }
     });
-    self.postMessage({ id: job.id, type: 'rows', groups: chunk, first: done, report: data.gaps, status, count, expected }, [status.buffer, count.buffer, expected.buffer]);
+    self.postMessage({ id: job.id, type: 'rows', groups: chunk, first: done, report: meta, status, count, expected }, [status.buffer, count.buffer, expected.buffer]);
     done += chunk.length;
   }
   self.postMessage({ id: job.id, type: 'done' });
