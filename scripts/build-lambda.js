@@ -24,6 +24,8 @@ const path = require('node:path');
 const esbuild = require('esbuild');
 
 const ROOT = path.join(__dirname, '..');
+/** Where the package goes: deploy/template.yaml's CodeUri. */
+const DEFAULT_OUTDIR = path.join(ROOT, 'dist/lambda');
 /** Packages bundled into files of their own beside index.js, loaded only when first required. */
 const APART = { '@aws-sdk/client-lambda': 'client-lambda.js' };
 /** The oldest Node the bundle runs on (package.json engines); the functions run on nodejs24.x. */
@@ -54,7 +56,7 @@ function repairModules(configFile) {
  * Builds the package into `outdir` (emptied first) from `config`. Returns the bundle's path and size and
  * the metafile's path.
  */
-async function buildLambda({ config = process.env.GAPWATCH_CONFIG || path.join(ROOT, 'gapwatch.config.yaml'), outdir = path.join(ROOT, 'dist/lambda') } = {}) {
+async function buildLambda({ config = process.env.GAPWATCH_CONFIG || path.join(ROOT, 'gapwatch.config.yaml'), outdir = DEFAULT_OUTDIR } = {}) {
   const configFile = path.resolve(config);
   try {
     statSync(configFile);
@@ -155,7 +157,7 @@ async function pack(configFile, { baseDir, modules }, outdir) {
   return { outdir, bundle, bytes: statSync(bundle).size, metafile };
 }
 
-module.exports = { buildLambda };
+module.exports = { buildLambda, DEFAULT_OUTDIR };
 
 if (require.main === module) {
   buildLambda().then(

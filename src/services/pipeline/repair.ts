@@ -96,26 +96,12 @@ function moduleRepair(where: string, file: string): RepairAction {
   return action as RepairAction;
 }
 
-/**
- * A Lambda function as the action: invoked synchronously with `{ dataset, range }`; a function error fails
- * the attempt with the function's errorType and message. The Lambda client is loaded only when a dataset
- * names a Lambda, and uses the SDK's own configuration.
- */
+/** A Lambda function as the action (lambda-repair.ts), loaded when it first runs. */
 function lambdaRepair(functionArn: string): RepairAction {
-  return async (range, { signal }) => {
+  let action: RepairAction | undefined;
+  return (range, options) => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda') as typeof import('@aws-sdk/client-lambda');
-    const client = new LambdaClient({});
-    try {
-      const out = await client.send(new InvokeCommand({ FunctionName: functionArn, Payload: Buffer.from(JSON.stringify({ range })) }), { abortSignal: signal });
-      const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : 'null';
-      if (out.FunctionError) {
-        const body = JSON.parse(text) as { errorType?: string; errorMessage?: string };
-        throw Object.assign(new RepairError(body.errorMessage ?? out.FunctionError), body.errorType ? { name: body.errorType } : {});
-      }
-      return JSON.parse(text) as unknown;
-    } finally {
-      client.destroy();
-    }
+    action ??= (require('./lambda-repair') as typeof import('./lambda-repair')).lambdaRepair(functionArn);
+    return action(range, options);
   };
 }
