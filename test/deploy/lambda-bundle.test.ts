@@ -6,34 +6,19 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startEmbedded, type EmbeddedEndpoint } from '../../src/embedded/server';
+import { ticksDatasetYaml } from '../support/config';
 import { lambdaBundle, NODE24, nodeVersion } from '../support/lambda';
 
 const run = promisify(execFile);
 
-/** A dataset on the embedded sample's table, repaired by a module that travels with the bundle. */
-const CONFIG = `
-athena:
+/**
+ * A dataset on the embedded sample's table, repaired by a module that travels with the bundle, and one
+ * repaired by a Lambda function.
+ */
+const CONFIG = `athena:
   database: market
 datasets:
-  - name: ticks
-    database: market
-    table: ticks
-    timestampColumn: capture_datetime
-    groupColumn: symbol
-    groups: [AMZN, GOOG, WORK]
-    bucket: 1h
-    expectedPerBucket: 60
-    minRatio: 0.8
-    repair: ./repairs/fill.js
-  - name: by_lambda
-    database: market
-    table: ticks
-    timestampColumn: capture_datetime
-    groupColumn: symbol
-    bucket: 1h
-    expectedPerBucket: 60
-    repair: arn:aws:lambda:us-east-1:123456789012:function:gapwatch-repair-ticks
-`;
+${ticksDatasetYaml('ticks', { groups: '[AMZN, GOOG, WORK]', minRatio: '0.8', repair: './repairs/fill.js' })}${ticksDatasetYaml('by_lambda', { repair: 'arn:aws:lambda:us-east-1:123456789012:function:gapwatch-repair-ticks' })}`;
 
 /**
  * The repair module: it imports a helper of its own (bundled with it by build:lambda) and says which

@@ -7,6 +7,7 @@ import { ConfigError } from '../../src/errors';
 import * as lambda from '../../src/lambda';
 import { definitionFor, embeddedTaskArns, STATE_MACHINE_NAME, TASKS } from '../../src/services/pipeline/definition';
 import { startTestApp, type TestApp } from '../support/app';
+import { ticksDatasetYaml } from '../support/config';
 import { recordingProxy, statements } from '../support/recording-proxy';
 import { until } from '../support/runs';
 
@@ -14,20 +15,10 @@ const REGION = 'us-east-1';
 const MACHINE_ARN = `arn:aws:states:${REGION}:000000000000:stateMachine:${STATE_MACHINE_NAME}`;
 
 /** A dataset over `market.ticks` (the embedded sample's table, and the template's default Glue database) with no `repair:`. */
-const TICKS_WITHOUT_REPAIR = `
-athena:
+const TICKS_WITHOUT_REPAIR = `athena:
   database: market
 datasets:
-  - name: ticks
-    database: market
-    table: ticks
-    timestampColumn: capture_datetime
-    groupColumn: symbol
-    groups: [AMZN, GOOG, WORK]
-    bucket: 1h
-    expectedPerBucket: 60
-    minRatio: 0.8
-`;
+${ticksDatasetYaml('ticks', { groups: '[AMZN, GOOG, WORK]', minRatio: '0.8' })}`;
 const WITH_SAMPLE_REPAIR = `${TICKS_WITHOUT_REPAIR}    repair: sample\n`;
 
 /**
